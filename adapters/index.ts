@@ -1,0 +1,2 @@
+/** adapters/ public surface. */
+export {};

@@ -1,0 +1,2 @@
+/** hedging/ public surface. */
+export {};
