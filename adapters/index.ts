@@ -1,2 +1,5 @@
 /** adapters/ public surface. */
-export {};
+export * from './model.js';
+export * from './errors.js';
+export * from './recording.js';
+export * from './client.js';

@@ -3,6 +3,7 @@
  * clear message and an exit code.
  */
 import Table from 'cli-table3';
+import { ZodError } from 'zod';
 import { PricingError } from '../../pricing/errors.js';
 
 export interface Column<Row> {
@@ -88,7 +89,7 @@ export function reportFailure(error: unknown): number {
  * Errors that describe a problem with the input or the market rather than a bug in ilhedge: each layer has one
  * base class for them, listed here as the layers land.
  */
-const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[] = [CliError, PricingError];
+const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[] = [CliError, PricingError, ZodError];
 
 function isExpectedError(error: Error): boolean {
   return expectedErrorClasses.some((cls) => error instanceof cls);

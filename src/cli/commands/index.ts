@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerBatch } from './batch.js';
+import { register as registerPrice } from './price.js';
 
 /** Every command, in the order `--help` lists them. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerPrice(program);
+  registerBatch(program);
+}

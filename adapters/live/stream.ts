@@ -1,0 +1,667 @@
+/**
+ * The live market-data stream: ccxt pro's `watchTickers` / `watchTicker` / `watchOrderBook` turned into one async
+ * iterable of normalised updates and typed status events, with reconnect (exponential backoff with jitter),
+ * idle detection, staleness and a subscribe budget kept below the venue's rate limit. A dead feed never throws
+ * out of the iteration: every failure becomes a `status` event and the stream keeps redialling until `close()`.
+ *
+ * The same code runs live and in replay: a replay only points ccxt's websocket URL at the loopback server
+ * (`adapters/replayWs.ts`) and passes the replay clock, so staleness is judged on the recording's own time.
+ *
+ * Updates are taken from ccxt's own parsed results through a tap on its websocket client (see `tap.ts` for why
+ * awaiting `watch*` alone would lose updates); the `watch*` loops keep the subscriptions alive and carry the
+ * connection errors. ccxt's built-in reconnect backoff is set to zero (`options.ws.backoff.base`, ccxt
+ * `calculateWsBackoffDelay`) so that this module's policy is the only one: otherwise the two delays would add up.
+ */
+import type { Ticker } from 'ccxt';
+import type { Clock, Scheduler, TimerHandle } from '../clock.js';
+import { sleep, systemClock, systemScheduler } from '../clock.js';
+import { fromCcxtError, VenueError, type MarketDataError } from '../errors.js';
+import type { Instrument, Quote, Venue } from '../model.js';
+import { Backoff, defaultBackoffPolicy, type BackoffPolicy } from './backoff.js';
+import { deribitRequestBucket, TokenBucket } from './rateLimit.js';
+import { StalenessTracker, type StaleReason } from './staleness.js';
+import { dropConnections, tapExchange, type CcxtProExchangeLike } from './tap.js';
+
+/** What to watch. */
+export type LiveSubscription =
+  /** One subscribe request for many tickers (`watchTickers`). */
+  | { kind: 'tickers'; symbols: readonly string[] }
+  /** One ticker (`watchTicker`). */
+  | { kind: 'ticker'; symbol: string }
+  /** One order book (`watchOrderBook`); `depth` levels are reported per side (default 10). */
+  | { kind: 'orderBook'; symbol: string; depth?: number }
+  /** Many order books in one subscribe request (`watchOrderBookForSymbols`). */
+  | { kind: 'orderBooks'; symbols: readonly string[]; depth?: number };
+
+export type FeedStatus =
+  /** Dialling (first connect, or after a backoff). */
+  | 'connecting'
+  /** Data is flowing on a (re)connected socket. */
+  | 'up'
+  /** The socket dropped or failed; a redial is scheduled (`retryInMs`). */
+  | 'down'
+  /** The venue refused us for rate (Deribit 10028): we drained our budget and wait the refill time. */
+  | 'rate-limited'
+  /** No frame for `idleTimeoutMs` on an open socket: the socket is dropped and redialled. */
+  | 'idle'
+  /** A subscription failed for good (unknown symbol, unsupported method): it is no longer watched. */
+  | 'error'
+  /** `close()` was called: the iteration ends after this event. */
+  | 'closed';
+
+export interface LiveQuoteEvent {
+  type: 'quote';
+  venue: Venue;
+  symbol: string;
+  quote: Quote;
+  /** Stale by age (quote.timestampMs vs the stream's clock) or because the feed was down at delivery. */
+  stale: boolean;
+  staleReason?: StaleReason;
+  /** Stream clock time when the update was handled (the replay clock in a replay). */
+  receivedAtMs: number;
+}
+
+/** One price level; `price` is in `instrument.priceCurrency` (the settle coin for inverse options). */
+export interface BookLevel {
+  price: number;
+  sizeContracts: number;
+}
+
+export interface LiveBookEvent {
+  type: 'book';
+  venue: Venue;
+  symbol: string;
+  instrument: Instrument;
+  bids: BookLevel[];
+  asks: BookLevel[];
+  /** The venue's timestamp of this book state (UTC ms). */
+  timestampMs: number | undefined;
+  stale: boolean;
+  staleReason?: StaleReason;
+  receivedAtMs: number;
+}
+
+export interface LiveStatusEvent {
+  type: 'status';
+  venue: Venue;
+  status: FeedStatus;
+  atMs: number;
+  /** A sentence for logs and the desk. */
+  message: string;
+  /** Failed dials since the connection was last healthy. */
+  attempt?: number;
+  /** When status is down / rate-limited / idle: the wait before the next dial (ms, wall time). */
+  retryInMs?: number;
+  error?: MarketDataError;
+  /** For status `error`: the subscription that was dropped. */
+  subscription?: LiveSubscription;
+}
+
+export interface LiveStaleEvent {
+  type: 'stale';
+  venue: Venue;
+  /** Symbols that just became stale (order-book keys are `book:<symbol>`). */
+  symbols: string[];
+  reason: StaleReason;
+  atMs: number;
+}
+
+/** The normaliser refused an update (inconsistent data): reported, never used, never fatal. */
+export interface LiveRejectedEvent {
+  type: 'rejected';
+  venue: Venue;
+  symbol: string;
+  reason: string;
+  atMs: number;
+}
+
+export type LiveEvent = LiveQuoteEvent | LiveBookEvent | LiveStatusEvent | LiveStaleEvent | LiveRejectedEvent;
+
+/** ccxt's ticker as far as the stream needs it (the normaliser reads the rest). */
+export interface CcxtTickerLike {
+  symbol: string;
+  info?: unknown;
+  [key: string]: unknown;
+}
+
+/** A ccxt pro exchange: the tap's surface plus the unified watch methods and `close`. */
+export interface LiveExchange extends CcxtProExchangeLike {
+  options: Record<string, unknown>;
+  watchTicker(symbol: string, params?: Record<string, unknown>): Promise<unknown>;
+  watchTickers(symbols?: string[], params?: Record<string, unknown>): Promise<unknown>;
+  watchOrderBook(symbol: string, limit?: number, params?: Record<string, unknown>): Promise<unknown>;
+  watchOrderBookForSymbols(symbols: string[], limit?: number, params?: Record<string, unknown>): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+export interface LiveStreamOptions {
+  /** A ccxt.pro exchange with markets loaded (H3's `createCcxtClient({ pro: true })` plus the venue's loader). */
+  exchange: LiveExchange;
+  venue: Venue;
+  /** Instruments the stream may report; updates for any other symbol are dropped (and counted). */
+  instruments: readonly Instrument[];
+  /**
+   * Turns a ccxt ticker into the market model: the venue adapter's `normaliseTicker(instrument, ticker)`. May
+   * throw to reject an update (reported as a `rejected` event).
+   */
+  normalise: (instrument: Instrument, ticker: Ticker) => Quote;
+  /** Default: one `tickers` subscription for every instrument. */
+  subscriptions?: readonly LiveSubscription[];
+  /** Quotes older than this on `clock` are stale (ms). Default 10 000. */
+  maxAgeMs?: number;
+  /** No frame for this long on an open socket means a dead feed: drop and redial (ms, wall). Default 15 000. */
+  idleTimeoutMs?: number;
+  /** How often ages are re-checked to raise `stale` events between updates (ms, wall). Default maxAgeMs / 2. */
+  staleCheckIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  /** Random source for the backoff jitter, in [0, 1). */
+  random?: () => number;
+  /** Time for staleness and event stamps: the wall clock live, the replay clock in a replay. */
+  clock?: Clock;
+  /** Timers for backoff, idle detection and stale sweeps. */
+  scheduler?: Scheduler;
+  /** Budget for subscribe requests (one token each); default: Deribit's, kept below the venue's limit. */
+  bucket?: TokenBucket;
+  /** Wait after a venue rate-limit error before redialling (ms). Default: Deribit's full refill time, 5 s. */
+  rateLimitCooldownMs?: number;
+  /** Close the ccxt exchange (its sockets) on `close()`. Default true. */
+  closeExchange?: boolean;
+}
+
+export interface LiveStreamStats {
+  frames: number;
+  quotes: number;
+  books: number;
+  rejected: number;
+  /** Parsed updates for symbols not in `instruments`. */
+  unknownSymbols: number;
+  connects: number;
+  disconnects: number;
+}
+
+const DEFAULT_MAX_AGE_MS = 10_000;
+const DEFAULT_IDLE_MS = 15_000;
+const DEFAULT_BOOK_DEPTH = 10;
+/** Deribit answers a request over its credit budget with error 10028 `too_many_requests` (ccxt-notes P8). */
+const RATE_LIMIT_TEXT = /\b10028\b|too_many_requests/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+function isOrderBook(value: unknown): value is { symbol: string; bids: unknown[]; asks: unknown[]; timestamp?: number } {
+  return isRecord(value) && Array.isArray(value.bids) && Array.isArray(value.asks) && typeof value.symbol === 'string';
+}
+
+function isTicker(value: unknown): value is CcxtTickerLike {
+  return isRecord(value) && typeof value.symbol === 'string' && 'bid' in value && 'ask' in value && 'info' in value;
+}
+
+function subscriptionSymbols(sub: LiveSubscription): readonly string[] {
+  return sub.kind === 'tickers' || sub.kind === 'orderBooks' ? sub.symbols : [sub.symbol];
+}
+
+function describe(sub: LiveSubscription): string {
+  if (sub.kind === 'tickers' || sub.kind === 'orderBooks') return `${sub.kind}(${sub.symbols.length} symbols)`;
+  return `${sub.kind}(${sub.symbol})`;
+}
+
+/**
+ * A running stream. Iterate it (`for await (const event of stream)`); `close()` ends the iteration and closes
+ * ccxt's sockets. Only one consumer may iterate.
+ */
+export class LiveStream implements AsyncIterable<LiveEvent> {
+  readonly venue: Venue;
+  readonly staleness: StalenessTracker;
+  readonly stats: LiveStreamStats = {
+    frames: 0,
+    quotes: 0,
+    books: 0,
+    rejected: 0,
+    unknownSymbols: 0,
+    connects: 0,
+    disconnects: 0,
+  };
+  private readonly exchange: LiveExchange;
+  private readonly instruments: ReadonlyMap<string, Instrument>;
+  private readonly normalise: LiveStreamOptions['normalise'];
+  private readonly subscriptions: readonly LiveSubscription[];
+  private readonly tickerSymbols = new Set<string>();
+  private readonly bookDepth = new Map<string, number>();
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly backoff: Backoff;
+  private readonly bucket: TokenBucket;
+  private readonly idleTimeoutMs: number;
+  private readonly staleCheckIntervalMs: number;
+  private readonly rateLimitCooldownMs: number;
+  private readonly closeExchange: boolean;
+  private readonly abort = new AbortController();
+  private readonly untap: () => void;
+
+  private readonly queue: LiveEvent[] = [];
+  private waiter: ((result: IteratorResult<LiveEvent>) => void) | undefined;
+  private ended = false;
+  private closing: Promise<void> | undefined;
+
+  private currentStatus: FeedStatus = 'connecting';
+  private openSockets = 0;
+  private gotFrameSinceOpen = false;
+  /** Set once the current dial generation has been declared down; cleared when the next dial starts. */
+  private downHandled = false;
+  private gate: Promise<boolean> = Promise.resolve(true);
+  private rateLimitSeen = false;
+  private lastError: unknown;
+  private idleTimer: TimerHandle | undefined;
+  private staleTimer: TimerHandle | undefined;
+  private readonly staleNow = new Set<string>();
+  private loops: Promise<void>[] = [];
+
+  constructor(options: LiveStreamOptions) {
+    this.exchange = options.exchange;
+    this.venue = options.venue;
+    this.instruments = new Map(options.instruments.map((i) => [i.symbol, i]));
+    this.normalise = options.normalise;
+    this.subscriptions = options.subscriptions ?? [
+      { kind: 'tickers', symbols: options.instruments.map((i) => i.symbol) },
+    ];
+    for (const sub of this.subscriptions) {
+      const bookSub = sub.kind === 'orderBook' || sub.kind === 'orderBooks';
+      for (const s of subscriptionSymbols(sub)) {
+        if (bookSub) this.bookDepth.set(s, sub.depth ?? DEFAULT_BOOK_DEPTH);
+        else this.tickerSymbols.add(s);
+      }
+    }
+    const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.staleness = new StalenessTracker(maxAgeMs, this.clock);
+    this.backoff = new Backoff(options.backoff ?? defaultBackoffPolicy, options.random ?? Math.random);
+    this.bucket =
+      options.bucket ??
+      new TokenBucket({
+        capacity: deribitRequestBucket.capacity,
+        refillPerSecond: deribitRequestBucket.refillPerSecond,
+        scheduler: this.scheduler,
+      });
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+    this.staleCheckIntervalMs = options.staleCheckIntervalMs ?? Math.max(1, maxAgeMs / 2);
+    this.rateLimitCooldownMs = options.rateLimitCooldownMs ?? deribitRequestBucket.rateLimitCooldownMs;
+    this.closeExchange = options.closeExchange ?? true;
+    for (const [name, value] of [
+      ['idleTimeoutMs', this.idleTimeoutMs],
+      ['staleCheckIntervalMs', this.staleCheckIntervalMs],
+      ['rateLimitCooldownMs', this.rateLimitCooldownMs],
+    ] as const) {
+      if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be >= 0, got ${value}`);
+    }
+    for (const sub of this.subscriptions) {
+      for (const s of subscriptionSymbols(sub)) {
+        if (!this.instruments.has(s)) throw new RangeError(`subscription ${describe(sub)}: ${s} is not an instrument`);
+      }
+    }
+    this.disableCcxtBackoff();
+    this.untap = tapExchange(this.exchange, {
+      onOpen: () => this.onSocketOpen(),
+      onFrame: (_url, text) => this.onFrame(text),
+      onResolved: (_url, resolved) => this.onResolved(resolved),
+      onReject: (_url, error) => this.noteError(error),
+      onError: (_url, error) => this.noteError(error),
+      onClose: (_url, code, error) => this.onSocketClose(code, error),
+    });
+    this.emitStatus('connecting', `${this.venue}: connecting (${this.subscriptions.map(describe).join(', ')})`);
+    this.loops = this.subscriptions.map((sub) => this.runLoop(sub));
+    this.scheduleStaleSweep();
+  }
+
+  /** The feed's current state. */
+  get status(): FeedStatus {
+    return this.currentStatus;
+  }
+
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LiveEvent> {
+    return {
+      next: () => this.next(),
+      return: async () => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private next(): Promise<IteratorResult<LiveEvent>> {
+    const event = this.queue.shift();
+    if (event) return Promise.resolve({ done: false, value: event });
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private push(event: LiveEvent): void {
+    if (this.ended) return;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter({ done: false, value: event });
+    } else {
+      this.queue.push(event);
+    }
+  }
+
+  private end(): void {
+    this.ended = true;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter && this.queue.length === 0) waiter({ done: true, value: undefined });
+  }
+
+  /** Ends the iteration (after the events already queued) and closes ccxt's sockets. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      this.abort.abort();
+      if (this.idleTimer !== undefined) this.scheduler.clearTimeout(this.idleTimer);
+      if (this.staleTimer !== undefined) this.scheduler.clearTimeout(this.staleTimer);
+      this.staleness.markDown();
+      if (this.closeExchange) {
+        try {
+          await this.exchange.close();
+        } catch {
+          // Closing a socket that is already gone must not turn a clean shutdown into a failure.
+        }
+      }
+      this.untap();
+      // ccxt rejects pending watch futures when it closes its sockets; without that close a loop may wait on a
+      // future forever, so only wait for the loops (briefly) when the sockets were closed here.
+      if (this.closeExchange) await Promise.race([Promise.allSettled(this.loops), sleep(this.scheduler, 2_000)]);
+      this.emitStatus('closed', `${this.venue}: stream closed`, undefined, true);
+      this.end();
+    })();
+    return this.closing;
+  }
+
+  private disableCcxtBackoff(): void {
+    const ws = isRecord(this.exchange.options.ws) ? this.exchange.options.ws : {};
+    const backoff = isRecord(ws.backoff) ? ws.backoff : {};
+    this.exchange.options.ws = { ...ws, backoff: { ...backoff, base: 0 } };
+  }
+
+  private emitStatus(
+    status: FeedStatus,
+    message: string,
+    extra: Partial<Pick<LiveStatusEvent, 'attempt' | 'retryInMs' | 'error' | 'subscription'>> = {},
+    force = false,
+  ): void {
+    if (this.closed && !force) return;
+    if (status !== 'error') this.currentStatus = status;
+    this.push({ type: 'status', venue: this.venue, status, atMs: this.clock.now(), message, ...extra });
+  }
+
+  private onSocketOpen(): void {
+    if (this.closed) return;
+    this.openSockets += 1;
+    this.stats.connects += 1;
+    this.gotFrameSinceOpen = false;
+    this.backoff.connected(this.clock.now());
+    this.armIdle();
+  }
+
+  private onFrame(text: string): void {
+    if (this.closed) return;
+    this.stats.frames += 1;
+    // An error frame carrying 10028 precedes Deribit's session kill: remember it so the close is read as a
+    // rate-limit event (longer cool-down, drained budget), not as an ordinary drop.
+    if (text.includes('"error"') && RATE_LIMIT_TEXT.test(text)) this.rateLimitSeen = true;
+    if (!this.gotFrameSinceOpen) {
+      this.gotFrameSinceOpen = true;
+      this.staleness.markUp();
+      this.emitStatus('up', `${this.venue}: receiving`, { attempt: this.backoff.attempts });
+    }
+    this.armIdle();
+  }
+
+  private onResolved(resolved: readonly unknown[]): void {
+    if (this.closed) return;
+    const receivedAtMs = this.clock.now();
+    for (const item of resolved) {
+      if (isOrderBook(item)) this.onBook(item, receivedAtMs);
+      else if (isTicker(item)) this.onTicker(item, receivedAtMs);
+    }
+  }
+
+  private onTicker(ticker: CcxtTickerLike, receivedAtMs: number): void {
+    const instrument = this.instruments.get(ticker.symbol);
+    if (!instrument || !this.tickerSymbols.has(ticker.symbol)) {
+      this.stats.unknownSymbols += 1;
+      return;
+    }
+    let quote: Quote;
+    try {
+      quote = this.normalise(instrument, ticker as unknown as Ticker);
+    } catch (error) {
+      this.stats.rejected += 1;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.push({ type: 'rejected', venue: this.venue, symbol: ticker.symbol, reason, atMs: receivedAtMs });
+      return;
+    }
+    this.staleness.record(ticker.symbol, quote.timestampMs);
+    const view = this.staleness.view(ticker.symbol);
+    if (!view.stale) this.staleNow.delete(ticker.symbol);
+    this.stats.quotes += 1;
+    this.push({
+      type: 'quote',
+      venue: this.venue,
+      symbol: ticker.symbol,
+      quote,
+      stale: view.stale,
+      ...(view.reason ? { staleReason: view.reason } : {}),
+      receivedAtMs,
+    });
+  }
+
+  private onBook(
+    book: { symbol: string; bids: unknown[]; asks: unknown[]; timestamp?: number },
+    receivedAtMs: number,
+  ): void {
+    const depth = this.bookDepth.get(book.symbol);
+    const instrument = this.instruments.get(book.symbol);
+    if (depth === undefined || !instrument) {
+      this.stats.unknownSymbols += 1;
+      return;
+    }
+    // ccxt's book object is mutated in place by the next delta: copy the levels now.
+    const perContract = instrument.venueAmountPerContract > 0 ? instrument.venueAmountPerContract : 1;
+    const levels = (side: unknown[]): BookLevel[] =>
+      side.slice(0, depth).flatMap((level) => {
+        if (!Array.isArray(level)) return [];
+        const [price, amount] = level as unknown[];
+        if (typeof price !== 'number' || typeof amount !== 'number') return [];
+        return [{ price, sizeContracts: amount / perContract }];
+      });
+    const key = `book:${book.symbol}`;
+    const timestampMs = typeof book.timestamp === 'number' ? book.timestamp : undefined;
+    this.staleness.record(key, timestampMs);
+    const view = this.staleness.view(key);
+    if (!view.stale) this.staleNow.delete(key);
+    this.stats.books += 1;
+    this.push({
+      type: 'book',
+      venue: this.venue,
+      symbol: book.symbol,
+      instrument,
+      bids: levels(book.bids),
+      asks: levels(book.asks),
+      timestampMs,
+      stale: view.stale,
+      ...(view.reason ? { staleReason: view.reason } : {}),
+      receivedAtMs,
+    });
+  }
+
+  private noteError(error: unknown): void {
+    if (error === undefined) return;
+    this.lastError = error;
+    const text = error instanceof Error ? error.message : String(error);
+    if (RATE_LIMIT_TEXT.test(text)) this.rateLimitSeen = true;
+  }
+
+  private onSocketClose(code: number | undefined, error: unknown): void {
+    this.openSockets = Math.max(0, this.openSockets - 1);
+    if (this.closed) return;
+    this.stats.disconnects += 1;
+    this.disarmIdle();
+    this.goDown(error ?? this.lastError, `socket closed${code !== undefined ? ` (code ${code})` : ''}`);
+  }
+
+  private classify(error: unknown): MarketDataError {
+    return fromCcxtError(error, { venue: this.venue, operation: 'watch' });
+  }
+
+  private isRateLimit(error: MarketDataError): boolean {
+    return (error instanceof VenueError && error.kind === 'rate-limit') || RATE_LIMIT_TEXT.test(error.message);
+  }
+
+  /** Declares the current dial generation down (once), marks everything stale and schedules the redial. */
+  private goDown(cause: unknown, what: string): void {
+    if (this.closed || this.downHandled) return;
+    this.downHandled = true;
+    this.disarmIdle();
+    const error = cause === undefined ? undefined : this.classify(cause);
+    const rateLimited = this.rateLimitSeen || (error !== undefined && this.isRateLimit(error));
+    this.rateLimitSeen = false;
+    this.lastError = undefined;
+    const now = this.clock.now();
+    let delay = this.backoff.next(now);
+    if (rateLimited) {
+      // Our count said we had budget, the venue says we had none: believe the venue and wait a full refill.
+      this.bucket.drain();
+      delay = Math.max(delay, this.rateLimitCooldownMs);
+    }
+    const wasDown = this.staleness.feedDown;
+    this.staleness.markDown();
+    const detail = error ? `: ${error.message}` : '';
+    this.emitStatus(
+      rateLimited ? 'rate-limited' : 'down',
+      `${this.venue}: ${what}${detail}; redialling in ${Math.round(delay)} ms`,
+      { attempt: this.backoff.attempts, retryInMs: delay, ...(error ? { error } : {}) },
+    );
+    const keys = this.staleness.views().map((v) => v.key);
+    const fresh = keys.filter((k) => !this.staleNow.has(k));
+    for (const k of fresh) this.staleNow.add(k);
+    if (!wasDown || fresh.length > 0) {
+      this.push({ type: 'stale', venue: this.venue, symbols: fresh, reason: 'feed-down', atMs: now });
+    }
+    this.gate = sleep(this.scheduler, delay, this.abort.signal).then((ok) => {
+      if (ok && !this.closed) {
+        this.downHandled = false;
+        this.emitStatus('connecting', `${this.venue}: redialling (attempt ${this.backoff.attempts})`, {
+          attempt: this.backoff.attempts,
+        });
+      }
+      return ok;
+    });
+  }
+
+  private async runLoop(sub: LiveSubscription): Promise<void> {
+    let needsSubscribe = true;
+    while (!this.closed) {
+      try {
+        if (needsSubscribe) {
+          // Each (re)subscribe is a request against the venue's budget: wait for a token rather than be cut off.
+          if (!(await this.bucket.take(1, this.abort.signal))) return;
+          needsSubscribe = false;
+        }
+        await this.watch(sub);
+      } catch (raw) {
+        if (this.closed) return;
+        const error = this.classify(raw);
+        if (error instanceof VenueError && !error.retryable && error.kind !== 'rejected') {
+          // Unknown symbol, unsupported method, bad arguments: retrying cannot help, the rest of the feed goes on.
+          this.emitStatus('error', `${this.venue}: ${describe(sub)} dropped: ${error.message}`, {
+            error,
+            subscription: sub,
+          });
+          return;
+        }
+        needsSubscribe = true;
+        if (this.openSockets > 0 && !this.isRateLimit(error) && !this.rateLimitSeen) {
+          // The socket is still up (an error frame, a handler exception): report and retry this loop alone.
+          this.emitStatus('error', `${this.venue}: ${describe(sub)}: ${error.message}`, { error, subscription: sub });
+          const wait = this.backoff.next(this.clock.now());
+          if (!(await sleep(this.scheduler, wait, this.abort.signal))) return;
+          continue;
+        }
+        if (this.openSockets > 0) dropConnections(this.exchange);
+        this.goDown(raw, `${describe(sub)} failed`);
+        if (!(await this.gate)) return;
+      }
+    }
+  }
+
+  private watch(sub: LiveSubscription): Promise<unknown> {
+    switch (sub.kind) {
+      case 'tickers':
+        return this.exchange.watchTickers([...sub.symbols]);
+      case 'ticker':
+        return this.exchange.watchTicker(sub.symbol);
+      case 'orderBook':
+        // ccxt's deribit watchOrderBook writes into its params object: always pass a fresh one.
+        return this.exchange.watchOrderBook(sub.symbol, undefined, {});
+      case 'orderBooks':
+        return this.exchange.watchOrderBookForSymbols([...sub.symbols], undefined, {});
+    }
+  }
+
+  private armIdle(): void {
+    this.disarmIdle();
+    if (this.idleTimeoutMs <= 0 || this.closed) return;
+    this.idleTimer = this.scheduler.setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || this.openSockets === 0) return;
+      this.emitStatus('idle', `${this.venue}: no frame for ${this.idleTimeoutMs} ms; dropping the socket`);
+      dropConnections(this.exchange);
+    }, this.idleTimeoutMs);
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer !== undefined) {
+      this.scheduler.clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+
+  private scheduleStaleSweep(): void {
+    if (this.closed || this.staleCheckIntervalMs <= 0) return;
+    this.staleTimer = this.scheduler.setTimeout(() => {
+      this.staleTimer = undefined;
+      this.sweepStale();
+      this.scheduleStaleSweep();
+    }, this.staleCheckIntervalMs);
+  }
+
+  /** Raises a `stale` event for quotes that aged past the limit since the last sweep (feed up but quiet). */
+  sweepStale(): string[] {
+    if (this.closed || this.staleness.feedDown) return [];
+    const fresh: string[] = [];
+    for (const view of this.staleness.views()) {
+      if (view.stale && !this.staleNow.has(view.key)) {
+        this.staleNow.add(view.key);
+        fresh.push(view.key);
+      }
+    }
+    if (fresh.length > 0) {
+      this.push({ type: 'stale', venue: this.venue, symbols: fresh, reason: 'age', atMs: this.clock.now() });
+    }
+    return fresh;
+  }
+}
+
+/** Starts a live stream (it begins dialling at once; iterate it to receive events). */
+export function createLiveStream(options: LiveStreamOptions): LiveStream {
+  return new LiveStream(options);
+}

@@ -1,0 +1,345 @@
+/**
+ * Black-76 on the forward (with discounting) and generalised Black-Scholes-Merton (spot, rate, carry): prices and
+ * Greeks for calls and puts, in the units of CONVENTIONS.md. Values are in the quote currency; Greeks are plain
+ * partial derivatives of that value:
+ *   delta = dV/dF (Black-76) or dV/dS (BSM); gamma the second derivative; vega = dV/dsigma with sigma a decimal;
+ *   theta = dV/dt per year of calendar time (Black-76: forward held fixed, so theta = -dV/dT; BSM: spot held fixed);
+ *   rho = dV/dr with every other argument fixed (Black-76: -T V); vanna = d2V/dF dsigma (BSM: d2V/dS dsigma);
+ *   volga = d2V/dsigma2.
+ *
+ * The price keeps full relative precision far out of the money: it is the intrinsic value plus
+ * D sqrt(F K) b(-|x|, s) with Jäckel's normalised Black function b (see lbr/normalisedBlack.ts), instead of
+ * F N(d1) - K N(d2), whose two terms cancel to ~1e-9 relative accuracy in the wings.
+ *
+ * Degenerate inputs: expiryYears = 0, vol = 0 (or sigma sqrt(T) underflowing to 0), strike = 0 or forward = 0 give
+ * the discounted intrinsic value with delta D times a step (1 in the money, 0 out of it, 1/2 exactly at the strike,
+ * the limit of N(d1)), gamma = vega = vanna = volga = 0, theta = r V and rho = -T V. At F = K exactly the true
+ * limits of gamma and theta are singular; we return the values that hold everywhere else.
+ */
+import { InvalidInputError } from './errors.js';
+import { normalisedBlackOtm } from './lbr/normalisedBlack.js';
+import { normCdf, ONE_OVER_SQRT_TWO_PI } from './normal.js';
+
+export type OptionType = 'call' | 'put';
+
+export interface OptionGreeks {
+  /** Discounted value in the quote currency. */
+  price: number;
+  /** dV/dF (Black-76) or dV/dS (BSM). */
+  delta: number;
+  /** d2V/dF2 (Black-76) or d2V/dS2 (BSM). */
+  gamma: number;
+  /** dV/dsigma, sigma as a decimal (divide by 100 for "per vol point"). */
+  vega: number;
+  /** dV/dt per year of calendar time (divide by 365 for "per day"). */
+  theta: number;
+  /** dV/dr, r continuously compounded, per unit of rate (divide by 100 for "per percentage point"). */
+  rho: number;
+  /** d2V/dF dsigma (Black-76) or d2V/dS dsigma (BSM). */
+  vanna: number;
+  /** d2V/dsigma2. */
+  volga: number;
+}
+
+/** BSM Greeks add the sensitivity to the carry rate b (dV/db with r fixed). */
+export interface BsmGreeks extends OptionGreeks {
+  /**
+   * dV/db with r, S fixed. Haug's stock-option rho (carry b = r - q moving with r) is `rho + carryRho`.
+   */
+  carryRho: number;
+}
+
+function invalid(field: string, value: unknown, reason: string): never {
+  throw new InvalidInputError(field, value, reason);
+}
+
+/** +1 for a call, -1 for a put; throws on anything else. */
+export function optionSign(type: OptionType): 1 | -1 {
+  if (type === 'call') return 1;
+  if (type === 'put') return -1;
+  return invalid('type', type, "must be 'call' or 'put'");
+}
+
+/** Cheap validation: one comparison pair per input (NaN fails every comparison). */
+function checkInputs(
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+  fwdName: string,
+  suffix = '',
+) {
+  if (!(forward >= 0 && forward < Infinity)) invalid(fwdName + suffix, forward, 'must be a finite number at least 0');
+  if (!(strike >= 0 && strike < Infinity)) invalid('strike' + suffix, strike, 'must be a finite number at least 0');
+  if (!(expiryYears >= 0 && expiryYears < Infinity))
+    invalid('expiryYears' + suffix, expiryYears, 'must be a finite number of years at least 0');
+  if (!(vol >= 0 && vol < Infinity)) invalid('vol' + suffix, vol, 'must be a finite decimal volatility at least 0');
+  if (!(rate > -Infinity && rate < Infinity)) invalid('rate' + suffix, rate, 'must be a finite number');
+}
+
+/**
+ * ln(F/K) with the rounding of F/K kept out when F is near K: F - K is exact there (Sterbenz) and log1p keeps its
+ * relative precision, which matters because the out-of-the-money price is very sensitive to x when s is small.
+ */
+export function logMoneyness(forward: number, strike: number): number {
+  const diff = forward - strike;
+  return diff < 0.5 * strike && diff > -0.5 * strike ? Math.log1p(diff / strike) : Math.log(forward / strike);
+}
+
+/** Undiscounted Black-76 value for sign theta (+1 call, -1 put); inputs already validated. */
+function undiscountedBlack(theta: number, forward: number, strike: number, s: number): number {
+  const intrinsic = theta * (forward - strike);
+  const iv = intrinsic > 0 ? intrinsic : 0;
+  if (s === 0 || forward === 0 || strike === 0) return iv;
+  return iv + Math.sqrt(forward) * Math.sqrt(strike) * normalisedBlackOtm(logMoneyness(forward, strike), s);
+}
+
+/**
+ * Black-76 value of a European option on the forward `forward`, discounted at the continuously compounded
+ * `rate` over `expiryYears`: e^{-rT} [theta F N(theta d1) - theta K N(theta d2)], theta = +1 call, -1 put.
+ */
+export function black76Price(
+  type: OptionType,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate = 0,
+): number {
+  const theta = optionSign(type);
+  checkInputs(forward, strike, expiryYears, vol, rate, 'forward');
+  const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
+  return df * undiscountedBlack(theta, forward, strike, vol * Math.sqrt(expiryYears));
+}
+
+/** Writes all Greeks of one option into `out` (which is returned); inputs already validated. */
+function black76GreeksInto(
+  theta: number,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+  out: OptionGreeks,
+): OptionGreeks {
+  const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
+  const sqrtT = Math.sqrt(expiryYears);
+  const s = vol * sqrtT;
+  const intrinsic = theta * (forward - strike);
+  if (s === 0 || forward === 0 || strike === 0) {
+    const price = df * (intrinsic > 0 ? intrinsic : 0);
+    const step = intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5;
+    out.price = price;
+    out.delta = theta * df * step;
+    out.gamma = 0;
+    out.vega = 0;
+    out.theta = rate * price;
+    out.rho = -expiryYears * price;
+    out.vanna = 0;
+    out.volga = 0;
+    return out;
+  }
+  const x = logMoneyness(forward, strike);
+  const sqrtFK = Math.sqrt(forward) * Math.sqrt(strike);
+  const price = df * ((intrinsic > 0 ? intrinsic : 0) + sqrtFK * normalisedBlackOtm(x, s));
+  const h = x / s;
+  const t = 0.5 * s;
+  const d1 = h + t;
+  const d2 = h - t;
+  // F phi(d1) = K phi(d2) = sqrt(FK) exp(-(h^2+t^2)/2)/sqrt(2 pi): one exponential, symmetric in F and K.
+  const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t));
+  const vega = dfPhiSqrtFK * sqrtT;
+  out.price = price;
+  out.delta = theta * df * normCdf(theta * d1);
+  out.gamma = dfPhiSqrtFK / (forward * forward * s);
+  out.vega = vega;
+  out.theta = rate * price - (dfPhiSqrtFK * vol) / (2 * sqrtT);
+  out.rho = -expiryYears * price;
+  out.vanna = (-dfPhiSqrtFK * d2) / (forward * vol);
+  out.volga = (vega * d1 * d2) / vol;
+  return out;
+}
+
+function emptyGreeks(): OptionGreeks {
+  return { price: 0, delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0, vanna: 0, volga: 0 };
+}
+
+/** Black-76 value and all Greeks (see the module comment for units and the degenerate cases). */
+export function black76Greeks(
+  type: OptionType,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate = 0,
+): OptionGreeks {
+  const theta = optionSign(type);
+  checkInputs(forward, strike, expiryYears, vol, rate, 'forward');
+  return black76GreeksInto(theta, forward, strike, expiryYears, vol, rate, emptyGreeks());
+}
+
+/**
+ * Generalised Black-Scholes-Merton value: spot S, continuously compounded rate r and carry b, so the forward is
+ * S e^{bT} (b = r for a non-dividend stock, r - q with a dividend yield q, 0 for a future, r - r_f for FX).
+ */
+export function bsmPrice(
+  type: OptionType,
+  spot: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+  carry: number,
+): number {
+  const theta = optionSign(type);
+  checkInputs(spot, strike, expiryYears, vol, rate, 'spot');
+  if (!(carry > -Infinity && carry < Infinity)) invalid('carry', carry, 'must be a finite number');
+  const forward = spot * Math.exp(carry * expiryYears);
+  if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
+  const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
+  return df * undiscountedBlack(theta, forward, strike, vol * Math.sqrt(expiryYears));
+}
+
+/**
+ * Generalised BSM value and Greeks with respect to the spot. theta = dV/dt with S, r, b fixed (the forward rolls
+ * down: theta_BSM = theta_76 - b F dV/dF); rho = dV/dr with b fixed (-T V); carryRho = dV/db = T F dV/dF.
+ */
+export function bsmGreeks(
+  type: OptionType,
+  spot: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+  carry: number,
+): BsmGreeks {
+  const theta = optionSign(type);
+  checkInputs(spot, strike, expiryYears, vol, rate, 'spot');
+  if (!(carry > -Infinity && carry < Infinity)) invalid('carry', carry, 'must be a finite number');
+  const growth = Math.exp(carry * expiryYears);
+  const forward = spot * growth;
+  if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
+  const g = black76GreeksInto(theta, forward, strike, expiryYears, vol, rate, emptyGreeks());
+  const deltaF = g.delta;
+  return {
+    price: g.price,
+    delta: deltaF * growth,
+    gamma: g.gamma * growth * growth,
+    vega: g.vega,
+    theta: g.theta - carry * forward * deltaF,
+    rho: g.rho,
+    vanna: g.vanna * growth,
+    volga: g.volga,
+    carryRho: expiryYears * forward * deltaF,
+  };
+}
+
+/** Inputs of `black76GreeksBatch`: one entry per option, `isCall[i]` 1 for a call and 0 for a put. */
+export interface Black76BatchInput {
+  isCall: Uint8Array;
+  forward: Float64Array;
+  strike: Float64Array;
+  expiryYears: Float64Array;
+  vol: Float64Array;
+  /** One rate per option, or one for all (default 0). */
+  rate?: Float64Array | number;
+}
+
+/** Outputs of `black76GreeksBatch`; the optional arrays are filled only when given. */
+export interface Black76BatchOutput {
+  price: Float64Array;
+  delta: Float64Array;
+  gamma: Float64Array;
+  vega: Float64Array;
+  theta: Float64Array;
+  rho?: Float64Array;
+  vanna?: Float64Array;
+  volga?: Float64Array;
+}
+
+/**
+ * Black-76 prices and Greeks for a whole chain over typed arrays, without allocation: entry i of every output
+ * array receives the value of option i, in the same units as `black76Greeks`. `count` defaults to
+ * `input.forward.length`; every array must hold at least `count` entries. Invalid entries throw
+ * `InvalidInputError` naming the field and index (e.g. `vol[17]`); outputs before it are already written.
+ */
+export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOutput, count?: number): void {
+  const { isCall, forward, strike, expiryYears, vol } = input;
+  const n = count ?? forward.length;
+  const rateIn = input.rate ?? 0;
+  const rateArr = typeof rateIn === 'number' ? null : rateIn;
+  const rateConst = typeof rateIn === 'number' ? rateIn : 0;
+  if (!(n >= 0 && Number.isInteger(n))) invalid('count', n, 'must be a non-negative integer');
+  const arrays: [string, ArrayLike<number>][] = [
+    ['isCall', isCall],
+    ['forward', forward],
+    ['strike', strike],
+    ['expiryYears', expiryYears],
+    ['vol', vol],
+    ['out.price', out.price],
+    ['out.delta', out.delta],
+    ['out.gamma', out.gamma],
+    ['out.vega', out.vega],
+    ['out.theta', out.theta],
+  ];
+  if (rateArr) arrays.push(['rate', rateArr]);
+  if (out.rho) arrays.push(['out.rho', out.rho]);
+  if (out.vanna) arrays.push(['out.vanna', out.vanna]);
+  if (out.volga) arrays.push(['out.volga', out.volga]);
+  for (const [name, arr] of arrays) {
+    if (arr.length < n) invalid(name, arr.length, `must hold at least count = ${n} entries`);
+  }
+  if (!rateArr && !(rateConst > -Infinity && rateConst < Infinity)) invalid('rate', rateConst, 'must be finite');
+  const { price, delta, gamma, vega, theta } = out;
+  const rhoOut = out.rho ?? null;
+  const vannaOut = out.vanna ?? null;
+  const volgaOut = out.volga ?? null;
+  for (let i = 0; i < n; i++) {
+    const F = forward[i]!;
+    const K = strike[i]!;
+    const T = expiryYears[i]!;
+    const sigma = vol[i]!;
+    const r = rateArr ? rateArr[i]! : rateConst;
+    if (!(F >= 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && sigma >= 0 && sigma < Infinity)) {
+      checkInputs(F, K, T, sigma, r, 'forward', `[${i}]`);
+    }
+    if (rateArr && !(r > -Infinity && r < Infinity)) invalid(`rate[${i}]`, r, 'must be a finite number');
+    const c = isCall[i]!;
+    if (c > 1) invalid(`isCall[${i}]`, c, 'must be 1 (call) or 0 (put)');
+    const sign = c === 1 ? 1 : -1;
+    const df = r === 0 ? 1 : Math.exp(-r * T);
+    const sqrtT = Math.sqrt(T);
+    const s = sigma * sqrtT;
+    const intrinsic = sign * (F - K);
+    const iv = intrinsic > 0 ? intrinsic : 0;
+    let p: number;
+    if (s === 0 || F === 0 || K === 0) {
+      p = df * iv;
+      price[i] = p;
+      delta[i] = sign * df * (intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5);
+      gamma[i] = 0;
+      vega[i] = 0;
+      theta[i] = r * p;
+      if (vannaOut) vannaOut[i] = 0;
+      if (volgaOut) volgaOut[i] = 0;
+    } else {
+      const x = logMoneyness(F, K);
+      const sqrtFK = Math.sqrt(F) * Math.sqrt(K);
+      p = df * (iv + sqrtFK * normalisedBlackOtm(x, s));
+      const h = x / s;
+      const t = 0.5 * s;
+      const d1 = h + t;
+      const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t));
+      const vg = dfPhiSqrtFK * sqrtT;
+      price[i] = p;
+      delta[i] = sign * df * normCdf(sign * d1);
+      gamma[i] = dfPhiSqrtFK / (F * F * s);
+      vega[i] = vg;
+      theta[i] = r * p - (dfPhiSqrtFK * sigma) / (2 * sqrtT);
+      if (vannaOut) vannaOut[i] = (-dfPhiSqrtFK * (h - t)) / (F * sigma);
+      if (volgaOut) volgaOut[i] = (vg * d1 * (h - t)) / sigma;
+    }
+    if (rhoOut) rhoOut[i] = -T * p;
+  }
+}

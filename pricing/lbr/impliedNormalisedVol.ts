@@ -1,0 +1,228 @@
+/**
+ * Jäckel's "Let's Be Rational" (Wilmott, January 2015, pp. 40-53) implied volatility of the normalised Black
+ * function: given beta = b(x, s) for an out-of-the-money call (x <= 0), find s = sigma sqrt(T). Four branches of
+ * rational initial guesses (section 4: lower map f_l, two rational cubic segments around the inflexion point s_c,
+ * upper map f_u), then at most two Householder(3) steps on a branch-specific objective (section 5), which reaches
+ * the attainable double precision for all inputs. Structure and constants follow Jäckel's reference code (2013-2014).
+ */
+import { inverseNormCdf, normCdf, normPdf } from '../normal.js';
+import { normalisedBlackOtm, normalisedVega } from './normalisedBlack.js';
+import {
+  convexControlToFitSecondDerivativeAtLeftSide,
+  convexControlToFitSecondDerivativeAtRightSide,
+  rationalCubicInterpolation,
+} from './rationalCubic.js';
+
+const DBL_EPSILON = 2.220446049250313e-16;
+const DBL_MIN = 2.2250738585072014e-308;
+const DBL_MAX = Number.MAX_VALUE;
+const SQRT_DBL_MAX = Math.sqrt(DBL_MAX);
+const TWO_PI = 2 * Math.PI;
+const SQRT_PI_OVER_TWO = Math.sqrt(Math.PI / 2);
+const SQRT_THREE = Math.sqrt(3);
+const SQRT_ONE_OVER_THREE = Math.sqrt(1 / 3);
+const TWO_PI_OVER_SQRT_TWENTY_SEVEN = TWO_PI / Math.sqrt(27);
+const PI_OVER_SIX = Math.PI / 6;
+/** Two Householder(3) iterations suffice for full attainable accuracy (paper section 5). */
+const MAX_ITERATIONS = 2;
+
+/** Householder(3) step factor: s_{n+1} = s_n + nu (1 + h2 nu/2) / (1 + nu (h2 + h3 nu/6)), nu the Newton step. */
+function householderFactor(newton: number, halley: number, hh3: number): number {
+  return (1 + 0.5 * halley * newton) / (1 + newton * (halley + (hh3 * newton) / 6));
+}
+
+/** The lower map f_l(s) = 2 pi |x| / sqrt(27) Phi(-|x|/sqrt(3 s^2))^3 (paper eq. (4.4)) and its first two beta-derivatives. */
+function lowerMap(x: number, s: number): [number, number, number] {
+  const ax = Math.abs(x);
+  const z = (SQRT_ONE_OVER_THREE * ax) / s;
+  const y = z * z;
+  const s2 = s * s;
+  const Phi = normCdf(-z);
+  const phi = normPdf(z);
+  const fpp =
+    ((PI_OVER_SIX * y) / (s2 * s)) *
+    Phi *
+    (8 * SQRT_THREE * s * ax + ((3 * s2 * (s2 - 8) - 8 * x * x) * Phi) / phi) *
+    Math.exp(2 * y + 0.25 * s2);
+  const Phi2 = Phi * Phi;
+  const fp = TWO_PI * y * Phi2 * Math.exp(y + 0.125 * s2);
+  const f = TWO_PI_OVER_SQRT_TWENTY_SEVEN * ax * (Phi2 * Phi);
+  return [f, fp, fpp];
+}
+
+function inverseLowerMap(x: number, f: number): number {
+  if (f === 0) return 0;
+  return Math.abs(x / (SQRT_THREE * inverseNormCdf(Math.cbrt(f / (TWO_PI_OVER_SQRT_TWENTY_SEVEN * Math.abs(x))))));
+}
+
+/** The upper map f_u(s) = Phi(-s/2) (paper eq. (4.7)) and its first two beta-derivatives. */
+function upperMap(x: number, s: number): [number, number, number] {
+  const f = normCdf(-0.5 * s);
+  if (x === 0) return [f, -0.5, 0];
+  const w = (x / s) * (x / s);
+  const fp = -0.5 * Math.exp(0.5 * w);
+  const fpp = (SQRT_PI_OVER_TWO * Math.exp(w + 0.125 * s * s) * w) / s;
+  return [f, fp, fpp];
+}
+
+function inverseUpperMap(f: number): number {
+  return -2 * inverseNormCdf(f);
+}
+
+/**
+ * s = sigma sqrt(T) with b(x, s) = beta for an out-of-the-money call, x <= 0, 0 <= beta < exp(x/2) (the caller
+ * has checked the bounds). Returns 0 for beta = 0.
+ */
+export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
+  if (beta <= 0) return 0;
+  const bMax = Math.exp(0.5 * x);
+  let iterations = 0;
+  let directionReversals = 0;
+  let s = -DBL_MAX;
+  let ds = s;
+  let dsPrevious = 0;
+  let sLeft = DBL_MIN;
+  let sRight = DBL_MAX;
+  // The inflexion point s_c = sqrt(2|x|) of b(s) splits the domain (paper section 4).
+  const sC = Math.sqrt(Math.abs(2 * x));
+  const bC = normalisedBlackOtm(x, sC);
+  const vC = normalisedVega(x, sC);
+  if (beta < bC) {
+    const sL = sC - bC / vC;
+    const bL = normalisedBlackOtm(x, sL);
+    if (beta < bL) {
+      // Lowest branch: rational cubic in the lower map, objective g(s) = 1/ln b(s) - 1/ln beta.
+      const [fL, dfL, d2fL] = lowerMap(x, sL);
+      const rLL = convexControlToFitSecondDerivativeAtRightSide(0, bL, 0, fL, 1, dfL, d2fL, true);
+      let f = rationalCubicInterpolation(beta, 0, bL, 0, fL, 1, dfL, rLL);
+      if (!(f > 0)) {
+        // Round-off for extreme |x|: quadratic through f(0) = 0, f(b_l), f'(0) = 1.
+        const t = beta / bL;
+        f = (fL * t + bL * (1 - t)) * t;
+      }
+      s = inverseLowerMap(x, f);
+      sRight = sL;
+      const lnBeta = Math.log(beta);
+      while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
+        if (ds * dsPrevious < 0) directionReversals++;
+        if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
+          s = 0.5 * (sLeft + sRight);
+          if (sRight - sLeft <= DBL_EPSILON * s) break;
+          directionReversals = 0;
+          ds = 0;
+        }
+        dsPrevious = ds;
+        const b = normalisedBlackOtm(x, s);
+        const bp = normalisedVega(x, s);
+        if (b > beta && s < sRight) sRight = s;
+        else if (b < beta && s > sLeft) sLeft = s;
+        if (b <= 0 || bp <= 0) {
+          ds = 0.5 * (sLeft + sRight) - s;
+        } else {
+          const lnB = Math.log(b);
+          const bpob = bp / b;
+          const h = x / s;
+          const bHalley = (h * h) / s - s / 4;
+          const newton = ((lnBeta - lnB) * lnB) / lnBeta / bpob;
+          const halley = bHalley - bpob * (1 + 2 / lnB);
+          const bHh3 = bHalley * bHalley - 3 * (h / s) * (h / s) - 0.25;
+          const hh3 =
+            bHh3 + 2 * bpob * bpob * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * bpob * (1 + 2 / lnB);
+          ds = newton * householderFactor(newton, halley, hh3);
+        }
+        ds = Math.max(-0.5 * s, ds);
+        s += ds;
+        iterations++;
+      }
+      return s;
+    }
+    const vL = normalisedVega(x, sL);
+    const rLM = convexControlToFitSecondDerivativeAtRightSide(bL, bC, sL, sC, 1 / vL, 1 / vC, 0, false);
+    s = rationalCubicInterpolation(beta, bL, bC, sL, sC, 1 / vL, 1 / vC, rLM);
+    sLeft = sL;
+    sRight = sC;
+  } else {
+    const sH = vC > DBL_MIN ? sC + (bMax - bC) / vC : sC;
+    const bH = normalisedBlackOtm(x, sH);
+    if (beta <= bH) {
+      const vH = normalisedVega(x, sH);
+      const rHM = convexControlToFitSecondDerivativeAtLeftSide(bC, bH, sC, sH, 1 / vC, 1 / vH, 0, false);
+      s = rationalCubicInterpolation(beta, bC, bH, sC, sH, 1 / vC, 1 / vH, rHM);
+      sLeft = sC;
+      sRight = sH;
+    } else {
+      // Highest branch: rational cubic in the upper map.
+      const [fH, dfH, d2fH] = upperMap(x, sH);
+      let f = -DBL_MAX;
+      if (d2fH > -SQRT_DBL_MAX && d2fH < SQRT_DBL_MAX) {
+        const rHH = convexControlToFitSecondDerivativeAtLeftSide(bH, bMax, fH, 0, dfH, -0.5, d2fH, true);
+        f = rationalCubicInterpolation(beta, bH, bMax, fH, 0, dfH, -0.5, rHH);
+      }
+      if (f <= 0) {
+        // Quadratic through f(b_h), f(b_max) = 0, f'(b_max) = -1/2.
+        const h = bMax - bH;
+        const t = (beta - bH) / h;
+        f = (fH * (1 - t) + 0.5 * h * t) * (1 - t);
+      }
+      s = inverseUpperMap(f);
+      sLeft = sH;
+      if (beta > 0.5 * bMax) {
+        // Objective g(s) = ln(b_max - beta) - ln(b_max - b(s)).
+        while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
+          if (ds * dsPrevious < 0) directionReversals++;
+          if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
+            s = 0.5 * (sLeft + sRight);
+            if (sRight - sLeft <= DBL_EPSILON * s) break;
+            directionReversals = 0;
+            ds = 0;
+          }
+          dsPrevious = ds;
+          const b = normalisedBlackOtm(x, s);
+          const bp = normalisedVega(x, s);
+          if (b > beta && s < sRight) sRight = s;
+          else if (b < beta && s > sLeft) sLeft = s;
+          if (b >= bMax || bp <= DBL_MIN) {
+            ds = 0.5 * (sLeft + sRight) - s;
+          } else {
+            const bMaxMinusB = bMax - b;
+            const g = Math.log((bMax - beta) / bMaxMinusB);
+            const gp = bp / bMaxMinusB;
+            const bHalley = ((x / s) * (x / s)) / s - s / 4;
+            const bHh3 = bHalley * bHalley - 3 * (x / (s * s)) * (x / (s * s)) - 0.25;
+            const newton = -g / gp;
+            const halley = bHalley + gp;
+            const hh3 = bHh3 + gp * (2 * gp + 3 * bHalley);
+            ds = newton * householderFactor(newton, halley, hh3);
+          }
+          ds = Math.max(-0.5 * s, ds);
+          s += ds;
+          iterations++;
+        }
+        return s;
+      }
+    }
+  }
+  // Middle branches: objective g(s) = b(s) - beta, with b''/b' = x^2/s^3 - s/4 and
+  // b'''/b' = (b''/b')^2 - 3 (x/s^2)^2 - 1/4 in closed form.
+  while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
+    if (ds * dsPrevious < 0) directionReversals++;
+    if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
+      s = 0.5 * (sLeft + sRight);
+      if (sRight - sLeft <= DBL_EPSILON * s) break;
+      directionReversals = 0;
+      ds = 0;
+    }
+    dsPrevious = ds;
+    const b = normalisedBlackOtm(x, s);
+    const bp = normalisedVega(x, s);
+    if (b > beta && s < sRight) sRight = s;
+    else if (b < beta && s > sLeft) sLeft = s;
+    const newton = (beta - b) / bp;
+    const halley = ((x / s) * (x / s)) / s - s / 4;
+    const hh3 = halley * halley - 3 * (x / (s * s)) * (x / (s * s)) - 0.25;
+    ds = Math.max(-0.5 * s, newton * householderFactor(newton, halley, hh3));
+    s += ds;
+    iterations++;
+  }
+  return s;
+}

@@ -1,0 +1,116 @@
+/**
+ * The express 5 application: JSON body limit, request logging without secrets, the route registry mounted with
+ * zod validation and role checks, `/openapi.json` generated from the same registry, the dashboard's static files,
+ * and one error handler that maps typed errors to 4xx and anything else to a logged 500.
+ */
+import express from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { ServiceContext } from './context.js';
+import { redactUrl } from './auth.js';
+import { dashboardDir } from './dashboard/index.js';
+import { HttpError, mountRoutes, openApiDocument, route } from './registry.js';
+import type { RouteDef } from './registry.js';
+import { buildRoutes } from './routes/index.js';
+import { z } from 'zod';
+
+export interface AppOptions {
+  /** Largest JSON body accepted (express/body-parser syntax). */
+  bodyLimit?: string;
+  /** Serve the dashboard (default true). */
+  dashboard?: boolean;
+}
+
+export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app: Express; routes: RouteDef[] } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const ms = performance.now() - started;
+      ctx.metrics.httpRequests.inc({ method: req.method, route: routePath, status: String(res.statusCode) });
+      ctx.metrics.httpDuration.observe({ method: req.method, route: routePath }, ms / 1000);
+      if (res.statusCode === 401 || res.statusCode === 403) ctx.metrics.authFailures.inc({ status: String(res.statusCode) });
+      const principal = res.locals.principal as { keyId: string } | undefined;
+      ctx.log.info(
+        {
+          method: req.method,
+          url: redactUrl(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(ms * 100) / 100,
+          ...(principal ? { keyId: principal.keyId } : {}),
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true }));
+
+  const routes = buildRoutes(ctx);
+  const openapi = route({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This OpenAPI 3.1 document (generated from the zod schemas)',
+    tag: 'operations',
+    auth: 'viewer',
+    responses: { 200: { description: 'the document', schema: z.record(z.string(), z.unknown()) } },
+    handler: () => ({ body: document }),
+  });
+  const all = [...routes, openapi];
+  const document = openApiDocument(all, {
+    title: 'ilhedge desk service',
+    version: ctx.version,
+    description:
+      'Hedge ratios, tickets and positions of the ilhedge desk. Every route but /health needs ' +
+      '`Authorization: Bearer <key>`; roles are ordered viewer < trader < admin. Prices are quote per base, ' +
+      'deltas in base units, gammas in base per quote. The websocket stream is at /ws (see the README).',
+  });
+  mountRoutes(app, all, ctx.auth);
+
+  if (options.dashboard !== false) {
+    const dir = dashboardDir();
+    app.get('/', (_req, res) => res.redirect(302, '/dashboard/'));
+    // Static files carry no data: the page asks for a key and sends it with every API call.
+    app.use('/dashboard', express.static(dir, { index: 'index.html', fallthrough: true, maxAge: 0 }));
+  }
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${redactUrl(req.path)}` });
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (error instanceof HttpError) {
+      res.status(error.status).json({
+        error: error.code,
+        message: error.message,
+        ...(Array.isArray(error.details) ? { issues: error.details } : {}),
+      });
+      return;
+    }
+    // body-parser errors carry a 4xx status: malformed JSON, too large, wrong charset.
+    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (error as { type?: string }).type;
+      const message =
+        type === 'entity.parse.failed'
+          ? 'body: malformed JSON'
+          : type === 'entity.too.large'
+            ? `body: larger than the ${options.bodyLimit ?? '64kb'} limit`
+            : `body: ${(error as Error).message}`;
+      res.status(status).json({ error: status === 413 ? 'payload_too_large' : 'bad_request', message });
+      return;
+    }
+    ctx.log.error({ err: error, method: req.method, url: redactUrl(req.originalUrl) }, 'unhandled error');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  });
+
+  return { app, routes: all };
+}

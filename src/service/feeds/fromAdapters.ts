@@ -1,0 +1,63 @@
+/**
+ * The adapters' market model -> the service's feed snapshot. Only quotes the adapters' sanity checks passed
+ * (`usableForHedging`) are used for hedging; the whole normalised snapshot is kept as `chain` for
+ * `GET /api/market/:venue/:underlying`.
+ */
+import type { MarketSnapshot as AdapterSnapshot } from '../../../adapters/index.js';
+import type { FeedOption, FeedSnapshot } from '../types.js';
+
+export function fromAdapterSnapshot(
+  snapshot: AdapterSnapshot,
+  source: FeedSnapshot['source'],
+  receivedAtMs: number,
+  seq = 0,
+): FeedSnapshot {
+  const options: FeedOption[] = [];
+  for (const chain of snapshot.chains) {
+    for (const quote of chain.options) {
+      const instrument = quote.instrument;
+      if (!snapshot.usableForHedging.has(instrument.symbol)) continue;
+      const forward = quote.forward ?? chain.forward;
+      if (instrument.strike === null || instrument.expiryMs === null || instrument.optionType === null) continue;
+      if (quote.markIv === null || !(forward > 0)) continue;
+      options.push({
+        instrument: instrument.venueId,
+        optionType: instrument.optionType,
+        strike: instrument.strike,
+        expiryMs: instrument.expiryMs,
+        forward,
+        markIv: quote.markIv,
+        ...(quote.markQuote !== null ? { markPriceQuote: quote.markQuote } : {}),
+        ...(quote.bidQuote !== null ? { bidQuote: quote.bidQuote } : {}),
+        ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
+        contractSizeBase: instrument.contractSize ?? 1,
+        inverse: instrument.inverse,
+      });
+    }
+  }
+  const perp = snapshot.perp;
+  const perpPrice = perp?.mark ?? perp?.index ?? null;
+  const spot = snapshot.index ?? perp?.index ?? perpPrice ?? snapshot.chains[0]?.forward ?? NaN;
+  return {
+    venue: snapshot.venue,
+    underlying: snapshot.underlying,
+    source,
+    label: snapshot.source.label,
+    seq,
+    asOfMs: snapshot.source.dataTimeMs,
+    receivedAtMs,
+    spot,
+    ...(perp && perpPrice !== null
+      ? {
+          perp: {
+            instrument: perp.instrument.venueId,
+            markPriceQuote: perpPrice,
+            ...(perp.instrument.contractValueUsd !== null ? { contractValueQuote: perp.instrument.contractValueUsd } : {}),
+            ...(perp.instrument.contractSize !== null ? { contractSizeBase: perp.instrument.contractSize } : {}),
+          },
+        }
+      : {}),
+    options,
+    chain: { ...snapshot, usableForHedging: [...snapshot.usableForHedging] },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Replays a recorded snapshot as a continuous feed on the replay's own clock: replay time starts at the
+ * recording's time and advances `replayMsPerTick` per tick (wall interval `intervalMs`), whatever the wall clock
+ * says. A single-snapshot recording has no price moves of its own, so the path is a seeded geometric Brownian
+ * motion at the chain's at-the-money vol (`sigma sqrt(dt)` per tick, dt in years of replay time) applied to spot,
+ * perp and every forward; vols and strikes stay as recorded. Every snapshot says so in its `label`.
+ */
+import type { FeedOption, FeedSnapshot } from '../types.js';
+import { BaseFeed, nowPrecise } from './base.js';
+
+const MS_PER_YEAR = 365 * 86_400_000;
+
+/** Mulberry32: a small seeded PRNG so a replay is the same run after run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SnapshotReplayOptions {
+  intervalMs?: number;
+  /** Replay-clock ms per tick (default = intervalMs: replay runs at wall speed). */
+  replayMsPerTick?: number;
+  seed?: number;
+  /** Annualised vol of the path; default: the ATM mark IV of the first expiry past 7 days. */
+  pathVol?: number;
+  label?: string;
+}
+
+export function atmVol(options: readonly FeedOption[], asOfMs: number): number | null {
+  const eligible = options.filter((o) => o.expiryMs - asOfMs > 7 * 86_400_000 && o.markIv > 0);
+  if (eligible.length === 0) return null;
+  const expiry = Math.min(...eligible.map((o) => o.expiryMs));
+  let best: FeedOption | null = null;
+  for (const o of eligible) {
+    if (o.expiryMs !== expiry) continue;
+    if (!best || Math.abs(o.strike - o.forward) < Math.abs(best.strike - best.forward)) best = o;
+  }
+  return best?.markIv ?? null;
+}
+
+export class SnapshotReplayFeed extends BaseFeed {
+  private timer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  private factor = 1;
+  private replayTimeMs: number;
+  private readonly random: () => number;
+  private readonly intervalMs: number;
+  private readonly replayMsPerTick: number;
+  private readonly vol: number;
+  private readonly label: string;
+
+  constructor(
+    private readonly base: Omit<FeedSnapshot, 'seq' | 'receivedAtMs'>,
+    options: SnapshotReplayOptions = {},
+  ) {
+    super(base.venue, base.underlying);
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.replayMsPerTick = options.replayMsPerTick ?? this.intervalMs;
+    this.random = mulberry32(options.seed ?? 20260526);
+    this.vol = options.pathVol ?? atmVol(base.options, base.asOfMs) ?? 0.5;
+    this.replayTimeMs = base.asOfMs;
+    this.label =
+      options.label ??
+      `replay of ${base.label ?? `${base.venue} ${base.underlying}`} on the replay clock; price path: seeded GBM at ${(this.vol * 100).toFixed(1)}% vol`;
+    this.latest = this.snapshot();
+  }
+
+  private normal(): number {
+    // Box-Muller on the seeded uniform.
+    const u = Math.max(this.random(), 1e-12);
+    const v = this.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  private snapshot(): FeedSnapshot {
+    const f = this.factor;
+    return {
+      ...this.base,
+      source: 'replay',
+      label: this.label,
+      seq: this.seq,
+      asOfMs: this.replayTimeMs,
+      receivedAtMs: nowPrecise(),
+      spot: this.base.spot * f,
+      perp: this.base.perp ? { ...this.base.perp, markPriceQuote: this.base.perp.markPriceQuote * f } : undefined,
+      options: f === 1 ? this.base.options : this.base.options.map((o) => ({ ...o, forward: o.forward * f })),
+    };
+  }
+
+  /** Advances the replay clock one tick and publishes the new state. */
+  step(): FeedSnapshot {
+    const dtYears = this.replayMsPerTick / MS_PER_YEAR;
+    this.factor *= Math.exp(-0.5 * this.vol * this.vol * dtYears + this.vol * Math.sqrt(dtYears) * this.normal());
+    this.replayTimeMs += this.replayMsPerTick;
+    this.seq++;
+    const snapshot = this.snapshot();
+    this.emit(snapshot);
+    return snapshot;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.timer = setInterval(() => this.step(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

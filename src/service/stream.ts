@@ -1,0 +1,297 @@
+/**
+ * The `/ws` hedge stream on the service's own HTTP server (the `ws` package, `noServer`).
+ *
+ * - Auth on upgrade: the key comes from `Authorization: Bearer`, a `bearer.<key>` subprotocol or `?token=`; a
+ *   missing or bad key gets HTTP 401, a key without the viewer role 403, before any upgrade.
+ * - Messages: `{"type":"subscribe","positionIds":[..]}` and/or `"book":true`; `unsubscribe` likewise. Every tick
+ *   pushes `{"type":"hedge",...}` per subscribed position (and the book).
+ * - Conflation: each client holds at most one pending message per subscription. If the socket's
+ *   `bufferedAmount` is above the high-water mark the newest state replaces the pending one, so a slow client gets
+ *   the latest state and memory stays bounded by (subscriptions x message size).
+ * - Heartbeats: a ping every `heartbeatMs`; a client that has not answered the previous ping is terminated.
+ * - Close codes: 1000 normal, 1001 going away (shutdown), 1003 bad message, 1008 policy (auth revoked, too many
+ *   subscriptions).
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Authenticator, Principal } from './auth.js';
+import { keyFromUpgrade } from './auth.js';
+import type { HedgeHub, TickResult } from './hub.js';
+import type { ServiceMetrics } from './metrics.js';
+
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_UNSUPPORTED = 1003;
+export const CLOSE_POLICY = 1008;
+
+export const wsClientMessageSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('subscribe'),
+      positionIds: z.array(z.string().min(1).max(100)).max(1000).optional(),
+      book: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('unsubscribe'),
+      positionIds: z.array(z.string().min(1).max(100)).max(1000).optional(),
+      book: z.boolean().optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('ping') }).strict(),
+]);
+export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
+
+export interface StreamOptions {
+  path?: string;
+  heartbeatMs?: number;
+  /** Above this many buffered bytes a client is "slow": new states replace pending ones instead of being sent. */
+  highWaterBytes?: number;
+  maxSubscriptionsPerClient?: number;
+  maxClients?: number;
+  log?: { info: (obj: object, msg?: string) => void; warn: (obj: object, msg?: string) => void };
+}
+
+const BOOK = '\u0000book';
+
+class Client {
+  readonly subscriptions = new Set<string>();
+  readonly pending = new Map<string, string>();
+  alive = true;
+  constructor(
+    readonly ws: WebSocket,
+    readonly principal: Principal,
+    readonly id: number,
+  ) {}
+}
+
+export class HedgeStream {
+  readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private readonly slow = new Set<Client>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly offTick: () => void;
+  private nextId = 1;
+  private closing = false;
+  private readonly path: string;
+  private readonly highWater: number;
+  private readonly maxSubs: number;
+  private readonly maxClients: number;
+
+  constructor(
+    server: Server,
+    private readonly hub: HedgeHub,
+    private readonly auth: Authenticator,
+    private readonly metrics: ServiceMetrics | undefined,
+    private readonly options: StreamOptions = {},
+  ) {
+    this.path = options.path ?? '/ws';
+    this.highWater = options.highWaterBytes ?? 256 * 1024;
+    this.maxSubs = options.maxSubscriptionsPerClient ?? 1000;
+    this.maxClients = options.maxClients ?? 5000;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 64 * 1024,
+      perMessageDeflate: false,
+      // Browsers that sent the key as a `bearer.<key>` subprotocol must get a non-secret protocol back.
+      handleProtocols: (protocols) => (protocols.has('ilhedge.v1') ? 'ilhedge.v1' : false),
+    });
+    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.offTick = hub.onTick((tick) => this.onTick(tick));
+    const heartbeatMs = options.heartbeatMs ?? 30_000;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs);
+    this.heartbeatTimer.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  private reject(socket: Duplex, status: number, message: string): void {
+    const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Service Unavailable';
+    const body = JSON.stringify({ error: reason.toLowerCase(), message });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
+    );
+    socket.destroy();
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== this.path) {
+      socket.destroy();
+      return;
+    }
+    if (this.closing) return this.reject(socket, 503, 'shutting down');
+    if (this.clients.size >= this.maxClients) return this.reject(socket, 503, 'too many clients');
+    const result = this.auth.check(keyFromUpgrade(req), 'viewer');
+    if (!result.ok) {
+      this.metrics?.authFailures.inc({ status: String(result.status) });
+      return this.reject(socket, result.status, result.message);
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, result.principal));
+  }
+
+  private onConnection(ws: WebSocket, principal: Principal): void {
+    const client = new Client(ws, principal, this.nextId++);
+    this.clients.add(client);
+    this.metrics?.wsClients.set(this.clients.size);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('close', () => {
+      this.clients.delete(client);
+      this.slow.delete(client);
+      this.metrics?.wsClients.set(this.clients.size);
+    });
+    ws.on('error', () => ws.terminate());
+    ws.send(JSON.stringify({ type: 'welcome', role: principal.role, engine: this.hub.engineName }));
+  }
+
+  private onMessage(client: Client, data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) return client.ws.close(CLOSE_UNSUPPORTED, 'binary messages are not supported');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString());
+    } catch {
+      return client.ws.close(CLOSE_UNSUPPORTED, 'message is not JSON');
+    }
+    const result = wsClientMessageSchema.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const field = issue?.path.join('.') || 'type';
+      return client.ws.close(CLOSE_UNSUPPORTED, `bad message: ${field}: ${issue?.message ?? 'invalid'}`.slice(0, 120));
+    }
+    const message = result.data;
+    if (message.type === 'ping') {
+      client.ws.send(JSON.stringify({ type: 'pong', atMs: Date.now() }));
+      return;
+    }
+    const keys = [...(message.positionIds ?? []), ...(message.book ? [BOOK] : [])];
+    if (message.type === 'unsubscribe') {
+      for (const key of keys) {
+        client.subscriptions.delete(key);
+        client.pending.delete(key);
+      }
+      client.ws.send(JSON.stringify({ type: 'unsubscribed', positionIds: message.positionIds ?? [], book: !!message.book }));
+      return;
+    }
+    const unknown: string[] = [];
+    const added: string[] = [];
+    for (const key of keys) {
+      if (key !== BOOK && !this.hub.prepared(key)) {
+        unknown.push(key);
+        continue;
+      }
+      client.subscriptions.add(key);
+      if (key !== BOOK) added.push(key);
+    }
+    if (client.subscriptions.size > this.maxSubs) {
+      return client.ws.close(CLOSE_POLICY, `at most ${this.maxSubs} subscriptions per client`);
+    }
+    client.ws.send(
+      JSON.stringify({ type: 'subscribed', positionIds: added, book: client.subscriptions.has(BOOK), unknown }),
+    );
+    // The current state at once, so a new subscriber does not wait for the next tick.
+    for (const key of keys) {
+      if (key === BOOK) client.pending.set(BOOK, this.hub.bookState().message);
+      else {
+        const prepared = this.hub.prepared(key);
+        if (prepared) client.pending.set(key, prepared.message);
+      }
+    }
+    this.flush(client, undefined);
+  }
+
+  private onTick(tick: TickResult): void {
+    if (this.clients.size === 0) return;
+    for (const client of this.clients) {
+      if (client.subscriptions.size === 0) continue;
+      let any = false;
+      for (const prepared of tick.positions) {
+        if (!client.subscriptions.has(prepared.state.positionId)) continue;
+        if (client.pending.has(prepared.state.positionId)) this.metrics?.wsConflated.inc();
+        client.pending.set(prepared.state.positionId, prepared.message);
+        any = true;
+      }
+      if (client.subscriptions.has(BOOK)) {
+        if (client.pending.has(BOOK)) this.metrics?.wsConflated.inc();
+        client.pending.set(BOOK, tick.book.message);
+        any = true;
+      }
+      if (any) this.flush(client, tick.receivedAtHr);
+    }
+  }
+
+  /** Sends the client's pending states unless its socket is backed up; then it stays pending (latest wins). */
+  private flush(client: Client, tickAtHr: number | undefined): void {
+    const ws = client.ws;
+    if (ws.readyState !== WebSocket.OPEN) {
+      client.pending.clear();
+      return;
+    }
+    if (ws.bufferedAmount > this.highWater) {
+      this.slow.add(client);
+      this.scheduleFlush();
+      return;
+    }
+    let sent = 0;
+    for (const message of client.pending.values()) {
+      ws.send(message);
+      sent++;
+    }
+    client.pending.clear();
+    this.slow.delete(client);
+    if (sent > 0) {
+      this.metrics?.wsMessages.inc(sent);
+      if (tickAtHr !== undefined) this.metrics?.tickToSend.observe((performance.now() - tickAtHr) / 1000);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      for (const client of [...this.slow]) this.flush(client, undefined);
+      if (this.slow.size > 0) this.scheduleFlush();
+    }, 20);
+  }
+
+  private heartbeat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      try {
+        client.ws.ping();
+      } catch {
+        client.ws.terminate();
+      }
+    }
+  }
+
+  /** Closes every client with 1001 and waits (up to `timeoutMs`) for the closes to complete. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    this.closing = true;
+    this.offTick();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    const closed = [...this.clients].map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          if (client.ws.readyState === WebSocket.CLOSED) return resolve();
+          client.ws.once('close', () => resolve());
+          client.ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+        }),
+    );
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    for (const client of this.clients) client.ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Black-76 prices and Greeks against the independent 60-digit oracle (test/helpers/highPrecision.ts) across
+ * log-moneyness -5..+5 standard deviations, expiries 1 day to 3 years, vols 5% to 300%, calls and puts, r = 0 and 5%.
+ *
+ * Tolerances: price 1e-12 relative. Greeks 1e-10 relative to the "scale" of their closed form, the sum of the
+ * absolute values of its terms: for delta, gamma, vega and rho that is |value| itself (pure relative error); theta
+ * is r V - D F phi sigma/(2 sqrt T) (scale |r V| + D F phi sigma/(2 sqrt T)); vanna and volga carry the factor d2
+ * resp. d1 d2, which pass through zero, so their scale is D phi(d1)(1 + |d1| + |d2|)/sigma resp.
+ * vega (1 + d1^2 + d2^2)/sigma. Where a Greek is not a difference, the bound is purely relative.
+ */
+import { describe, expect, test } from 'vitest';
+import { black76Greeks, black76GreeksBatch, black76Price } from '../../../pricing/black.js';
+import { exact, hpBlack76, HP, type HPNumber } from '../../helpers/highPrecision.js';
+
+const MONEYNESS_SD = [-5, -4, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4, 5];
+const EXPIRIES = [1 / 365, 7 / 365, 30 / 365, 0.25, 1, 3];
+const VOLS = [0.05, 0.2, 0.6, 1.2, 3];
+const RATES = [0, 0.05];
+
+interface Case {
+  isCall: boolean;
+  forward: number;
+  strike: number;
+  expiryYears: number;
+  vol: number;
+  rate: number;
+}
+
+function grid(): Case[] {
+  const cases: Case[] = [];
+  let i = 0;
+  for (const m of MONEYNESS_SD)
+    for (const T of EXPIRIES)
+      for (const vol of VOLS) {
+        const forward = i % 2 === 0 ? 100 : 39165.86;
+        // x = ln(F/K) = m sigma sqrt(T): m > 0 is in the money for a call.
+        const strike = forward * Math.exp(-m * vol * Math.sqrt(T));
+        const rate = RATES[i % RATES.length]!;
+        cases.push({ isCall: true, forward, strike, expiryYears: T, vol, rate });
+        cases.push({ isCall: false, forward, strike, expiryYears: T, vol, rate });
+        i++;
+      }
+  return cases;
+}
+
+function errOver(value: number, exactValue: HPNumber, scale: HPNumber): number {
+  return exact(value).minus(exactValue).abs().div(scale).toNumber();
+}
+
+describe('Black-76 against the 60-digit oracle', () => {
+  const cases = grid();
+  const worst: Record<string, number> = {};
+  const note = (k: string, e: number) => {
+    worst[k] = Math.max(worst[k] ?? 0, e);
+  };
+
+  test(`${cases.length} grid cases: price 1e-12 relative, Greeks 1e-10 of their scale`, () => {
+    for (const c of cases) {
+      const type = c.isCall ? 'call' : 'put';
+      const g = black76Greeks(type, c.forward, c.strike, c.expiryYears, c.vol, c.rate);
+      const o = hpBlack76(c.isCall, c.forward, c.strike, c.expiryYears, c.vol, c.rate);
+      const T = exact(c.expiryYears);
+      const sigma = exact(c.vol);
+      const sst = sigma.times(T.sqrt());
+      const d1 = exact(c.forward).div(exact(c.strike)).ln().div(sst).plus(sst.div(2));
+      const d2 = d1.minus(sst);
+      const phiScale = o.vega.div(exact(c.forward).times(T.sqrt())); // D phi(d1)
+      const errs: Record<string, number> = {
+        price: errOver(g.price, o.price, o.price.abs()),
+        delta: errOver(g.delta, o.delta, o.delta.abs()),
+        gamma: errOver(g.gamma, o.gamma, o.gamma.abs()),
+        vega: errOver(g.vega, o.vega, o.vega.abs()),
+        rho: c.rate === 0 ? errOver(g.rho, o.rho, o.rho.abs()) : errOver(g.rho, o.rho, o.rho.abs()),
+        theta: errOver(g.theta, o.theta, o.thetaScale),
+        vanna: errOver(g.vanna, o.vanna, phiScale.times(d1.abs().plus(d2.abs()).plus(1)).div(sigma)),
+        volga: errOver(g.volga, o.volga, o.vega.times(d1.times(d1).plus(d2.times(d2)).plus(1)).div(sigma)),
+      };
+      for (const [k, e] of Object.entries(errs)) {
+        note(k, e);
+        const bound = k === 'price' ? 1e-12 : 1e-10;
+        if (!(e <= bound)) {
+          throw new Error(`${k} error ${e} > ${bound} for ${JSON.stringify(c)}: got ${g[k as 'price']}`);
+        }
+      }
+      expect(black76Price(type, c.forward, c.strike, c.expiryYears, c.vol, c.rate)).toBe(g.price);
+    }
+    // Record the worst errors seen (visible with --reporter=verbose); the assertions above are the test.
+    expect(Object.keys(worst).length).toBe(8);
+    console.log('worst errors vs oracle', worst);
+  });
+
+  test('the batch form gives bit-identical results to the scalar form', () => {
+    const n = cases.length;
+    const input = {
+      isCall: Uint8Array.from(cases, (c) => (c.isCall ? 1 : 0)),
+      forward: Float64Array.from(cases, (c) => c.forward),
+      strike: Float64Array.from(cases, (c) => c.strike),
+      expiryYears: Float64Array.from(cases, (c) => c.expiryYears),
+      vol: Float64Array.from(cases, (c) => c.vol),
+      rate: Float64Array.from(cases, (c) => c.rate),
+    };
+    const out = {
+      price: new Float64Array(n),
+      delta: new Float64Array(n),
+      gamma: new Float64Array(n),
+      vega: new Float64Array(n),
+      theta: new Float64Array(n),
+      rho: new Float64Array(n),
+      vanna: new Float64Array(n),
+      volga: new Float64Array(n),
+    };
+    black76GreeksBatch(input, out);
+    cases.forEach((c, i) => {
+      const g = black76Greeks(c.isCall ? 'call' : 'put', c.forward, c.strike, c.expiryYears, c.vol, c.rate);
+      for (const k of ['price', 'delta', 'gamma', 'vega', 'theta', 'rho', 'vanna', 'volga'] as const) {
+        expect(out[k][i], `${k}[${i}]`).toBe(g[k]);
+      }
+    });
+  });
+
+  test('far out of the money the naive formula loses precision but ours does not', () => {
+    // A 1-day 5% option 5 standard deviations out: F N(d1) - K N(d2) cancels, the normalised form does not.
+    const F = 100;
+    const T = 1 / 365;
+    const vol = 0.05;
+    const K = F * Math.exp(5 * vol * Math.sqrt(T));
+    const o = hpBlack76(true, F, K, T, vol).price;
+    const ours = black76Price('call', F, K, T, vol);
+    expect(exact(ours).minus(o).abs().div(o).toNumber()).toBeLessThan(1e-13);
+    expect(o.gt(new HP(0))).toBe(true);
+  });
+});
