@@ -14,10 +14,7 @@ import type { Exchange } from 'ccxt';
 import type { Venue } from './model.js';
 
 /** The `fetch` signature ccxt calls a user `fetchImplementation` with (Exchange.js ~L1081). */
-export type FetchLike = (
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string; timeout?: number; signal?: AbortSignal },
-) => Promise<Response>;
+export type FetchLike = (url: string, init?: RequestInit & { timeout?: number }) => Promise<Response>;
 
 export interface ClientOptions {
   venue: Venue;

@@ -96,7 +96,8 @@ export class ReplayClock implements Clock {
   constructor(options: ReplayClockOptions) {
     const speed = options.speed ?? 1;
     if (!Number.isFinite(speed) || speed <= 0) throw new RangeError(`replay speed must be > 0, got ${speed}`);
-    if (!Number.isFinite(options.startMs)) throw new RangeError(`replay startMs must be finite, got ${options.startMs}`);
+    if (!Number.isFinite(options.startMs))
+      throw new RangeError(`replay startMs must be finite, got ${options.startMs}`);
     this.speed = speed;
     this.startMs = options.startMs;
     this.wall = options.wall ?? systemClock;

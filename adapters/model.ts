@@ -186,6 +186,12 @@ export interface Chain {
   forwardMethod: ForwardMethod;
   /** Human detail, e.g. `underlying_price of BTC-26JUN26` or `SYN.BTC-27MAY26 (Deribit synthetic)`. */
   forwardDetail: string;
+  /**
+   * Put-call-parity forward implied by the chain's own marks (strikes nearest the money, zero rates), or null
+   * without a call/put pair. Marks are computed by the venue on this forward, so it is the one to recompute marks
+   * with; a gap to `forward` means the venue's underlying and its marks were taken at different moments.
+   */
+  parityForward: number | null;
   /** Options sorted by strike, then call before put. */
   options: OptionQuote[];
 }

@@ -42,7 +42,11 @@ export interface ReplayFetchOptions {
 }
 
 /** A fetch that serves recorded responses. `http` may be a whole recording or its `http` list. */
-export function replayFetch(venue: Venue, source: Recording | readonly HttpExchange[], opts: ReplayFetchOptions = {}): FetchLike {
+export function replayFetch(
+  venue: Venue,
+  source: Recording | readonly HttpExchange[],
+  opts: ReplayFetchOptions = {},
+): FetchLike {
   const http = Array.isArray(source) ? (source as readonly HttpExchange[]) : (source as Recording).http;
   const ignore = [...TIME_DEPENDENT_PARAMS[venue], ...(opts.ignoreParams ?? [])];
   const label = opts.label ?? 'recording';
@@ -55,7 +59,7 @@ export function replayFetch(venue: Venue, source: Recording | readonly HttpExcha
   }
   const served = new Map<string, number>();
   return async (url, init) => {
-    const method = (init.method ?? 'GET').toUpperCase();
+    const method = (init?.method ?? 'GET').toUpperCase();
     const key = routeKey(url, ignore);
     opts.log?.push(`${method} ${url}`);
     const list = routes.get(`${method} ${key}`);

@@ -125,6 +125,8 @@ export interface ReplayWsServerOptions {
   maxGapMs?: number;
   /** Start over at the first frame after the last (the clock is rewound with it). Default false. */
   loop?: boolean;
+  /** Recorded-time gap between the end of one loop and the start of the next (ms). Default 1000. */
+  loopGapMs?: number;
   /** Hold the timeline until this many distinct channels are subscribed. Default 1. */
   minSubscribedChannels?: number;
   /** Called after frame `index` (in `frames`) went out and was flushed to every subscriber. */
@@ -246,6 +248,17 @@ export class ReplayWsServer {
     return n;
   }
 
+  /** Sends `text` to every open connection (e.g. a venue error frame) and waits until it is flushed. */
+  async broadcast(text: string): Promise<number> {
+    const writes: Promise<void>[] = [];
+    for (const c of this.connections) {
+      if (c.socket.readyState !== c.socket.OPEN) continue;
+      writes.push(new Promise((resolve) => c.socket.send(text, () => resolve())));
+    }
+    await Promise.all(writes);
+    return writes.length;
+  }
+
   /** Stops the timeline, closes every socket and the server. */
   async close(): Promise<void> {
     if (this.stopped) return;
@@ -309,12 +322,18 @@ export class ReplayWsServer {
     while (!this.stopped) {
       if (this.cursorIndex >= this.frames.length) {
         if (this.options.loop && this.frames.length > 0) {
+          // A quiet gap between loops (on the replay clock, at least 1 ms of wall time) keeps a recording whose
+          // frames share one timestamp from spinning the event loop.
+          const gapMs = this.options.loopGapMs ?? 1000;
+          await this.wait(Math.max(1, Math.min(gapMs / this.clock.speed, maxGapMs)));
+          if (this.stopped) return;
           this.cursorIndex = 0;
           this.clock.rewind();
           this.stats.loops += 1;
           continue;
         }
-        this.clock.pause();
+        // The clock keeps running after the last frame: quotes then age on the replay's own time, as they would
+        // live when a venue goes quiet, instead of staying fresh forever.
         this.finishedResolve?.();
         return;
       }

@@ -14,7 +14,7 @@
  *   `interest_rate: 0`): the books must satisfy `C_bid - P_ask <= F - K <= C_ask - P_bid`, and the marks
  *   `|C_mark - P_mark - (F - K)|` must stay within `parityMarkTolerance * F` (marks come from one IV per strike).
  */
-import type { Chain, FutureQuote, OptionQuote, PerpQuote, SanityIssue } from './model.js';
+import type { Chain, FutureQuote, Instrument, OptionQuote, PerpQuote, SanityIssue } from './model.js';
 
 export interface SanityOptions {
   /** The time the quotes are judged at (UTC ms): replay clock or the caller's now. */
@@ -51,6 +51,19 @@ function resolve(opts: SanityOptions): Resolved {
 
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
 
+/** The venue's price tick at a price (Deribit ticks grow above a price: `priceTickSteps`), in `priceCurrency`. */
+export function tickAt(instrument: Instrument, price: number): number {
+  let tick = instrument.priceTick;
+  for (const step of instrument.priceTickSteps) if (price > step.abovePrice && step.tick > tick) tick = step.tick;
+  return tick;
+}
+
+/** One tick of an option premium, converted to the quote currency. */
+function quoteTick(q: OptionQuote, forward: number): number {
+  const t = tickAt(q.instrument, q.markSettle ?? q.askSettle ?? q.bidSettle ?? 0);
+  return q.instrument.inverse ? t * forward : t;
+}
+
 function commonChecks(
   q: OptionQuote | PerpQuote | FutureQuote,
   bid: number | null,
@@ -61,12 +74,20 @@ function commonChecks(
   const symbol = q.instrument.symbol;
   const i = q.instrument;
   if (i.expiryMs !== null && i.expiryMs <= o.asOfMs) {
-    issues.push({ symbol, reason: 'expired', detail: `expired at ${i.expiryIso}, before ${new Date(o.asOfMs).toISOString()}` });
+    issues.push({
+      symbol,
+      reason: 'expired',
+      detail: `expired at ${i.expiryIso}, before ${new Date(o.asOfMs).toISOString()}`,
+    });
   }
   if (!i.active) issues.push({ symbol, reason: 'inactive', detail: 'the venue lists it as inactive' });
   const age = o.asOfMs - q.timestampMs;
   if (age > o.maxAgeMs) {
-    issues.push({ symbol, reason: 'stale', detail: `quote is ${fmt(age / 1000)} s old (max ${fmt(o.maxAgeMs / 1000)} s)` });
+    issues.push({
+      symbol,
+      reason: 'stale',
+      detail: `quote is ${fmt(age / 1000)} s old (max ${fmt(o.maxAgeMs / 1000)} s)`,
+    });
   }
   if (bid === null && ask === null) issues.push({ symbol, reason: 'empty-book', detail: 'no bid and no ask' });
   if (bid !== null && ask !== null && bid > ask) {
@@ -91,8 +112,8 @@ export function checkOption(q: OptionQuote, opts: SanityOptions): SanityIssue[] 
   const F = q.forward;
   const K = q.instrument.strike;
   if (F !== null && K !== null && q.markQuote !== null) {
-    // One price tick in quote currency: coin tick x F for inverse premiums.
-    const tickQuote = q.instrument.inverse ? q.instrument.priceTick * F : q.instrument.priceTick;
+    // One price tick (at this price) in quote currency: coin tick x F for inverse premiums.
+    const tickQuote = quoteTick(q, F);
     const intrinsic = q.instrument.optionType === 'call' ? Math.max(F - K, 0) : Math.max(K - F, 0);
     const upper = q.instrument.optionType === 'call' ? F : K;
     if (q.markQuote < intrinsic - tickQuote || q.markQuote > upper + tickQuote) {
@@ -137,8 +158,7 @@ export function checkParity(chain: Chain, opts: SanityOptions): SanityIssue[] {
   const issues: SanityIssue[] = [];
   for (const [K, { call, put }] of byStrike) {
     if (!call || !put) continue;
-    const tick = (q: OptionQuote) => (q.instrument.inverse ? q.instrument.priceTick * F : q.instrument.priceTick);
-    const slack = tick(call) + tick(put);
+    const slack = quoteTick(call, F) + quoteTick(put, F);
     const fk = F - K;
     const problems: string[] = [];
     if (call.bidQuote !== null && put.askQuote !== null && call.bidQuote - put.askQuote > fk + slack) {
@@ -196,7 +216,11 @@ export function runSanity(input: SanityInput, opts: SanityOptions): SanityReport
     issues.push(...checkFuture(f, opts));
   }
   for (const u of input.unknown ?? []) {
-    issues.push({ symbol: u, reason: 'unknown-instrument', detail: 'in the venue payload but not among listed instruments' });
+    issues.push({
+      symbol: u,
+      reason: 'unknown-instrument',
+      detail: 'in the venue payload but not among listed instruments',
+    });
   }
   const flagged = new Set(issues.map((i) => i.symbol));
   return { issues, usableForHedging: new Set(all.filter((s) => !flagged.has(s))) };

@@ -152,11 +152,21 @@ function black76GreeksInto(
   const vega = dfPhiSqrtFK * sqrtT;
   out.price = price;
   out.delta = theta * df * normCdf(theta * d1);
-  out.gamma = dfPhiSqrtFK / (forward * forward * s);
+  out.rho = -expiryYears * price;
+  if (dfPhiSqrtFK === 0) {
+    // phi(d1) underflowed (|d1| > ~38): phi d^k underflows with it, and d may be infinite (x/s overflow).
+    out.gamma = 0;
+    out.vega = 0;
+    out.theta = rate * price;
+    out.vanna = 0;
+    out.volga = 0;
+    return out;
+  }
+  // Sequential divisions: an underflowing denominator gives Infinity, never 0/0.
+  out.gamma = dfPhiSqrtFK / forward / forward / s;
   out.vega = vega;
   out.theta = rate * price - (dfPhiSqrtFK * vol) / (2 * sqrtT);
-  out.rho = -expiryYears * price;
-  out.vanna = (-dfPhiSqrtFK * d2) / (forward * vol);
+  out.vanna = (-dfPhiSqrtFK * d2) / forward / vol;
   out.volga = (vega * d1 * d2) / vol;
   return out;
 }
@@ -334,11 +344,19 @@ export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOu
       const vg = dfPhiSqrtFK * sqrtT;
       price[i] = p;
       delta[i] = sign * df * normCdf(sign * d1);
-      gamma[i] = dfPhiSqrtFK / (F * F * s);
-      vega[i] = vg;
-      theta[i] = r * p - (dfPhiSqrtFK * sigma) / (2 * sqrtT);
-      if (vannaOut) vannaOut[i] = (-dfPhiSqrtFK * (h - t)) / (F * sigma);
-      if (volgaOut) volgaOut[i] = (vg * d1 * (h - t)) / sigma;
+      if (dfPhiSqrtFK === 0) {
+        gamma[i] = 0;
+        vega[i] = 0;
+        theta[i] = r * p;
+        if (vannaOut) vannaOut[i] = 0;
+        if (volgaOut) volgaOut[i] = 0;
+      } else {
+        gamma[i] = dfPhiSqrtFK / F / F / s;
+        vega[i] = vg;
+        theta[i] = r * p - (dfPhiSqrtFK * sigma) / (2 * sqrtT);
+        if (vannaOut) vannaOut[i] = (-dfPhiSqrtFK * (h - t)) / F / sigma;
+        if (volgaOut) volgaOut[i] = (vg * d1 * (h - t)) / sigma;
+      }
     }
     if (rhoOut) rhoOut[i] = -T * p;
   }

@@ -10,7 +10,12 @@ import { PricingError } from './errors.js';
 import { logMoneyness, type OptionType } from './black.js';
 import { impliedNormalisedVolOtmCall } from './lbr/impliedNormalisedVol.js';
 
-export type ImpliedVolFailure = 'below-intrinsic' | 'above-maximum' | 'invalid-input';
+/**
+ * `below-intrinsic`: price < e^{-rT} max(w(F - K), 0); `above-maximum`: price >= e^{-rT} F (call) or e^{-rT} K (put),
+ * or above the intrinsic value with no time left; `invalid-input`: a non-finite or out-of-domain input (see `field`);
+ * `not-representable`: a vol exists but overflows double precision (e.g. expiryYears ~ 1e-300).
+ */
+export type ImpliedVolFailure = 'below-intrinsic' | 'above-maximum' | 'invalid-input' | 'not-representable';
 
 /** Why no implied volatility exists for the inputs; `field` names the offending input for `invalid-input`. */
 export class ImpliedVolError extends PricingError {
@@ -106,8 +111,12 @@ function solve(
         'the implied volatility is not representable',
     );
   }
-  const s = impliedNormalisedVolOtmCall(beta, xOtm);
-  return s / Math.sqrt(expiryYears);
+  const vol = impliedNormalisedVolOtmCall(beta, xOtm) / Math.sqrt(expiryYears);
+  if (vol >= 0 && vol < Infinity) return vol;
+  return fail(
+    'not-representable',
+    `the implied volatility of price ${price} over expiryYears = ${expiryYears} is beyond double precision (${vol})`,
+  );
 }
 
 function signOf(type: OptionType): number | ImpliedVolError {
@@ -152,12 +161,13 @@ export function tryImpliedVolBlack76(
 }
 
 /** Status codes of `impliedVolBlack76Batch`. */
-export const IV_STATUS = { ok: 0, belowIntrinsic: 1, aboveMaximum: 2, invalidInput: 3 } as const;
+export const IV_STATUS = { ok: 0, belowIntrinsic: 1, aboveMaximum: 2, invalidInput: 3, notRepresentable: 4 } as const;
 
 const STATUS_OF: Record<ImpliedVolFailure, number> = {
   'below-intrinsic': IV_STATUS.belowIntrinsic,
   'above-maximum': IV_STATUS.aboveMaximum,
   'invalid-input': IV_STATUS.invalidInput,
+  'not-representable': IV_STATUS.notRepresentable,
 };
 
 export interface ImpliedVolBatchInput {

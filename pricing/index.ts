@@ -4,3 +4,5 @@ export * from './normal.js';
 export * from './black.js';
 export * from './impliedVol.js';
 export * from './inverse.js';
+export * from './lp/index.js';
+export * from './replication.js';

@@ -16,7 +16,8 @@ export const ONE_OVER_SQRT_TWO_PI = 0.398942280401432677939946059934381868475858
 export const SQRT_TWO_PI = 2.506628274631000502415765284811045253006986740610;
 export const ONE_OVER_SQRT_TWO = 0.7071067811865475244008443621048490392848359376887;
 
-const CODY_THRESHOLD = 0.46875;
+/** Cody's first interval boundary: erfSmall below, erfcxPositive above. */
+export const CODY_THRESHOLD = 0.46875;
 /** CALERF's XBIG for IEEE double: erfc(x) underflows to 0 beyond. */
 const XBIG = 26.543;
 /** CALERF's XNEG: erfcx(x) overflows below. */
@@ -67,16 +68,16 @@ const Q2 = 0.527905102951428412;
 const Q3 = 0.0605183413124413191;
 const Q4 = 0.00233520497626869185;
 
-/** erf(x) for |x| <= 0.46875 (Cody's first interval). */
-function erfSmall(x: number): number {
+/** erf(x) for |x| <= 0.46875 (Cody's first interval); a rational function, no exponential. */
+export function erfSmall(x: number): number {
   const ysq = x * x;
   const num = (((A4 * ysq + A0) * ysq + A1) * ysq + A2) * ysq + A3;
   const den = (((ysq + B0) * ysq + B1) * ysq + B2) * ysq + B3;
   return (x * num) / den;
 }
 
-/** exp(x^2) erfc(x) for 0.46875 < x, without the scaling (Cody's second and third intervals). */
-function erfcxPositive(y: number): number {
+/** erfcx(y) = exp(y^2) erfc(y) for y > 0.46875 (Cody's second and third intervals); no exponential. */
+export function erfcxPositive(y: number): number {
   if (y <= 4) {
     const num = (((((((C8 * y + C0) * y + C1) * y + C2) * y + C3) * y + C4) * y + C5) * y + C6) * y + C7;
     const den = (((((((y + D0) * y + D1) * y + D2) * y + D3) * y + D4) * y + D5) * y + D6) * y + D7;

@@ -46,7 +46,8 @@ export function checkBackoffPolicy(policy: BackoffPolicy): BackoffPolicy {
 
 /** The un-jittered delay before retry number `attempt` (0-based): min(max, initial · factor^attempt). */
 export function backoffCeilingMs(attempt: number, policy: BackoffPolicy): number {
-  if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be an integer >= 0, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 0)
+    throw new RangeError(`attempt must be an integer >= 0, got ${attempt}`);
   // The exponent is capped so factor^attempt cannot overflow to Infinity on a feed that stays dead for days.
   const grown = policy.initialDelayMs * Math.pow(policy.factor, Math.min(attempt, 64));
   return Math.min(policy.maxDelayMs, grown);

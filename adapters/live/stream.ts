@@ -12,7 +12,7 @@
  * connection errors. ccxt's built-in reconnect backoff is set to zero (`options.ws.backoff.base`, ccxt
  * `calculateWsBackoffDelay`) so that this module's policy is the only one: otherwise the two delays would add up.
  */
-import type { Ticker } from 'ccxt';
+import type { Exchange, Ticker } from 'ccxt';
 import type { Clock, Scheduler, TimerHandle } from '../clock.js';
 import { sleep, systemClock, systemScheduler } from '../clock.js';
 import { fromCcxtError, VenueError, type MarketDataError } from '../errors.js';
@@ -62,7 +62,7 @@ export interface LiveQuoteEvent {
 }
 
 /** One price level; `price` is in `instrument.priceCurrency` (the settle coin for inverse options). */
-export interface BookLevel {
+export interface LiveBookLevel {
   price: number;
   sizeContracts: number;
 }
@@ -72,8 +72,8 @@ export interface LiveBookEvent {
   venue: Venue;
   symbol: string;
   instrument: Instrument;
-  bids: BookLevel[];
-  asks: BookLevel[];
+  bids: LiveBookLevel[];
+  asks: LiveBookLevel[];
   /** The venue's timestamp of this book state (UTC ms). */
   timestampMs: number | undefined;
   stale: boolean;
@@ -136,7 +136,7 @@ export interface LiveExchange extends CcxtProExchangeLike {
 
 export interface LiveStreamOptions {
   /** A ccxt.pro exchange with markets loaded (H3's `createCcxtClient({ pro: true })` plus the venue's loader). */
-  exchange: LiveExchange;
+  exchange: LiveExchange | Exchange;
   venue: Venue;
   /** Instruments the stream may report; updates for any other symbol are dropped (and counted). */
   instruments: readonly Instrument[];
@@ -166,6 +166,16 @@ export interface LiveStreamOptions {
   rateLimitCooldownMs?: number;
   /** Close the ccxt exchange (its sockets) on `close()`. Default true. */
   closeExchange?: boolean;
+  /**
+   * Multi-symbol subscriptions are split into requests of at most this many symbols (default 100): Deribit
+   * refuses a subscribe message over 32 KiB (ccxt `watchMultipleWrapper`), about 800 channel names.
+   */
+  maxSymbolsPerSubscribe?: number;
+  /**
+   * Events held for a consumer that does not keep up (default 1 000 000); beyond it the oldest are dropped and
+   * counted in `stats.overflowDropped`, so a stalled consumer cannot exhaust memory.
+   */
+  maxQueuedEvents?: number;
 }
 
 export interface LiveStreamStats {
@@ -177,6 +187,8 @@ export interface LiveStreamStats {
   unknownSymbols: number;
   connects: number;
   disconnects: number;
+  /** Events dropped because the consumer fell more than `maxQueuedEvents` behind. */
+  overflowDropped: number;
 }
 
 const DEFAULT_MAX_AGE_MS = 10_000;
@@ -189,12 +201,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
 }
 
-function isOrderBook(value: unknown): value is { symbol: string; bids: unknown[]; asks: unknown[]; timestamp?: number } {
+function isOrderBook(
+  value: unknown,
+): value is { symbol: string; bids: unknown[]; asks: unknown[]; timestamp?: number } {
   return isRecord(value) && Array.isArray(value.bids) && Array.isArray(value.asks) && typeof value.symbol === 'string';
 }
 
 function isTicker(value: unknown): value is CcxtTickerLike {
   return isRecord(value) && typeof value.symbol === 'string' && 'bid' in value && 'ask' in value && 'info' in value;
+}
+
+const DEFAULT_SYMBOLS_PER_SUBSCRIBE = 100;
+
+/** Splits multi-symbol subscriptions into chunks of at most `max` symbols. */
+export function splitSubscriptions(subs: readonly LiveSubscription[], max: number): LiveSubscription[] {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxSymbolsPerSubscribe must be >= 1, got ${max}`);
+  return subs.flatMap((sub): LiveSubscription[] => {
+    if (sub.kind !== 'tickers' && sub.kind !== 'orderBooks') return [sub];
+    if (sub.symbols.length <= max) return [sub];
+    const out: LiveSubscription[] = [];
+    for (let i = 0; i < sub.symbols.length; i += max) out.push({ ...sub, symbols: sub.symbols.slice(i, i + max) });
+    return out;
+  });
 }
 
 function subscriptionSymbols(sub: LiveSubscription): readonly string[] {
@@ -221,6 +249,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     unknownSymbols: 0,
     connects: 0,
     disconnects: 0,
+    overflowDropped: 0,
   };
   private readonly exchange: LiveExchange;
   private readonly instruments: ReadonlyMap<string, Instrument>;
@@ -239,7 +268,9 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   private readonly abort = new AbortController();
   private readonly untap: () => void;
 
-  private readonly queue: LiveEvent[] = [];
+  private queue: LiveEvent[] = [];
+  private queueHead = 0;
+  private readonly maxQueuedEvents: number;
   private waiter: ((result: IteratorResult<LiveEvent>) => void) | undefined;
   private ended = false;
   private closing: Promise<void> | undefined;
@@ -251,6 +282,8 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   private downHandled = false;
   private gate: Promise<boolean> = Promise.resolve(true);
   private rateLimitSeen = false;
+  /** Whether the current down generation was already treated as a rate limit. */
+  private downRateLimited = false;
   private lastError: unknown;
   private idleTimer: TimerHandle | undefined;
   private staleTimer: TimerHandle | undefined;
@@ -258,13 +291,15 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   private loops: Promise<void>[] = [];
 
   constructor(options: LiveStreamOptions) {
-    this.exchange = options.exchange;
+    this.exchange = options.exchange as LiveExchange;
     this.venue = options.venue;
     this.instruments = new Map(options.instruments.map((i) => [i.symbol, i]));
     this.normalise = options.normalise;
-    this.subscriptions = options.subscriptions ?? [
-      { kind: 'tickers', symbols: options.instruments.map((i) => i.symbol) },
-    ];
+    this.maxQueuedEvents = options.maxQueuedEvents ?? 1_000_000;
+    this.subscriptions = splitSubscriptions(
+      options.subscriptions ?? [{ kind: 'tickers', symbols: options.instruments.map((i) => i.symbol) }],
+      options.maxSymbolsPerSubscribe ?? DEFAULT_SYMBOLS_PER_SUBSCRIBE,
+    );
     for (const sub of this.subscriptions) {
       const bookSub = sub.kind === 'orderBook' || sub.kind === 'orderBooks';
       for (const s of subscriptionSymbols(sub)) {
@@ -334,8 +369,16 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   }
 
   private next(): Promise<IteratorResult<LiveEvent>> {
-    const event = this.queue.shift();
-    if (event) return Promise.resolve({ done: false, value: event });
+    if (this.queueHead < this.queue.length) {
+      const event = this.queue[this.queueHead]!;
+      this.queueHead += 1;
+      // Compact now and then: shift() on a long array is O(n) per event.
+      if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      return Promise.resolve({ done: false, value: event });
+    }
     if (this.ended) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -350,6 +393,10 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
       waiter({ done: false, value: event });
     } else {
       this.queue.push(event);
+      if (this.queue.length - this.queueHead > this.maxQueuedEvents) {
+        this.queueHead += 1;
+        this.stats.overflowDropped += 1;
+      }
     }
   }
 
@@ -357,7 +404,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     this.ended = true;
     const waiter = this.waiter;
     this.waiter = undefined;
-    if (waiter && this.queue.length === 0) waiter({ done: true, value: undefined });
+    if (waiter && this.queueHead >= this.queue.length) waiter({ done: true, value: undefined });
   }
 
   /** Ends the iteration (after the events already queued) and closes ccxt's sockets. Idempotent. */
@@ -416,7 +463,10 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     this.stats.frames += 1;
     // An error frame carrying 10028 precedes Deribit's session kill: remember it so the close is read as a
     // rate-limit event (longer cool-down, drained budget), not as an ordinary drop.
-    if (text.includes('"error"') && RATE_LIMIT_TEXT.test(text)) this.rateLimitSeen = true;
+    if (text.includes('"error"') && RATE_LIMIT_TEXT.test(text)) {
+      this.rateLimitSeen = true;
+      if (this.downHandled) this.escalateRateLimit();
+    }
     if (!this.gotFrameSinceOpen) {
       this.gotFrameSinceOpen = true;
       this.staleness.markUp();
@@ -451,7 +501,9 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     }
     this.staleness.record(ticker.symbol, quote.timestampMs);
     const view = this.staleness.view(ticker.symbol);
-    if (!view.stale) this.staleNow.delete(ticker.symbol);
+    // A quote delivered stale says so in its own event; the sweep only announces quotes that age afterwards.
+    if (view.stale) this.staleNow.add(ticker.symbol);
+    else this.staleNow.delete(ticker.symbol);
     this.stats.quotes += 1;
     this.push({
       type: 'quote',
@@ -476,7 +528,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     }
     // ccxt's book object is mutated in place by the next delta: copy the levels now.
     const perContract = instrument.venueAmountPerContract > 0 ? instrument.venueAmountPerContract : 1;
-    const levels = (side: unknown[]): BookLevel[] =>
+    const levels = (side: unknown[]): LiveBookLevel[] =>
       side.slice(0, depth).flatMap((level) => {
         if (!Array.isArray(level)) return [];
         const [price, amount] = level as unknown[];
@@ -487,7 +539,8 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     const timestampMs = typeof book.timestamp === 'number' ? book.timestamp : undefined;
     this.staleness.record(key, timestampMs);
     const view = this.staleness.view(key);
-    if (!view.stale) this.staleNow.delete(key);
+    if (view.stale) this.staleNow.add(key);
+    else this.staleNow.delete(key);
     this.stats.books += 1;
     this.push({
       type: 'book',
@@ -507,7 +560,10 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     if (error === undefined) return;
     this.lastError = error;
     const text = error instanceof Error ? error.message : String(error);
-    if (RATE_LIMIT_TEXT.test(text)) this.rateLimitSeen = true;
+    if (RATE_LIMIT_TEXT.test(text)) {
+      this.rateLimitSeen = true;
+      if (this.downHandled) this.escalateRateLimit();
+    }
   }
 
   private onSocketClose(code: number | undefined, error: unknown): void {
@@ -534,6 +590,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     const error = cause === undefined ? undefined : this.classify(cause);
     const rateLimited = this.rateLimitSeen || (error !== undefined && this.isRateLimit(error));
     this.rateLimitSeen = false;
+    this.downRateLimited = rateLimited;
     this.lastError = undefined;
     const now = this.clock.now();
     let delay = this.backoff.next(now);
@@ -556,8 +613,13 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     if (!wasDown || fresh.length > 0) {
       this.push({ type: 'stale', venue: this.venue, symbols: fresh, reason: 'feed-down', atMs: now });
     }
-    this.gate = sleep(this.scheduler, delay, this.abort.signal).then((ok) => {
-      if (ok && !this.closed) {
+    this.setGate(delay);
+  }
+
+  /** Redials wait on this gate; a later `setGate` (a rate-limit escalation) supersedes the current one. */
+  private setGate(delayMs: number): void {
+    const gate: Promise<boolean> = sleep(this.scheduler, delayMs, this.abort.signal).then((ok) => {
+      if (ok && !this.closed && this.gate === gate) {
         this.downHandled = false;
         this.emitStatus('connecting', `${this.venue}: redialling (attempt ${this.backoff.attempts})`, {
           attempt: this.backoff.attempts,
@@ -565,6 +627,33 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
       }
       return ok;
     });
+    this.gate = gate;
+  }
+
+  private async waitGate(): Promise<boolean> {
+    for (;;) {
+      const gate = this.gate;
+      if (!(await gate)) return false;
+      if (gate === this.gate) return true;
+    }
+  }
+
+  /**
+   * A 10028 frame processed after the drop was already handled as an ordinary one (ccxt may deliver the last
+   * buffered frame after the close event): escalate to the rate-limit cool-down.
+   */
+  private escalateRateLimit(): void {
+    if (this.closed || !this.downHandled) return;
+    this.rateLimitSeen = false;
+    if (this.downRateLimited) return;
+    this.downRateLimited = true;
+    this.bucket.drain();
+    const delay = this.rateLimitCooldownMs;
+    this.emitStatus('rate-limited', `${this.venue}: rate limited by the venue; redialling in ${Math.round(delay)} ms`, {
+      attempt: this.backoff.attempts,
+      retryInMs: delay,
+    });
+    this.setGate(delay);
   }
 
   private async runLoop(sub: LiveSubscription): Promise<void> {
@@ -596,9 +685,11 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
           if (!(await sleep(this.scheduler, wait, this.abort.signal))) return;
           continue;
         }
-        if (this.openSockets > 0) dropConnections(this.exchange);
+        // Declare down first (with this error as the cause), then drop what is left of the session: the close
+        // that follows belongs to the same generation and changes nothing.
         this.goDown(raw, `${describe(sub)} failed`);
-        if (!(await this.gate)) return;
+        if (this.openSockets > 0) dropConnections(this.exchange);
+        if (!(await this.waitGate())) return;
       }
     }
   }

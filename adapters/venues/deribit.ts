@@ -44,10 +44,13 @@ const EIGHT_HOURS_MS = 8 * 3_600_000;
 export const DERIBIT_GREEKS_CONVENTION =
   'deribit: delta per 1 base coin (Black, not premium-adjusted); gamma per USD; vega USD per vol point; theta USD per day; rho USD per 1%';
 
-/** Percent IV (Deribit wire) to decimal; null stays null. */
+/**
+ * Percent IV (Deribit wire) to decimal; null stays null. Rounded to 12 significant digits so that 60.86 gives
+ * exactly 0.6086 (the division alone leaves binary noise such as 0.33020000000000005).
+ */
 export function deribitIvToDecimal(value: unknown): number | null {
   const n = num(value);
-  return n === null ? null : n / 100;
+  return n === null ? null : Number((n / 100).toPrecision(12));
 }
 
 /** `BTC-26JUN26-80000-C` -> its parts; also `BTC_USDC-26JUN26-80000-C`. Null when it is not an option id. */
@@ -75,13 +78,17 @@ function yymmdd(ms: number): string {
  * currencies, so the symbol of a 2021 option reads `BTC/USD:BTC-210924-8000-P` as it does today.
  */
 export function repairDeribitMarket(market: Market): Market {
-  const info = market.info as Record<string, unknown>;
+  // ccxt's invented markets (P1) have no `info`: refuse them with a typed error below, never a TypeError.
+  const info = (market.info ?? {}) as Record<string, unknown>;
   const id = market.id ?? '';
   const usdcSuffix = /^[A-Z0-9]+_(USDC|USDT)-/.exec(id)?.[1];
   const base = market.base;
-  const quote = str(info.counter_currency) ?? (usdcSuffix ?? (market.quote && market.quote !== 'undefined' ? market.quote : 'USD'));
+  const quote =
+    str(info.counter_currency) ?? usdcSuffix ?? (market.quote && market.quote !== 'undefined' ? market.quote : 'USD');
   const settle =
-    str(info.settlement_currency) ?? (usdcSuffix ?? (market.settle && market.settle !== 'undefined' ? market.settle : base));
+    str(info.settlement_currency) ??
+    usdcSuffix ??
+    (market.settle && market.settle !== 'undefined' ? market.settle : base);
   if (quote === market.quote && settle === market.settle && market.inverse !== undefined) return market;
   const inverse = quote !== settle;
   let symbol = `${base}/${quote}:${settle}`;
@@ -93,12 +100,17 @@ export function repairDeribitMarket(market: Market): Market {
 }
 
 export function deribitInstrumentFromMarket(market: Market): Instrument {
-  const info = market.info as Record<string, unknown>;
+  // ccxt's invented markets (P1) have no `info`: refuse them with a typed error below, never a TypeError.
+  const info = (market.info ?? {}) as Record<string, unknown>;
   const id = market.id ?? '';
   const kind = market.option ? 'option' : market.swap ? 'perp' : 'future';
   const rawContract = num(info.contract_size);
   if (rawContract === null || rawContract <= 0) {
-    throw new InconsistentMarketError('deribit', id, `contract_size missing or not positive (${String(info.contract_size)})`);
+    throw new InconsistentMarketError(
+      'deribit',
+      id,
+      `contract_size missing or not positive (${String(info.contract_size)})`,
+    );
   }
   if (market.contractSize !== undefined && market.contractSize !== rawContract) {
     throw new InconsistentMarketError(

@@ -1,4 +1,8 @@
 import type { BenchSuite } from '../harness.js';
+import { adaptersLiveSuite } from './adaptersLive.js';
+import { adaptersSuite } from './adapters.js';
+import { hedgingSuite } from './hedging.js';
+import { pricingSuite } from './pricing.js';
 
 /** Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. */
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [adaptersSuite, adaptersLiveSuite, hedgingSuite, pricingSuite];

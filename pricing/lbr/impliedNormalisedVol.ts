@@ -27,8 +27,10 @@ const PI_OVER_SIX = Math.PI / 6;
 const MAX_ITERATIONS = 2;
 
 /** Householder(3) step factor: s_{n+1} = s_n + nu (1 + h2 nu/2) / (1 + nu (h2 + h3 nu/6)), nu the Newton step. */
-function householderFactor(newton: number, halley: number, hh3: number): number {
-  return (1 + 0.5 * halley * newton) / (1 + newton * (halley + (hh3 * newton) / 6));
+function householderStep(newton: number, halley: number, hh3: number): number {
+  const factor = (1 + 0.5 * halley * newton) / (1 + newton * (halley + (hh3 * newton) / 6));
+  // At denormal s the higher derivatives can be 0/0 or overflow; fall back to the Newton step there.
+  return factor > -Infinity && factor < Infinity ? newton * factor : newton;
 }
 
 /** The lower map f_l(s) = 2 pi |x| / sqrt(27) Phi(-|x|/sqrt(3 s^2))^3 (paper eq. (4.4)) and its first two beta-derivatives. */
@@ -128,7 +130,7 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
           const bHh3 = bHalley * bHalley - 3 * (h / s) * (h / s) - 0.25;
           const hh3 =
             bHh3 + 2 * bpob * bpob * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * bpob * (1 + 2 / lnB);
-          ds = newton * householderFactor(newton, halley, hh3);
+          ds = householderStep(newton, halley, hh3);
         }
         ds = Math.max(-0.5 * s, ds);
         s += ds;
@@ -188,11 +190,11 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
             const g = Math.log((bMax - beta) / bMaxMinusB);
             const gp = bp / bMaxMinusB;
             const bHalley = ((x / s) * (x / s)) / s - s / 4;
-            const bHh3 = bHalley * bHalley - 3 * (x / (s * s)) * (x / (s * s)) - 0.25;
+            const bHh3 = bHalley * bHalley - 3 * (x / s / s) * (x / s / s) - 0.25;
             const newton = -g / gp;
             const halley = bHalley + gp;
             const hh3 = bHh3 + gp * (2 * gp + 3 * bHalley);
-            ds = newton * householderFactor(newton, halley, hh3);
+            ds = householderStep(newton, halley, hh3);
           }
           ds = Math.max(-0.5 * s, ds);
           s += ds;
@@ -219,8 +221,8 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
     else if (b < beta && s > sLeft) sLeft = s;
     const newton = (beta - b) / bp;
     const halley = ((x / s) * (x / s)) / s - s / 4;
-    const hh3 = halley * halley - 3 * (x / (s * s)) * (x / (s * s)) - 0.25;
-    ds = Math.max(-0.5 * s, newton * householderFactor(newton, halley, hh3));
+    const hh3 = halley * halley - 3 * (x / s / s) * (x / s / s) - 0.25;
+    ds = Math.max(-0.5 * s, householderStep(newton, halley, hh3));
     s += ds;
     iterations++;
   }

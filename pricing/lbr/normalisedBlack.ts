@@ -11,8 +11,17 @@
  *   II  t < tau: small-t expansion of Y(h+t) - Y(h-t) to twelfth order in t (paper eq. (13));
  *   III h + t > 0.85: b is mostly its first term; the plain Phi form does not cancel;
  *   IV  otherwise: b = exp(-(h^2+t^2)/2)/2 [erfcx(-(h+t)/sqrt2) - erfcx(-(h-t)/sqrt2)] (one exponential).
+ * (III and IV are evaluated by one expression, see normalisedBlackOtmCore.)
  */
-import { erfcx, normCdf, ONE_OVER_SQRT_TWO, ONE_OVER_SQRT_TWO_PI, SQRT_TWO_PI } from '../normal.js';
+import {
+  CODY_THRESHOLD,
+  erfcx,
+  erfcxPositive,
+  erfSmall,
+  ONE_OVER_SQRT_TWO,
+  ONE_OVER_SQRT_TWO_PI,
+  SQRT_TWO_PI,
+} from '../normal.js';
 
 const DBL_EPSILON = 2.220446049250313e-16;
 /** eta = -10: the asymptotic expansion with 17 terms gives Phi(z) to 1.64e-16 relative for z <= -10. */
@@ -41,12 +50,12 @@ for (let n = 0; n <= ASYMPTOTIC_TERMS; n++) {
   ASYMPTOTIC_POLY.push(row);
 }
 
-/** Region I: h < eta, t < tau + |h| - |eta|. */
-function asymptoticExpansion(h: number, t: number): number {
+/** Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). */
+function asymptoticExpansion(h: number, t: number, E: number): number {
   const e = (t / h) * (t / h);
   const r = (h + t) * (h - t);
   const q = (h / r) * (h / r);
-  // Nested as sum_n c_n(e) (2n-1)!! q^n = c_0 + q (c_1 + 3 q (c_2 + 5 q (c_3 + ...))).
+  // Nested as sum_n c_n(e) (2n-1)!! q^n = c_0 + 1 q (c_1 + 3 q (c_2 + 5 q (c_3 + ...))).
   let acc = 0;
   for (let n = ASYMPTOTIC_TERMS; n >= 0; n--) {
     const row = ASYMPTOTIC_POLY[n]!;
@@ -54,12 +63,15 @@ function asymptoticExpansion(h: number, t: number): number {
     for (let i = n - 1; i >= 0; i--) cn = cn * e + row[i]!;
     acc = cn + (2 * n + 1) * q * acc;
   }
-  const b = ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t)) * (t / r) * acc;
+  const b = ONE_OVER_SQRT_TWO_PI * E * (t / r) * acc;
   return b > 0 ? b : 0;
 }
 
-/** Region II: t < tau, h <= 0. Twelfth order in t (paper eq. (13)), with a = 1 + h Y(h), Y(h) = sqrt(pi/2) erfcx(-h/sqrt2). */
-function smallTExpansion(h: number, t: number): number {
+/**
+ * Region II: t < tau, h <= 0. Twelfth order in t (paper eq. (13)), with a = 1 + h Y(h), Y(h) = sqrt(pi/2)
+ * erfcx(-h/sqrt2). E = exp(-(h^2+t^2)/2).
+ */
+function smallTExpansion(h: number, t: number, E: number): number {
   const a = 1 + h * (0.5 * SQRT_TWO_PI) * erfcx(-ONE_OVER_SQRT_TWO * h);
   const w = t * t;
   const h2 = h * h;
@@ -95,7 +107,39 @@ function smallTExpansion(h: number, t: number): number {
                                     h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) *
                             w) /
                             6227020800))))));
-  const b = ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t)) * expansion;
+  const b = ONE_OVER_SQRT_TWO_PI * E * expansion;
+  return b > 0 ? b : 0;
+}
+
+/**
+ * The normalised out-of-the-money value b(x, s) for x <= 0, s > 0, given E = exp(-(h^2+t^2)/2) (h = x/s, t = s/2)
+ * and bMax = exp(x/2), so that a caller computing the vega (which is E/sqrt(2 pi)) and the delta pays for one
+ * exponential in all. Regions I and II as in the paper; elsewhere (regions III and IV) we use
+ *
+ *   b = bMax Phi(h+t) - Phi(h-t)/bMax,
+ *   bMax Phi(h+t) = E erfcx(-(h+t)/sqrt2)/2 = bMax (1 + erf((h+t)/sqrt2))/2 = bMax - E erfcx((h+t)/sqrt2)/2,
+ *   Phi(h-t)/bMax = E erfcx((t-h)/sqrt2)/2 = (1 - erf((t-h)/sqrt2))/(2 bMax),
+ *
+ * choosing in each term the form whose Cody function needs no exponential (erf inside |y| <= 0.46875, erfcx
+ * outside). This is algebraically the reference code's region IV expression E [erfcx(q1) - erfcx(q2)]/2 (using
+ * E exp(q1^2) = bMax) and its region III Phi form (one sum, no cancellation beyond a factor ~1.25 since
+ * Phi(h+t) > 0.8 there).
+ */
+export function normalisedBlackOtmCore(x: number, s: number, E: number, bMax: number): number {
+  const t = 0.5 * s;
+  if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) return asymptoticExpansion(x / s, t, E);
+  const h = x / s;
+  if (t < TAU) return smallTExpansion(h, t, E);
+  const y1 = (h + t) * ONE_OVER_SQRT_TWO;
+  const y2 = (t - h) * ONE_OVER_SQRT_TWO;
+  const term1 =
+    y1 < -CODY_THRESHOLD
+      ? 0.5 * E * erfcxPositive(-y1)
+      : y1 <= CODY_THRESHOLD
+        ? 0.5 * bMax * (1 + erfSmall(y1))
+        : bMax - 0.5 * E * erfcxPositive(y1);
+  const term2 = y2 <= CODY_THRESHOLD ? (0.5 * (1 - erfSmall(y2))) / bMax : 0.5 * E * erfcxPositive(y2);
+  const b = term1 - term2;
   return b > 0 ? b : 0;
 }
 
@@ -106,21 +150,9 @@ function smallTExpansion(h: number, t: number): number {
 export function normalisedBlackOtm(x: number, s: number): number {
   if (x > 0) x = -x;
   if (!(s > 0)) return 0;
-  if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) return asymptoticExpansion(x / s, 0.5 * s);
-  const t = 0.5 * s;
-  if (t < TAU) return smallTExpansion(x / s, t);
-  if (x + 0.5 * s * s > s * 0.85) {
-    const h = x / s;
-    const bMax = Math.exp(0.5 * x);
-    const b = normCdf(h + t) * bMax - normCdf(h - t) / bMax;
-    return b > 0 ? b : 0;
-  }
   const h = x / s;
-  const b =
-    0.5 *
-    Math.exp(-0.5 * (h * h + t * t)) *
-    (erfcx(-ONE_OVER_SQRT_TWO * (h + t)) - erfcx(-ONE_OVER_SQRT_TWO * (h - t)));
-  return b > 0 ? b : 0;
+  const t = 0.5 * s;
+  return normalisedBlackOtmCore(x, s, Math.exp(-0.5 * (h * h + t * t)), Math.exp(0.5 * x));
 }
 
 /** Normalised intrinsic value of a call, e^{x/2} - e^{-x/2} = 2 sinh(x/2) for x > 0, else 0. */

@@ -94,14 +94,14 @@ export function continuousStrip(input: ContinuousStripInput): ContinuousStripRes
     breakpoints: input.breakpoints ?? [],
   });
   const slope = targetSlope(position, target, a);
-  const cash = -(targetPayoff(position, target, a) + slope * (forwardPrice - a));
+  const cash = 0 - (targetPayoff(position, target, a) + slope * (forwardPrice - a)); // 0 - x: no -0
   const premium = puts + calls;
   return {
     target,
     forwardPrice,
     expansionPoint: a,
     cash,
-    forward: -slope,
+    forward: 0 - slope,
     putPremium: puts,
     callPremium: calls,
     premium,

@@ -32,7 +32,7 @@ export function targetSlope(position: LpPosition, target: ReplicationTarget, pri
  * `V''(K) dK` options, the hedge buys them). v2/v3: `L/(2 K^1.5)` on the range; weighted: `w(1-w) V(K)/K^2`.
  */
 export function replicationDensity(position: LpPosition, strike: number): number {
-  return -lpStateUnchecked(position, strike).gamma;
+  return 0 - lpStateUnchecked(position, strike).gamma; // 0 - x: +0 outside the range, not -0
 }
 
 /** Strikes where the density is not zero: the v3 range, or all of `(0, Infinity)`. */

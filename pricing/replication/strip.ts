@@ -198,7 +198,7 @@ export function replicationStrip(input: StripInput): StripResult {
   }
 
   const discount = Math.exp(-rate * expiryYears);
-  const cash = -(gAtA + slopeAtA * (forwardPrice - a));
+  const cash = 0 - (gAtA + slopeAtA * (forwardPrice - a)); // 0 - x: no -0 in the report
   const premium = legs.reduce((s, leg) => s + leg.premium, 0);
   const continuousBase = {
     position,
@@ -226,7 +226,7 @@ export function replicationStrip(input: StripInput): StripResult {
     expiryYears,
     rate,
     legs,
-    forward: -slopeAtA,
+    forward: 0 - slopeAtA,
     cash,
     premium,
     hedgeValue: premium + discount * cash,

@@ -33,13 +33,12 @@ export interface TickResult {
 
 export type TickListener = (tick: TickResult) => void;
 
-/** JSON has no NaN: a missing number travels as null. */
-function finiteOrNull(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
-}
-
+/**
+ * `{"type":"hedge",...state}` without an object spread (slow on V8 for wide objects, see engine/fallback.ts).
+ * JSON.stringify writes NaN and infinities as null, which is what a missing number should read as.
+ */
 export function hedgeMessage(state: PositionHedgeState): string {
-  return JSON.stringify({ type: 'hedge', ...state }, finiteOrNull);
+  return '{"type":"hedge",' + JSON.stringify(state).slice(1);
 }
 
 export class HedgeHub {
@@ -124,7 +123,10 @@ export class HedgeHub {
     const prepared = this.latest.get(positionId);
     if (!prepared) return undefined;
     const market = this.feeds.get(marketKey(prepared.state.venue, prepared.state.underlying))?.current();
-    return market ? { ...prepared.state, quoteAgeMs: Math.max(0, this.now() - market.receivedAtMs) } : prepared.state;
+    if (!market) return prepared.state;
+    return Object.assign(Object.create(null) as object, prepared.state, {
+      quoteAgeMs: Math.max(0, this.now() - market.receivedAtMs),
+    }) as PositionHedgeState;
   }
 
   prepared(positionId: string): PreparedState | undefined {
@@ -144,7 +146,6 @@ export class HedgeHub {
       state = this.engine.positionState(position, undefined, nowMs);
       state.error = error instanceof Error ? error.message : String(error);
     }
-    if (market) state.tickAtMs = market.receivedAtMs;
     const prepared = { state, message: hedgeMessage(state) };
     this.latest.set(position.id, prepared);
     return prepared;
@@ -200,6 +201,6 @@ export class HedgeHub {
       byUnderlying,
       bandBreaches,
     };
-    return { state, message: JSON.stringify({ type: 'hedge', book: true, ...state }, finiteOrNull) };
+    return { state, message: '{"type":"hedge","book":true,' + JSON.stringify(state).slice(1) };
   }
 }

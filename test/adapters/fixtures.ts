@@ -26,14 +26,26 @@ export function recordingOf(
     venue,
     recordedAt: '2026-05-22T14:33:55.000Z',
     ccxtVersion: '4.5.84',
-    http: routes.map(([url, file]) => ({ method: 'GET', url, status, body: fixtureText(venue, file), receivedAtMs: 0 })),
+    http: routes.map(([url, file]) => ({
+      method: 'GET',
+      url,
+      status,
+      body: fixtureText(venue, file),
+      receivedAtMs: 0,
+    })),
     ws: [],
   };
 }
 
 export const DERIBIT_2026_ROUTES = [
-  ['https://www.deribit.com/api/v2/public/get_instruments?currency=BTC&kind=option', 'get_instruments_BTC_option_2026-05-22.json'],
-  ['https://www.deribit.com/api/v2/public/get_instruments?currency=BTC&kind=future', 'get_instruments_BTC_future_2026-05-22.json'],
+  [
+    'https://www.deribit.com/api/v2/public/get_instruments?currency=BTC&kind=option',
+    'get_instruments_BTC_option_2026-05-22.json',
+  ],
+  [
+    'https://www.deribit.com/api/v2/public/get_instruments?currency=BTC&kind=future',
+    'get_instruments_BTC_future_2026-05-22.json',
+  ],
   [
     'https://www.deribit.com/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=option',
     'get_book_summary_by_currency_BTC_option_2026-05-22.json',
@@ -42,5 +54,8 @@ export const DERIBIT_2026_ROUTES = [
     'https://www.deribit.com/api/v2/public/get_book_summary_by_currency?currency=BTC&kind=future',
     'get_book_summary_by_currency_BTC_future_2026-05-22.json',
   ],
-  ['https://www.deribit.com/api/v2/public/ticker?instrument_name=BTC-PERPETUAL', 'ticker_BTC-PERPETUAL_2026-05-22.json'],
+  [
+    'https://www.deribit.com/api/v2/public/ticker?instrument_name=BTC-PERPETUAL',
+    'ticker_BTC-PERPETUAL_2026-05-22.json',
+  ],
 ] as const;

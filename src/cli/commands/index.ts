@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { register as registerBatch } from './batch.js';
+import { register as registerIv } from './iv.js';
+import { register as registerLp } from './lp.js';
 import { register as registerPrice } from './price.js';
+import { register as registerReplicate } from './replicate.js';
 
 /** Every command, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerPrice(program);
+  registerIv(program);
+  registerLp(program);
+  registerReplicate(program);
   registerBatch(program);
 }

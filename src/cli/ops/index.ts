@@ -1,6 +1,7 @@
 import { ivOp } from './iv.js';
 import { lpOp } from './lp.js';
 import { priceOp } from './price.js';
+import { replicateOp } from './replicate.js';
 import type { BatchOp } from './types.js';
 import { uniswapAmountsOp } from './uniswapAmounts.js';
 
@@ -10,4 +11,5 @@ export const batchOps: Readonly<Record<string, BatchOp>> = {
   iv: ivOp,
   lp: lpOp,
   uniswapAmounts: uniswapAmountsOp,
+  replicate: replicateOp,
 };

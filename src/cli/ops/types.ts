@@ -10,6 +10,9 @@ export interface BatchOp<Schema extends z.ZodType = z.ZodType> {
 }
 
 /** Declares an op with its schema so `run` gets the parsed request's type. */
-export function defineOp<Schema extends z.ZodType>(schema: Schema, run: (request: z.infer<Schema>) => unknown): BatchOp {
+export function defineOp<Schema extends z.ZodType>(
+  schema: Schema,
+  run: (request: z.infer<Schema>) => unknown,
+): BatchOp {
   return { schema, run: run as (request: unknown) => unknown };
 }

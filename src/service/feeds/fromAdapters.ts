@@ -58,6 +58,17 @@ export function fromAdapterSnapshot(
         }
       : {}),
     options,
-    chain: { ...snapshot, usableForHedging: [...snapshot.usableForHedging] },
+    chain: servableChain(snapshot),
   };
+}
+
+/** The adapters' snapshot as JSON: the usable set as a list, helper indexes (class instances) left out. */
+export function servableChain(snapshot: AdapterSnapshot): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(snapshot)) {
+    if (value instanceof Set) out[key] = [...(value as Set<unknown>)];
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.constructor !== Object) continue;
+    else out[key] = value;
+  }
+  return out;
 }

@@ -33,7 +33,8 @@ export function deribitFrameTexts(): string[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => (l.endsWith(',') ? l.slice(0, -1) : l));
   const parsed = JSON.parse(text) as unknown[];
-  if (lines.length !== parsed.length) throw new Error(`expected one frame per line, got ${lines.length}/${parsed.length}`);
+  if (lines.length !== parsed.length)
+    throw new Error(`expected one frame per line, got ${lines.length}/${parsed.length}`);
   return lines;
 }
 
@@ -102,9 +103,9 @@ export function deribit2021InstrumentRecording(ws: WsFrame[] = []): Recording {
 /** Loads BTC and ETH instruments into `ex` (both sets of markets kept) and returns the 10 captured options. */
 export async function load2021Instruments(ex: Exchange): Promise<Instrument[]> {
   const btc = await deribit.loadInstruments(ex, { underlying: 'BTC' });
-  const btcMarkets = Object.values(ex.markets);
+  const btcMarkets = Object.values(ex.markets ?? {});
   const eth = await deribit.loadInstruments(ex, { underlying: 'ETH' });
-  ex.setMarkets([...btcMarkets, ...Object.values(ex.markets)]);
+  ex.setMarkets([...btcMarkets, ...Object.values(ex.markets ?? {})]);
   return DERIBIT_2021_IDS.map((id) => btc.find(id) ?? eth.resolve(id));
 }
 

@@ -46,9 +46,18 @@ interface Setup {
   stream: LiveStream;
 }
 
-async function setup(dropAfterFrames: readonly number[], withBooks: boolean): Promise<Setup> {
+/** What Deribit sends before it terminates a session that ran out of credits (ccxt-notes P8). */
+const TOO_MANY_REQUESTS =
+  '{"jsonrpc":"2.0","id":42,"error":{"message":"too_many_requests","code":10028},"usIn":1626993740000000,"usOut":1626993740000050,"usDiff":50,"testnet":false}';
+
+async function setup(
+  dropAfterFrames: readonly number[],
+  withBooks: boolean,
+  rateLimitAfterFrames: readonly number[] = [],
+): Promise<Setup> {
   const frames = deribitWsFrames();
   const dropAt = new Set(dropAfterFrames);
+  const rateLimitAt = new Set(rateLimitAfterFrames);
   const server = await startReplayWsServer({
     venue: 'deribit',
     frames,
@@ -56,7 +65,11 @@ async function setup(dropAfterFrames: readonly number[], withBooks: boolean): Pr
     speed: 200,
     maxGapMs: 5,
     minSubscribedChannels: withBooks ? 20 : 10,
-    onFrameSent: (index, s) => {
+    onFrameSent: async (index, s) => {
+      if (rateLimitAt.has(index)) {
+        await s.broadcast(TOO_MANY_REQUESTS);
+        s.dropConnections();
+      }
       if (dropAt.has(index)) s.dropConnections();
     },
   });
@@ -80,6 +93,7 @@ async function setup(dropAfterFrames: readonly number[], withBooks: boolean): Pr
     maxAgeMs: 60_000,
     backoff: { initialDelayMs: 10, maxDelayMs: 40, factor: 2, jitter: 0.5, resetAfterMs: 60_000 },
     idleTimeoutMs: 5_000,
+    rateLimitCooldownMs: 60,
   });
   cleanups.push(() => stream.close());
   return { server, exchange, stream };
@@ -121,6 +135,23 @@ describe('live stream over a loopback replay of real Deribit frames', () => {
       expect(nextData).toBeGreaterThan(nextUp);
     }
     expect(statuses.at(-1)).toBe('closed');
+    // close() closed ccxt's socket: the server sees no connection left.
+    for (let i = 0; i < 200 && server.subscribedChannels().size > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(server.subscribedChannels().size).toBe(0);
+  });
+
+  it('treats a venue rate-limit error (10028, then the session kill) as a cool-down and still loses nothing', async () => {
+    const expected = recordedSequence(['ticker']);
+    const { server, stream } = await setup([], false, [70]);
+    const events = await collect(stream, (evs) => evs.filter((e) => e.type === 'quote').length >= expected.length);
+    const delivered = events.map(describeEvent).filter((d): d is string => d !== undefined);
+    expect(delivered).toEqual(expected);
+    expect(server.stats.dropped).toBe(1);
+    const limited = events.filter((e) => e.type === 'status' && e.status === 'rate-limited');
+    expect(limited).toHaveLength(1);
+    expect(limited[0]!.type === 'status' && limited[0]!.retryInMs).toBeGreaterThanOrEqual(60);
+    expect(events.some((e) => e.type === 'status' && e.status === 'down')).toBe(false);
+    expect(events.some((e) => e.type === 'stale' && e.reason === 'feed-down')).toBe(true);
   });
 
   it('normalises through ccxt and the Deribit adapter: percent IVs become decimals, recorded times are kept', async () => {

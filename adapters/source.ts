@@ -9,12 +9,12 @@
 import type { Exchange } from 'ccxt';
 import { builtinRecording } from './builtin/index.js';
 import { createCcxtClient } from './client.js';
-import { MarketDataError, fromCcxtError } from './errors.js';
+import { MarketDataError, ReplayMissError, fromCcxtError } from './errors.js';
 import type { Chain, FutureQuote, MarketSnapshot, OptionQuote, PerpQuote, SnapshotSource, Venue } from './model.js';
 import { ccxtPackageVersion, readRecordingFile, type Recording } from './recording.js';
 import { createReplayClient } from './replayRest.js';
 import { runSanity, type SanityOptions, checkFuture, checkOption, checkPerp } from './sanity.js';
-import { InstrumentIndex, premiumToQuote } from './venues/common.js';
+import { premiumToQuote, type InstrumentIndex } from './venues/common.js';
 import type { VenueQuotes } from './venues/common.js';
 import { venueAdapter } from './venues/index.js';
 
@@ -90,9 +90,10 @@ function median(xs: readonly number[]): number {
 /**
  * Put-call-parity forward of one expiry from the strikes where call and put are closest in value (near the money,
  * where parity is best determined), zero rates. Linear: `F = K + C - P`; inverse (coin premiums c, p per coin):
- * `c - p = (F - K)/F`, so `F = K / (1 - (c - p))`. Mids where both sides are quoted, else marks.
+ * `c - p = (F - K)/F`, so `F = K / (1 - (c - p))`. `basis` 'mid': mids where both sides are quoted, else marks;
+ * 'mark': marks only.
  */
-export function parityForward(options: readonly OptionQuote[]): number | null {
+export function parityForward(options: readonly OptionQuote[], basis: 'mid' | 'mark' = 'mid'): number | null {
   const byStrike = new Map<number, { c?: OptionQuote; p?: OptionQuote }>();
   for (const q of options) {
     const K = q.instrument.strike;
@@ -103,7 +104,7 @@ export function parityForward(options: readonly OptionQuote[]): number | null {
     byStrike.set(K, e);
   }
   const price = (q: OptionQuote) =>
-    q.bidSettle !== null && q.askSettle !== null ? (q.bidSettle + q.askSettle) / 2 : q.markSettle;
+    basis === 'mid' && q.bidSettle !== null && q.askSettle !== null ? (q.bidSettle + q.askSettle) / 2 : q.markSettle;
   const candidates: { gap: number; forward: number }[] = [];
   for (const [K, { c, p }] of byStrike) {
     if (!c || !p) continue;
@@ -186,6 +187,7 @@ export function buildChains(
       forward: F,
       forwardMethod,
       forwardDetail,
+      parityForward: parityForward(list, 'mark'),
       options: opts,
     });
   }
@@ -236,7 +238,7 @@ export function assembleSnapshot(
 export async function loadMarketSnapshot(req: SnapshotRequest): Promise<LoadedSnapshot> {
   const opened = openSource(req);
   if (opened.kind === 'live' && req.asOfMs === undefined) {
-    throw new MarketDataError('live data needs asOfMs (the caller\'s current time) to judge staleness');
+    throw new MarketDataError("live data needs asOfMs (the caller's current time) to judge staleness");
   }
   const adapter = venueAdapter(req.venue);
   const opts = { underlying: req.underlying, settle: req.settle };
@@ -282,7 +284,7 @@ export async function loadQuote(req: QuoteRequest): Promise<LoadedQuote> {
   const underlying = req.underlying ?? /^[A-Z0-9]+/.exec(req.instrument)?.[0] ?? req.instrument;
   const opened = openSource({ ...req, underlying });
   if (opened.kind === 'live' && req.asOfMs === undefined) {
-    throw new MarketDataError('live data needs asOfMs (the caller\'s current time) to judge staleness');
+    throw new MarketDataError("live data needs asOfMs (the caller's current time) to judge staleness");
   }
   const adapter = venueAdapter(req.venue);
   const opts = { underlying, settle: req.settle };
@@ -293,8 +295,13 @@ export async function loadQuote(req: QuoteRequest): Promise<LoadedQuote> {
     if (opened.kind === 'live') {
       quote = await adapter.fetchQuote(opened.client, instrument);
     } else {
-      // A recording may hold the whole chain rather than one ticker: take the instrument from the snapshot.
-      quote = await quoteFromRecording(adapter, opened.client, instruments, opts, instrument.symbol);
+      // A recording holds this instrument's ticker, or the whole chain (book summaries): try the ticker first.
+      try {
+        quote = await adapter.fetchQuote(opened.client, instrument);
+      } catch (error) {
+        if (!(error instanceof ReplayMissError)) throw error;
+        quote = await quoteFromRecording(adapter, opened.client, instruments, opts, instrument.symbol);
+      }
     }
   } catch (error) {
     throw fromCcxtError(error, { venue: req.venue, symbol: req.instrument, operation: 'loadQuote' });
@@ -302,7 +309,11 @@ export async function loadQuote(req: QuoteRequest): Promise<LoadedQuote> {
   const asOfMs = req.asOfMs ?? quote.timestampMs;
   const sanity = { ...req.sanity, asOfMs };
   const issues =
-    quote.kind === 'option' ? checkOption(quote, sanity) : quote.kind === 'perp' ? checkPerp(quote, sanity) : checkFuture(quote, sanity);
+    quote.kind === 'option'
+      ? checkOption(quote, sanity)
+      : quote.kind === 'perp'
+        ? checkPerp(quote, sanity)
+        : checkFuture(quote, sanity);
   return {
     quote,
     source: { kind: opened.kind, label: opened.label, dataTimeMs: quote.timestampMs },

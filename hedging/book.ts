@@ -1,0 +1,234 @@
+/**
+ * The book: LP positions plus option, perp and future positions already held, and their aggregate Greeks in the
+ * quote currency at the current market.
+ *
+ * Conventions (CONVENTIONS.md):
+ * - Greeks are plain partial derivatives of USD value: delta dV/dP in base units, gamma d2V/dP2, vega dV/dsigma
+ *   (sigma decimal), theta dV/dt per year. Options are priced with Black-76 on the forward of their own expiry at
+ *   their mark IV; a one-dollar move of the pool price is taken to move every forward by one dollar (forwards are
+ *   within 0.5% of the index on the built-in chain; the basis is reported, not modelled).
+ * - Coin-settled (inverse) options use the premium-adjusted delta (Deribit "delta total", V12): the coin premium
+ *   `c = C/F` is itself coin and moves with the price, so the USD-flat delta is `delta - c`. Gamma stays the Black
+ *   gamma: once paid, the premium is a fixed amount of coin, linear in the price.
+ * - Inverse perps and futures trade in USD contracts: base units = contracts x contract USD / price
+ *   (Deribit BTC-PERPETUAL: 10 USD per contract). Their USD P&L is linear in the price, so delta = base units and
+ *   gamma = 0.
+ * - The pool price of every LP position is the market's index (an arbitraged pool tracks it), unless the caller
+ *   passes one.
+ */
+import { black76Greeks } from '../pricing/black.js';
+import { premiumAdjustedDelta } from '../pricing/inverse.js';
+import { lpRange, lpStateUnchecked } from '../pricing/lp/state.js';
+import type { LpPosition } from '../pricing/lp/types.js';
+import { validatePosition } from '../pricing/lp/validate.js';
+import type {
+  FutureQuote,
+  Instrument,
+  MarketSnapshot,
+  OptionQuote,
+  PerpQuote,
+  Venue,
+} from '../adapters/model.js';
+import { yearFractionAct365 } from '../adapters/model.js';
+import { InvalidHedgeInputError, MarketSanityError, UnknownPositionError } from './errors.js';
+import type { BookGreeks } from './optimise.js';
+
+export type BookPosition =
+  | { id: string; kind: 'lp'; label?: string; position: LpPosition }
+  | {
+      id: string;
+      kind: 'option' | 'perp' | 'future';
+      label?: string;
+      venue: Venue;
+      /** The venue's own instrument id, e.g. `BTC-26JUN26-80000-C`, `BTC-PERPETUAL`. */
+      instrument: string;
+      /** Signed contracts held (+ long). */
+      contracts: number;
+    };
+
+/** Greeks of one option (or linear instrument) per base unit held long, quote currency. */
+export interface UnitGreeks {
+  /** Model value per base unit, quote currency (Black-76 at mark IV for options; 0 for linear instruments). */
+  value: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+}
+
+export interface PositionGreeks extends BookGreeks {
+  id: string;
+  kind: BookPosition['kind'];
+  label: string | null;
+  /** LP model, or null for listed instruments. */
+  model: LpPosition['model'] | null;
+  /** LP range (quote per base) or null; v2 and weighted pools span (0, Infinity). */
+  range: { lower: number; upper: number | null } | null;
+  /** Human-unit liquidity for v2/v3, null otherwise. */
+  liquidity: number | null;
+  /** Price the position is valued at: pool price for LPs, forward (options) or mark (perps/futures). */
+  price: number;
+  /** Value in the quote currency (LP value; option model value; 0 for perps and futures). */
+  value: number;
+  /** Listed instruments: venue id, contracts and signed base units. */
+  instrument: string | null;
+  contracts: number | null;
+  baseAmount: number | null;
+}
+
+export interface BookValuation {
+  asOfMs: number;
+  /** Pool (spot) price used for the LP positions, quote per base. */
+  price: number;
+  positions: PositionGreeks[];
+  total: BookGreeks & { value: number };
+}
+
+/** Spot price of the snapshot: the index, else the perp mark, else the nearest forward. */
+export function spotPrice(market: MarketSnapshot): number {
+  const price = market.index ?? market.perp?.mark ?? market.perp?.index ?? market.chains[0]?.forward ?? null;
+  if (price === null || !(price > 0)) {
+    throw new MarketSanityError(`${market.venue} ${market.underlying}: the snapshot carries no index, perp or forward price`);
+  }
+  return price;
+}
+
+/** Black-76 Greeks of one base unit of an option at its mark IV, premium-adjusted delta when coin-settled. */
+export function optionUnitGreeks(quote: OptionQuote, asOfMs: number): UnitGreeks {
+  const i = quote.instrument;
+  if (quote.forward === null || quote.markIv === null || i.strike === null || i.expiryMs === null || !i.optionType) {
+    throw new MarketSanityError(`${i.venueId}: no forward, mark IV, strike or expiry to price it with`);
+  }
+  const years = Math.max(0, yearFractionAct365(asOfMs, i.expiryMs));
+  const g = black76Greeks(i.optionType, quote.forward, i.strike, years, quote.markIv);
+  const delta = i.inverse ? premiumAdjustedDelta(g.delta, g.price / quote.forward) : g.delta;
+  return { value: g.price, delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
+}
+
+/** Base units per contract of a listed instrument at `price` (inverse contracts are USD amounts). */
+export function baseUnitsPerContract(instrument: Instrument, price: number): number {
+  if (instrument.contractSize !== null) return instrument.contractSize;
+  if (instrument.contractValueUsd !== null) return instrument.contractValueUsd / price;
+  throw new MarketSanityError(`${instrument.venueId}: neither a contract size nor a contract value in USD`);
+}
+
+/** Finds a quote by venue id (or ccxt symbol) in the snapshot. */
+export function findQuote(market: MarketSnapshot, instrument: string): OptionQuote | PerpQuote | FutureQuote | null {
+  const match = (i: Instrument) => i.venueId === instrument || i.symbol === instrument;
+  if (market.perp && match(market.perp.instrument)) return market.perp;
+  for (const f of market.futures) if (match(f.instrument)) return f;
+  for (const chain of market.chains) for (const o of chain.options) if (match(o.instrument)) return o;
+  return null;
+}
+
+/** Mark (else mid) of a perp or future, quote per base. */
+export function linearMark(quote: PerpQuote | FutureQuote): number {
+  const mid = quote.bid !== null && quote.ask !== null ? (quote.bid + quote.ask) / 2 : null;
+  const mark = quote.mark ?? mid ?? quote.index;
+  if (mark === null || !(mark > 0)) throw new MarketSanityError(`${quote.instrument.venueId}: no mark, mid or index`);
+  return mark;
+}
+
+function lpPositionGreeks(p: Extract<BookPosition, { kind: 'lp' }>, price: number): PositionGreeks {
+  const position = validatePosition(p.position, `positions.${p.id}`);
+  const s = lpStateUnchecked(position, price);
+  const range = lpRange(position);
+  return {
+    id: p.id,
+    kind: 'lp',
+    label: p.label ?? null,
+    model: position.model,
+    range: position.model === 'v3' ? { lower: range.lower, upper: range.upper } : { lower: 0, upper: null },
+    liquidity: position.model === 'weighted' ? null : position.liquidity,
+    price,
+    value: s.value,
+    delta: s.delta,
+    gamma: s.gamma,
+    // An AMM position's value depends on the price alone: no vega, no theta (fees are not modelled here).
+    vega: 0,
+    theta: 0,
+    instrument: null,
+    contracts: null,
+    baseAmount: null,
+  };
+}
+
+function listedPositionGreeks(
+  p: Exclude<BookPosition, { kind: 'lp' }>,
+  market: MarketSnapshot,
+  asOfMs: number,
+): PositionGreeks {
+  if (!Number.isFinite(p.contracts)) {
+    throw new InvalidHedgeInputError(`positions.${p.id}.contracts`, p.contracts, 'must be a finite number');
+  }
+  if (p.venue !== market.venue) {
+    throw new UnknownPositionError(
+      `position ${p.id}: held on ${p.venue}, but the market snapshot is ${market.venue} ${market.underlying}`,
+    );
+  }
+  const quote = findQuote(market, p.instrument);
+  if (!quote || quote.kind !== p.kind) {
+    throw new UnknownPositionError(
+      `position ${p.id}: ${p.venue} ${p.instrument} is not a listed ${p.kind} in the ${market.underlying} snapshot`,
+    );
+  }
+  const common = { id: p.id, kind: p.kind, label: p.label ?? null, model: null, range: null, liquidity: null };
+  if (quote.kind === 'option') {
+    const unit = optionUnitGreeks(quote, asOfMs);
+    const base = p.contracts * baseUnitsPerContract(quote.instrument, quote.forward!);
+    return {
+      ...common,
+      price: quote.forward!,
+      value: base * unit.value,
+      delta: base * unit.delta,
+      gamma: base * unit.gamma,
+      vega: base * unit.vega,
+      theta: base * unit.theta,
+      instrument: quote.instrument.venueId,
+      contracts: p.contracts,
+      baseAmount: base,
+    };
+  }
+  const mark = linearMark(quote);
+  const base = p.contracts * baseUnitsPerContract(quote.instrument, mark);
+  return {
+    ...common,
+    price: mark,
+    value: 0,
+    delta: base,
+    gamma: 0,
+    vega: 0,
+    theta: 0,
+    instrument: quote.instrument.venueId,
+    contracts: p.contracts,
+    baseAmount: base,
+  };
+}
+
+/** Greeks of every position and of the whole book at the snapshot, time `asOfMs`. */
+export function valueBook(
+  positions: readonly BookPosition[],
+  market: MarketSnapshot,
+  asOfMs: number,
+  options: { poolPrice?: number } = {},
+): BookValuation {
+  if (!Number.isFinite(asOfMs)) throw new InvalidHedgeInputError('asOfMs', asOfMs, 'must be a time in UTC ms');
+  const ids = new Set<string>();
+  for (const p of positions) {
+    if (ids.has(p.id)) throw new InvalidHedgeInputError('positions', p.id, 'position ids must be unique');
+    ids.add(p.id);
+  }
+  const price = options.poolPrice ?? spotPrice(market);
+  const rows = positions.map((p) =>
+    p.kind === 'lp' ? lpPositionGreeks(p, price) : listedPositionGreeks(p, market, asOfMs),
+  );
+  const total = { delta: 0, gamma: 0, vega: 0, theta: 0, value: 0 };
+  for (const r of rows) {
+    total.delta += r.delta;
+    total.gamma += r.gamma;
+    total.vega += r.vega;
+    total.theta += r.theta;
+    total.value += r.value;
+  }
+  return { asOfMs, price, positions: rows, total };
+}

@@ -1,0 +1,149 @@
+/**
+ * From a chain of ~900 options to the handful the MIP sees. Filters (policy.candidates): venue, usable for hedging
+ * (passed adapters/sanity), both sides quoted, expiry window, |ln K/F|, relative spread, open interest. Ranking:
+ * gamma bought per dollar of cost, since gamma is the scarce quantity (the perp does delta for almost nothing);
+ * the best put and the best call of each expiry are kept first so the optimiser can trade expiry against cost and
+ * put against call, then the rest by rank up to `maxCandidates`.
+ */
+import type { MarketSnapshot, OptionQuote } from '../adapters/model.js';
+import { baseUnitsPerContract, optionUnitGreeks, type UnitGreeks } from './book.js';
+import type { CostModel, HedgeCandidate } from './optimise.js';
+import type { HedgePolicy } from './policySchema.js';
+
+/** Fees on options are capped at 12.5% of the option price on Deribit and OKX (venue fee schedules). */
+const OPTION_FEE_CAP_FRACTION = 0.125;
+const MS_PER_DAY = 86_400_000;
+
+export interface OptionCandidate {
+  quote: OptionQuote;
+  unit: UnitGreeks;
+  /** Quotes in USD per base unit. */
+  bidUsd: number;
+  askUsd: number;
+  midUsd: number;
+  /** Taker fee per base unit, USD. */
+  feeUsd: number;
+  /** Base units per contract, lot and minimum in base units. */
+  basePerContract: number;
+  lotBase: number;
+  minBase: number;
+  relativeSpread: number;
+  candidate: HedgeCandidate;
+}
+
+export interface CandidateSelection {
+  listed: number;
+  eligible: number;
+  used: OptionCandidate[];
+}
+
+export function optionFeeUsd(quote: OptionQuote, premiumUsd: number): number {
+  const rate = quote.instrument.takerFee ?? 0;
+  return Math.min(rate * (quote.forward ?? 0), OPTION_FEE_CAP_FRACTION * Math.max(0, premiumUsd));
+}
+
+function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: number; feeUsd: number; theta: number }) {
+  const buySpread = c.askUsd - c.midUsd + c.feeUsd;
+  const sellSpread = c.midUsd - c.bidUsd + c.feeUsd;
+  switch (model) {
+    case 'spread':
+      return { buy: buySpread, sell: sellSpread };
+    case 'theta':
+      // A day of theta bleed (theta < 0 for a long option) on top of the cost of crossing the spread.
+      return { buy: buySpread - c.theta / 365, sell: sellSpread + c.theta / 365 };
+    case 'premium':
+      return { buy: c.askUsd + c.feeUsd, sell: -c.bidUsd + c.feeUsd };
+  }
+}
+
+/** Builds one candidate from a quote, or null when it cannot be traded both ways or priced. */
+export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePolicy): OptionCandidate | null {
+  const i = quote.instrument;
+  if (quote.bidQuote === null || quote.askQuote === null || quote.forward === null || quote.markIv === null) return null;
+  if (!(quote.askQuote > 0) || !(quote.bidQuote >= 0) || quote.bidQuote > quote.askQuote) return null;
+  const unit = optionUnitGreeks(quote, asOfMs);
+  const midUsd = (quote.bidQuote + quote.askQuote) / 2;
+  const feeUsd = optionFeeUsd(quote, quote.askQuote);
+  const basePerContract = baseUnitsPerContract(i, quote.forward);
+  const lotBase = i.amountStep * basePerContract;
+  const minBase = Math.max(i.minAmount, i.amountStep) * basePerContract;
+  const cost = costs(policy.costModel, { bidUsd: quote.bidQuote, askUsd: quote.askQuote, midUsd, feeUsd, theta: unit.theta });
+  const maxContracts = policy.limits.maxContractsPerLeg;
+  return {
+    quote,
+    unit,
+    bidUsd: quote.bidQuote,
+    askUsd: quote.askQuote,
+    midUsd,
+    feeUsd,
+    basePerContract,
+    lotBase,
+    minBase,
+    relativeSpread: midUsd > 0 ? (quote.askQuote - quote.bidQuote) / midUsd : Infinity,
+    candidate: {
+      key: `${i.venue}:${i.venueId}`,
+      delta: unit.delta,
+      gamma: unit.gamma,
+      vega: unit.vega,
+      theta: unit.theta,
+      buyCost: cost.buy,
+      sellCost: cost.sell,
+      lotBase,
+      minBase,
+      maxBase: maxContracts === null ? Infinity : maxContracts * basePerContract,
+      canBuy: true,
+      canSell: policy.candidates.allowSell,
+    },
+  };
+}
+
+/** Filters and ranks the snapshot's options into the optimiser's candidates. */
+export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy: HedgePolicy): CandidateSelection {
+  const f = policy.candidates;
+  let listed = 0;
+  const eligible: OptionCandidate[] = [];
+  const venueAllowed = (f.venues as readonly string[]).includes(market.venue);
+  for (const chain of market.chains) {
+    listed += chain.options.length;
+    if (!venueAllowed) continue;
+    const days = (chain.expiryMs - asOfMs) / MS_PER_DAY;
+    if (days < f.minExpiryDays || days > f.maxExpiryDays) continue;
+    for (const quote of chain.options) {
+      if (!market.usableForHedging.has(quote.instrument.symbol)) continue;
+      const strike = quote.instrument.strike;
+      if (strike === null || Math.abs(Math.log(strike / chain.forward)) > f.maxAbsLogMoneyness) continue;
+      if ((quote.openInterestContracts ?? 0) < f.minOpenInterestContracts) continue;
+      const c = toCandidate(quote, asOfMs, policy);
+      if (!c || c.relativeSpread > f.maxRelativeSpread || !(c.unit.gamma > 0)) continue;
+      eligible.push(c);
+    }
+  }
+  const efficiency = (c: OptionCandidate) => {
+    const cost = Math.min(c.candidate.buyCost, c.candidate.canSell ? c.candidate.sellCost : Infinity);
+    return cost > 0 ? c.unit.gamma / cost : Infinity;
+  };
+  const ranked = [...eligible].sort(
+    (a, b) => efficiency(b) - efficiency(a) || a.quote.instrument.venueId.localeCompare(b.quote.instrument.venueId),
+  );
+  const used: OptionCandidate[] = [];
+  const seen = new Set<string>();
+  // The best put and the best call of each expiry first, nearest expiry first.
+  const byExpiry = [...new Set(ranked.map((c) => c.quote.instrument.expiryMs!))].sort((a, b) => a - b);
+  for (const expiry of byExpiry) {
+    for (const type of ['put', 'call'] as const) {
+      const best = ranked.find((c) => c.quote.instrument.expiryMs === expiry && c.quote.instrument.optionType === type);
+      if (best && used.length < f.maxCandidates && !seen.has(best.candidate.key)) {
+        used.push(best);
+        seen.add(best.candidate.key);
+      }
+    }
+  }
+  for (const c of ranked) {
+    if (used.length >= f.maxCandidates) break;
+    if (!seen.has(c.candidate.key)) {
+      used.push(c);
+      seen.add(c.candidate.key);
+    }
+  }
+  return { listed, eligible: eligible.length, used };
+}

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { asCliError } from './ticket.js';
+
+interface BookOptions {
+  config: string;
+  source?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('book')
+    .description(
+      'Greeks of the desk book now (LP positions plus options, perps and futures held; USD, premium-adjusted delta\n' +
+        'for coin-settled options) and the hedge ratios: perp contracts for delta, option contracts for gamma (each\n' +
+        'candidate alone), and the rebalancing band status.',
+    )
+    .requiredOption('--config <file>', 'desk config (JSON)')
+    .option('--source <source>', "market data: builtin, live or replay:<file> (default: the config's market.source)")
+    .option('--json', 'print JSON instead of tables')
+    .action(async (options: BookOptions) => {
+      try {
+        const { loadDeskMarket } = await import('../../config/deskMarket.js');
+        const { positions, policy, market, asOfMs } = await loadDeskMarket(options.config, options.source);
+        const { bookReport } = await import('../../../hedging/index.js');
+        const { printJson, renderKeyValues, renderTable } = await import('../output.js');
+        const report = bookReport(positions, market, asOfMs, policy);
+        if (options.json) return printJson(report);
+        const out: string[] = [
+          `book at ${new Date(asOfMs).toISOString()}  ${report.source.kind}: ${report.source.label}`,
+          `price ${report.price} (quote per base)`,
+          renderTable(report.positions, [
+            { header: 'id', value: (p) => p.id, align: 'left' },
+            { header: 'kind', value: (p) => p.kind, align: 'left' },
+            { header: 'model/instrument', value: (p) => p.model ?? p.instrument, align: 'left' },
+            { header: 'value USD', value: (p) => p.value },
+            { header: 'delta', value: (p) => p.delta },
+            { header: 'gamma', value: (p) => p.gamma },
+            { header: 'vega', value: (p) => p.vega },
+            { header: 'theta/yr', value: (p) => p.theta },
+          ]),
+          renderKeyValues([
+            ['book delta (base)', report.total.delta],
+            ['book gamma (base per USD)', report.total.gamma],
+            ['book vega (USD per vol)', report.total.vega],
+            ['book theta (USD per year)', report.total.theta],
+            ['book value (USD)', report.total.value],
+            [
+              'delta hedge',
+              report.deltaHedge
+                ? `${report.deltaHedge.contracts} contracts ${report.deltaHedge.instrument} (${report.deltaHedge.baseAmount} base)`
+                : 'none',
+            ],
+            ['band half-width (base)', report.band.halfWidthBase],
+            ['band', report.band.explanation],
+            ['status', report.band.message],
+          ]),
+          'gamma hedges (each instrument alone)',
+          renderTable(report.gammaHedges, [
+            { header: 'instrument', value: (h) => h.instrument, align: 'left' },
+            { header: 'contracts', value: (h) => h.contracts },
+            { header: 'base', value: (h) => h.baseAmount },
+            { header: 'cost USD', value: (h) => h.cost },
+          ]),
+        ];
+        process.stdout.write(out.join('\n') + '\n');
+      } catch (error) {
+        throw asCliError(error);
+      }
+    });
+}

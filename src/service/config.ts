@@ -1,0 +1,153 @@
+/**
+ * The service's settings: CLI flags over environment variables over the desk config file over defaults, all
+ * validated by zod so a bad value stops start-up with the field named. Secrets never come from the file: the only
+ * secrets the service knows (API keys) live hashed in the database, and venue keys come from the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { hedgePolicySchema, positionSpecSchema } from './types.js';
+
+export const ENV_VARS = {
+  ILHEDGE_PORT: 'port to listen on (default 8080)',
+  ILHEDGE_HOST: 'address to bind (default 127.0.0.1)',
+  ILHEDGE_DB: 'SQLite file (default ./data/ilhedge.sqlite)',
+  ILHEDGE_CONFIG: 'desk config file (JSON)',
+  ILHEDGE_LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)',
+  ILHEDGE_MAX_FEED_AGE_MS: '/ready fails when a feed is older than this (default 10000)',
+  ILHEDGE_REPLAY_INTERVAL_MS: 'wall ms between replayed ticks (default 1000)',
+} as const;
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+export const serviceSettingsSchema = z
+  .object({
+    port: portSchema.default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    db: z.string().min(1).default('./data/ilhedge.sqlite'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    maxFeedAgeMs: z.coerce.number().int().positive().default(10_000),
+    replayIntervalMs: z.coerce.number().int().min(5).max(3_600_000).default(1_000),
+  })
+  .strict();
+export type ServiceSettings = z.infer<typeof serviceSettingsSchema>;
+
+/** A key that looks like a secret has no place in a config file. */
+const SECRET_KEY = /(secret|password|passphrase|apikey|api_key|private)/i;
+
+export const deskFileSchema = z
+  .object({
+    service: serviceSettingsSchema.partial().optional(),
+    policy: hedgePolicySchema.optional(),
+    positions: z.array(positionSpecSchema).optional(),
+  })
+  .passthrough();
+export type DeskFile = z.infer<typeof deskFileSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function findSecrets(value: unknown, path: string[] = []): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    if (SECRET_KEY.test(key) && typeof child === 'string' && child.length > 0) return [...path, key].join('.');
+    const found = findSecrets(child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+export function parseDeskFile(raw: unknown, where: string): DeskFile {
+  const secret = findSecrets(raw);
+  if (secret) throw new ConfigError(`${where}: ${secret}`, 'secrets belong in the environment, not in the config file');
+  const result = deskFileSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`${where}: ${issue.path.join('.') || '(root)'}`, issue.message);
+  }
+  return result.data;
+}
+
+export function readDeskFile(path: string): DeskFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, `not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeskFile(raw, path);
+}
+
+export interface CliServeOptions {
+  port?: string | number;
+  host?: string;
+  db?: string;
+  config?: string;
+}
+
+/** Merges flags > env > file > defaults and validates the result, naming the flag or variable at fault. */
+export function resolveServiceSettings(
+  cli: CliServeOptions,
+  env: NodeJS.ProcessEnv,
+  file: DeskFile | undefined,
+): ServiceSettings {
+  const layers: [string, Record<string, unknown>][] = [
+    ['config file service', { ...(file?.service ?? {}) }],
+    [
+      'environment',
+      {
+        ...(env.ILHEDGE_PORT !== undefined ? { port: env.ILHEDGE_PORT } : {}),
+        ...(env.ILHEDGE_HOST !== undefined ? { host: env.ILHEDGE_HOST } : {}),
+        ...(env.ILHEDGE_DB !== undefined ? { db: env.ILHEDGE_DB } : {}),
+        ...(env.ILHEDGE_LOG_LEVEL !== undefined ? { logLevel: env.ILHEDGE_LOG_LEVEL } : {}),
+        ...(env.ILHEDGE_MAX_FEED_AGE_MS !== undefined ? { maxFeedAgeMs: env.ILHEDGE_MAX_FEED_AGE_MS } : {}),
+        ...(env.ILHEDGE_REPLAY_INTERVAL_MS !== undefined ? { replayIntervalMs: env.ILHEDGE_REPLAY_INTERVAL_MS } : {}),
+      },
+    ],
+    [
+      'flags',
+      {
+        ...(cli.port !== undefined ? { port: cli.port } : {}),
+        ...(cli.host !== undefined ? { host: cli.host } : {}),
+        ...(cli.db !== undefined ? { db: cli.db } : {}),
+      },
+    ],
+  ];
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const [name, layer] of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      merged[key] = value;
+      origin[key] = name;
+    }
+  }
+  const result = serviceSettingsSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const envName: Record<string, string> = {
+      port: 'ILHEDGE_PORT',
+      host: 'ILHEDGE_HOST',
+      db: 'ILHEDGE_DB',
+      logLevel: 'ILHEDGE_LOG_LEVEL',
+      maxFeedAgeMs: 'ILHEDGE_MAX_FEED_AGE_MS',
+      replayIntervalMs: 'ILHEDGE_REPLAY_INTERVAL_MS',
+    };
+    const field =
+      origin[key] === 'flags' ? `--${key}` : origin[key] === 'environment' ? (envName[key] ?? key) : `service.${key}`;
+    throw new ConfigError(field, issue.message);
+  }
+  return result.data;
+}

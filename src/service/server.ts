@@ -1,0 +1,202 @@
+/**
+ * Wires the desk service together and runs it: store, auth, hub, express app and websocket stream on one HTTP
+ * server, with timeouts and a graceful shutdown (stop accepting, close websockets with 1001, wait for in-flight
+ * ticket writes, stop the feeds, checkpoint and close SQLite).
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { Authenticator, redactPaths } from './auth.js';
+import type { ServiceContext } from './context.js';
+import { FallbackHedgeEngine } from './engine/fallback.js';
+import { HedgeHub } from './hub.js';
+import { createMetrics } from './metrics.js';
+import type { ServiceMetrics } from './metrics.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/index.js';
+import { HedgeStream } from './stream.js';
+import type { HedgeEngine, HedgePolicy, MarketFeed, PositionSpec } from './types.js';
+
+export const SERVICE_VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  port?: number;
+  host?: string;
+  /** SQLite file, or `:memory:`. */
+  dbPath: string;
+  feeds: MarketFeed[];
+  engine?: HedgeEngine;
+  logger?: Logger;
+  logLevel?: string;
+  policy?: HedgePolicy;
+  /** `/ready` wants every feed's latest snapshot younger than this (wall clock). Default 10 s. */
+  maxFeedAgeMs?: number;
+  /** Positions to insert when the database has never held any (first run). */
+  seedPositions?: readonly PositionSpec[];
+  /** On a database without an active admin key, create one and return it (once) in `firstAdminKey`. */
+  createAdminKeyIfNone?: boolean;
+  heartbeatMs?: number;
+  /** Per-client buffered bytes above which a websocket client is conflated. */
+  wsHighWaterBytes?: number;
+  maxWsClients?: number;
+  bodyLimit?: string;
+  /** Collect Node's default process metrics (off in tests that start many services). */
+  defaultMetrics?: boolean;
+  now?: () => number;
+}
+
+export interface ServiceHandle {
+  url: string;
+  port: number;
+  server: Server;
+  store: Store;
+  hub: HedgeHub;
+  stream: HedgeStream;
+  metrics: ServiceMetrics;
+  log: Logger;
+  context: ServiceContext;
+  /** The admin key created on first run (print it once, never log it), else null. */
+  firstAdminKey: string | null;
+  seeded: number;
+  /** Graceful shutdown; safe to call more than once. */
+  close(reason?: string): Promise<void>;
+}
+
+export function createLogger(level = process.env.ILHEDGE_LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service: 'ilhedge' },
+    redact: { paths: redactPaths, censor: '[Redacted]' },
+  });
+}
+
+export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
+  const log = options.logger ?? createLogger(options.logLevel);
+  const now = options.now ?? Date.now;
+  const store = openStore(options.dbPath);
+  try {
+    const engine = options.engine ?? new FallbackHedgeEngine(options.policy ?? {});
+    const metrics = createMetrics(options.defaultMetrics ?? false);
+    const auth = new Authenticator(store);
+    const hub = new HedgeHub(engine, options.feeds, now);
+    hub.onError = (error) => log.error({ err: error }, 'hedge computation failed');
+
+    let seeded = 0;
+    if (options.seedPositions && store.countPositionsEver() === 0) {
+      for (const spec of options.seedPositions) store.createPosition(spec, 'system:seed');
+      seeded = options.seedPositions.length;
+    }
+    let firstAdminKey: string | null = null;
+    if (options.createAdminKeyIfNone && store.countActiveKeys('admin') === 0) {
+      firstAdminKey = store.createApiKey('admin', 'system:first-run', 'first-run admin').key;
+    }
+
+    const context: ServiceContext = {
+      store,
+      hub,
+      engine,
+      auth,
+      metrics,
+      log,
+      now,
+      policy: options.policy ?? {},
+      maxFeedAgeMs: options.maxFeedAgeMs ?? 10_000,
+      startedAtMs: now(),
+      version: SERVICE_VERSION,
+      refreshPositions: () => hub.setPositions(store.listPositions()),
+      inflight: new Set(),
+    };
+    context.refreshPositions();
+    hub.onTick((tick) => metrics.ticks.inc({ market: tick.marketKey }));
+    hub.start();
+
+    const { app } = createApp(context, { ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+    const server = createServer(app);
+    // Slow-loris and stuck-client limits: headers within 10 s, a whole request within 30 s.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    const stream = new HedgeStream(server, hub, auth, metrics, {
+      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.wsHighWaterBytes ? { highWaterBytes: options.wsHighWaterBytes } : {}),
+      ...(options.maxWsClients ? { maxClients: options.maxWsClients } : {}),
+      log,
+    });
+
+    for (const feed of options.feeds) {
+      await feed.start();
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    log.info({ url, db: options.dbPath, engine: engine.name, feeds: options.feeds.length }, 'service listening');
+
+    let closing: Promise<void> | null = null;
+    const close = (reason = 'shutdown'): Promise<void> => {
+      closing ??= (async () => {
+        log.info({ reason }, 'shutting down');
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await stream.close();
+        await Promise.allSettled([...context.inflight]);
+        // Requests still running get a short grace, then their sockets are cut.
+        const grace = setTimeout(() => server.closeAllConnections(), 2_000);
+        grace.unref();
+        await serverClosed;
+        clearTimeout(grace);
+        hub.stop();
+        for (const feed of options.feeds) await feed.stop();
+        store.close();
+        log.info('stopped');
+      })();
+      return closing;
+    };
+
+    return {
+      url,
+      port: address.port,
+      server,
+      store,
+      hub,
+      stream,
+      metrics,
+      log,
+      context,
+      firstAdminKey,
+      seeded,
+      close,
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** SIGTERM/SIGINT -> graceful shutdown, then exit; a second signal exits at once. */
+export function installSignalHandlers(handle: ServiceHandle, exit: (code: number) => void = process.exit): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return exit(130);
+    stopping = true;
+    handle
+      .close(signal)
+      .then(() => exit(0))
+      .catch((error: unknown) => {
+        handle.log.error({ err: error }, 'shutdown failed');
+        exit(1);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

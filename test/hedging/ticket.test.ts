@@ -1,0 +1,247 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { black76Greeks } from '../../pricing/black.js';
+import { loadMarketSnapshot, type LoadedSnapshot, type MarketSnapshot } from '../../adapters/index.js';
+import { deskBook, deskPolicy, loadDeskConfig, type DeskConfig } from '../../src/config/deskConfig.js';
+import {
+  InfeasibleHedgeError,
+  MarketSanityError,
+  StaleMarketError,
+  makeTicket,
+  renderTicketCsv,
+  renderTicketJson,
+  renderTicketText,
+  ticketSchema,
+  type Ticket,
+  type TicketLeg,
+} from '../../hedging/index.js';
+
+const EXAMPLES = ['wbtc-usdc-v3-dynamic', 'wbtc-usdc-v2-dynamic', 'wbtc-usdc-v3-static-strip'] as const;
+const MS_PER_YEAR = 365 * 86_400_000;
+
+let market: LoadedSnapshot;
+const configs = new Map<string, DeskConfig>();
+const tickets = new Map<string, Ticket>();
+
+beforeAll(async () => {
+  market = await loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: 'builtin' });
+  for (const name of EXAMPLES) {
+    const config = loadDeskConfig(`config/${name}.json`);
+    configs.set(name, config);
+    tickets.set(
+      name,
+      await makeTicket({
+        positions: deskBook(config),
+        market,
+        asOfMs: market.asOfMs,
+        mode: config.mode,
+        policy: deskPolicy(config),
+      }),
+    );
+  }
+});
+
+/** The LP's Greeks from CONVENTIONS.md directly (not through pricing/lp), from the config's own numbers. */
+function lpGreeksFromConfig(config: DeskConfig, price: number): { delta: number; gamma: number } {
+  let delta = 0;
+  let gamma = 0;
+  for (const p of config.positions) {
+    if (p.kind !== 'lp') continue;
+    const P0 = p.price;
+    if (p.model === 'v2') {
+      const L = p.depositValue! / (2 * Math.sqrt(P0));
+      delta += L / Math.sqrt(price);
+      gamma += -L / (2 * price ** 1.5);
+    } else if (p.model === 'v3') {
+      const { lower: a, upper: b } = p;
+      const L = p.depositValue! / (2 * Math.sqrt(P0) - P0 / Math.sqrt(b) - Math.sqrt(a));
+      if (price > a && price < b) {
+        delta += L * (1 / Math.sqrt(price) - 1 / Math.sqrt(b));
+        gamma += -L / (2 * price ** 1.5);
+      } else if (price <= a) delta += L * (1 / Math.sqrt(a) - 1 / Math.sqrt(b));
+    }
+  }
+  return { delta, gamma };
+}
+
+/** A leg's Greeks recomputed from its own instrument: Black-76 on its forward and IV, premium-adjusted (inverse). */
+function legGreeks(leg: TicketLeg, asOfMs: number): { delta: number; gamma: number } {
+  if (leg.kind !== 'option') return { delta: leg.baseAmount, gamma: 0 };
+  const years = (Date.parse(leg.expiry!) - asOfMs) / MS_PER_YEAR;
+  const g = black76Greeks(leg.type!, leg.forward!, leg.strike!, years, leg.iv!);
+  // Deribit BTC options are coin-settled: the USD-flat delta is Black delta minus the coin premium.
+  const inverse = leg.priceCurrency === 'BTC';
+  const delta = inverse ? g.delta - g.price / leg.forward! : g.delta;
+  return { delta: leg.baseAmount * delta, gamma: leg.baseAmount * g.gamma };
+}
+
+/** Deribit's grids (fixture facts): BTC options tick 0.0001 up to 0.005 BTC and 0.0005 above; the perp 0.5 USD. */
+function onDeribitGrid(leg: TicketLeg): boolean {
+  const tick = leg.kind === 'option' ? (leg.limitPrice > 0.005 ? 0.0005 : 0.0001) : 0.5;
+  const n = leg.limitPrice / tick;
+  return Math.abs(n - Math.round(n)) < 1e-7;
+}
+
+describe('tickets on the built-in Deribit BTC chain', () => {
+  for (const name of EXAMPLES) {
+    it(`${name}: legs recomputed independently with the LP put delta (and gamma, dynamic) within tolerance`, () => {
+      const ticket = tickets.get(name)!;
+      const config = configs.get(name)!;
+      expect(ticket.legs.length).toBeGreaterThan(0);
+      const lp = lpGreeksFromConfig(config, ticket.price);
+      let delta = lp.delta;
+      let gamma = lp.gamma;
+      for (const leg of ticket.legs) {
+        const g = legGreeks(leg, ticket.asOfMs);
+        delta += g.delta;
+        gamma += g.gamma;
+      }
+      expect(Math.abs(delta - ticket.target.delta)).toBeLessThanOrEqual(ticket.tolerance.delta);
+      if (ticket.mode === 'dynamic') {
+        expect(ticket.tolerance.gamma).not.toBeNull();
+        expect(Math.abs(gamma - ticket.target.gamma)).toBeLessThanOrEqual(ticket.tolerance.gamma!);
+        // The tolerance is the policy's relative one on the LP's own gamma.
+        expect(ticket.tolerance.gamma!).toBeCloseTo(config.policy.tolerance.gammaRelative * Math.abs(lp.gamma), 12);
+      }
+      // The ticket's own after-state agrees with the independent recomputation.
+      expect(ticket.after.delta).toBeCloseTo(delta, 6);
+      expect(ticket.after.gamma).toBeCloseTo(gamma, 10);
+    });
+
+    it(`${name}: every size is whole lots at least the minimum, every limit on the tick grid`, () => {
+      const ticket = tickets.get(name)!;
+      for (const leg of ticket.legs) {
+        const step = leg.kind === 'option' ? 0.1 : 1;
+        const min = leg.kind === 'option' ? 0.1 : 1;
+        const lots = leg.contracts / step;
+        expect(Math.abs(lots - Math.round(lots))).toBeLessThan(1e-9);
+        expect(leg.contracts).toBeGreaterThanOrEqual(min - 1e-12);
+        expect(onDeribitGrid(leg)).toBe(true);
+        expect(Math.sign(leg.baseAmount)).toBe(leg.side === 'buy' ? 1 : -1);
+        if (leg.kind === 'option') {
+          // 1 BTC per Deribit option contract.
+          expect(Math.abs(leg.baseAmount)).toBeCloseTo(leg.contracts, 12);
+          // A buy limit at or above the ask, a sell at or below the bid: marketable, on the grid.
+          if (leg.side === 'buy') expect(leg.limitPrice).toBeGreaterThanOrEqual(leg.ask!);
+          else expect(leg.limitPrice).toBeLessThanOrEqual(leg.bid!);
+        } else {
+          // BTC-PERPETUAL: 10 USD per contract, base units at the mark.
+          expect(Math.abs(leg.baseAmount)).toBeCloseTo((leg.contracts * 10) / market.perp!.mark!, 9);
+        }
+      }
+    });
+  }
+
+  it('the dynamic v3 ticket buys options for gamma and sells the perp for the LP delta', () => {
+    const ticket = tickets.get('wbtc-usdc-v3-dynamic')!;
+    const options = ticket.legs.filter((l) => l.kind === 'option');
+    expect(options.length).toBeGreaterThan(0);
+    expect(options.every((l) => l.side === 'buy')).toBe(true);
+    expect(options.length).toBeLessThanOrEqual(4);
+    const perp = ticket.legs.find((l) => l.kind === 'perp')!;
+    expect(perp.instrument).toBe('BTC-PERPETUAL');
+    expect(perp.side).toBe('sell');
+    expect(ticket.optimiser!.relaxedCost).toBeLessThanOrEqual(ticket.optimiser!.roundedCost + 1e-9);
+    expect(ticket.optimiser!.candidatesListed).toBe(878);
+    // The hedge makes the book flatter everywhere within +-10% now.
+    for (const row of ticket.scenarios.rows.filter((r) => r.horizon === 'now' && r.volShift === 0)) {
+      if (Math.abs(row.spotMove) <= 0.05) expect(Math.abs(row.pnlAfter)).toBeLessThan(Math.abs(row.pnlBefore) + 1e-6);
+    }
+  });
+
+  it('the static ticket reports its strip: coverage, premium, forward leg, errors and the expiry mismatch', () => {
+    const ticket = tickets.get('wbtc-usdc-v3-static-strip')!;
+    const strip = ticket.strip!;
+    expect(strip.expiry.slice(0, 10)).toBe('2026-06-26');
+    expect(strip.coverage.lower).toBeLessThanOrEqual(70_000);
+    expect(strip.coverage.upper).toBeGreaterThanOrEqual(82_000);
+    expect(strip.premiumRounded).toBeGreaterThan(0);
+    // Every option leg lies on the strip's expiry, puts below the forward and calls above.
+    for (const leg of ticket.legs.filter((l) => l.kind === 'option')) {
+      expect(leg.expiry).toBe(strip.expiry);
+      expect(leg.side).toBe('buy');
+      if (leg.type === 'put') expect(leg.strike!).toBeLessThanOrEqual(strip.forwardPrice);
+      else expect(leg.strike!).toBeGreaterThanOrEqual(strip.forwardPrice);
+    }
+    // Lot rounding adds error beyond interpolation, but stays within a few percent of the LP's value.
+    expect(strip.maxErrorRounded).toBeLessThan(0.01 * 1_000_000);
+    expect(strip.expiryMismatchUsd).not.toBeNull();
+    expect(ticket.tolerance.gamma).toBeNull();
+  });
+
+  it('renders a table, JSON that parses back through the schema, and CSV with one row per leg', () => {
+    const ticket = tickets.get('wbtc-usdc-v3-dynamic')!;
+    const text = renderTicketText(ticket);
+    expect(text).toContain(ticket.id);
+    expect(text).toContain('BTC-PERPETUAL');
+    const parsed = ticketSchema.parse(JSON.parse(renderTicketJson(ticket)));
+    expect(parsed.legs).toEqual(ticket.legs);
+    const csv = renderTicketCsv(ticket).trim().split('\n');
+    expect(csv.length).toBe(ticket.legs.length + 1);
+    expect(csv[0]!.split(',')).toContain('limitPrice');
+    expect(csv[1]!.split(',')[0]).toBe(ticket.id);
+  });
+
+  it('is deterministic: the same inputs give the same id and legs', async () => {
+    const config = configs.get('wbtc-usdc-v3-dynamic')!;
+    const again = await makeTicket({
+      positions: deskBook(config),
+      market,
+      asOfMs: market.asOfMs,
+      mode: 'dynamic',
+      policy: deskPolicy(config),
+    });
+    const first = tickets.get('wbtc-usdc-v3-dynamic')!;
+    expect(again.id).toBe(first.id);
+    expect(again.legs).toEqual(first.legs);
+    expect(again.createdAt).toBe(new Date(market.asOfMs).toISOString());
+  });
+});
+
+describe('refusals', () => {
+  const request = (overrides: Partial<Parameters<typeof makeTicket>[0]> = {}) => {
+    const config = configs.get('wbtc-usdc-v3-dynamic')!;
+    return {
+      positions: deskBook(config),
+      market: market as MarketSnapshot,
+      asOfMs: market.asOfMs,
+      mode: 'dynamic' as const,
+      policy: deskPolicy(config),
+      ...overrides,
+    };
+  };
+
+  it('refuses quotes older than the policy allows', async () => {
+    const req = request({ asOfMs: market.source.dataTimeMs + 61_000 });
+    await expect(makeTicket(req)).rejects.toThrow(StaleMarketError);
+    await expect(makeTicket(req)).rejects.toThrow(/61\.0 s old.*allows 60\.0 s/);
+  });
+
+  it('refuses when no candidate set can reach the gamma target', async () => {
+    const base = request();
+    const policy = { ...base.policy, limits: { maxContractsPerLeg: 0.2, maxPremiumUsd: null }, maxLegs: 1 };
+    await expect(makeTicket({ ...base, policy })).rejects.toThrow(InfeasibleHedgeError);
+    await expect(makeTicket({ ...base, policy })).rejects.toThrow(/gamma target/);
+  });
+
+  it('refuses a chain that fails its sanity checks', async () => {
+    const symbols = market.chains.flatMap((c) => c.options.map((o) => o.instrument.symbol));
+    const flagged = symbols.filter((_, i) => i % 2 === 0);
+    const broken: MarketSnapshot = {
+      ...market,
+      issues: flagged.map((symbol) => ({ symbol, reason: 'crossed-book', detail: 'bid above ask' })),
+      usableForHedging: new Set(symbols.filter((_, i) => i % 2 === 1)),
+    };
+    await expect(makeTicket(request({ market: broken }))).rejects.toThrow(MarketSanityError);
+    await expect(makeTicket(request({ market: broken }))).rejects.toThrow(/fails its sanity checks.*crossed-book/);
+  });
+
+  it('refuses a perp that fails its sanity checks', async () => {
+    const perpSymbol = market.perp!.instrument.symbol;
+    const broken: MarketSnapshot = {
+      ...market,
+      issues: [...market.issues, { symbol: perpSymbol, reason: 'stale', detail: 'quote is 120 s old' }],
+      usableForHedging: new Set([...market.usableForHedging].filter((s) => s !== perpSymbol)),
+    };
+    await expect(makeTicket(request({ market: broken }))).rejects.toThrow(/BTC-PERPETUAL fails its sanity checks/);
+  });
+});

@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestService, v2Position } from './helpers.js';
+import type { TestService } from './helpers.js';
+import { nowPrecise } from '../../src/service/feeds/base.js';
+import { black76Greeks } from '../../pricing/black.js';
+
+const services: TestService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.handle.close();
+});
+
+async function service(extra: Parameters<typeof startTestService>[0] = {}) {
+  const s = await startTestService(extra);
+  services.push(s);
+  return s;
+}
+
+function wsUrl(t: TestService, query = ''): string {
+  return t.url.replace('http', 'ws') + '/ws' + query;
+}
+
+/** Opens a client and resolves when open; rejects with the HTTP status of a refused upgrade. */
+function open(url: string, options: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = protocols ? new WebSocket(url, protocols, options) : new WebSocket(url, options);
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** Collects parsed messages; `next(pred)` resolves with the first (past or future) message matching. */
+function inbox(ws: WebSocket) {
+  const messages: any[] = [];
+  const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString());
+    msg.__receivedAt = nowPrecise();
+    messages.push(msg);
+    for (const w of [...waiters]) if (w.pred(msg)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(msg);
+    }
+  });
+  return {
+    messages,
+    next(pred: (m: any) => boolean, timeoutMs = 2000): Promise<any> {
+      const found = messages.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('timeout waiting for message')), timeoutMs);
+        waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      });
+    },
+  };
+}
+
+function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+}
+
+const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+describe('websocket auth on upgrade', () => {
+  it('refuses a missing or forged key with 401 before upgrading', async () => {
+    const t = await service();
+    await expect(open(wsUrl(t))).rejects.toThrow('status 401');
+    await expect(open(wsUrl(t), auth('ilh_0123456789_' + 'x'.repeat(43)))).rejects.toThrow('status 401');
+    await expect(open(wsUrl(t, '?token=nonsense'))).rejects.toThrow('status 401');
+  });
+
+  it('accepts the key as a header, a bearer subprotocol or a token query parameter', async () => {
+    const t = await service();
+    const viaHeader = await open(wsUrl(t), auth(t.keys.viewer));
+    const viaProtocol = await open(wsUrl(t), {}, ['ilhedge.v1', `bearer.${t.keys.viewer}`]);
+    // The server echoes the non-secret protocol, never the one carrying the key.
+    expect(viaProtocol.protocol).toBe('ilhedge.v1');
+    const viaQuery = await open(wsUrl(t, `?token=${encodeURIComponent(t.keys.viewer)}`));
+    expect(t.handle.stream.clientCount).toBe(3);
+    for (const ws of [viaHeader, viaProtocol, viaQuery]) ws.close(1000);
+  });
+});
+
+describe('hedge stream', () => {
+  it('pushes hedge ratios within 100 ms of a replayed tick, computed once per tick', async () => {
+    const t = await service();
+    const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string; pool: { kind: string } }[];
+    const clients = await Promise.all([0, 1, 2].map(() => open(wsUrl(t), auth(t.keys.viewer))));
+    const boxes = clients.map(inbox);
+    for (const ws of clients) ws.send(JSON.stringify({ type: 'subscribe', positionIds: positions.map((p) => p.id) }));
+    await Promise.all(boxes.map((b) => b.next((m) => m.type === 'subscribed')));
+
+    const computed: string[] = [];
+    const engine = t.handle.context.engine;
+    const original = engine.positionState.bind(engine);
+    engine.positionState = (...args) => {
+      computed.push(args[0].id);
+      return original(...args);
+    };
+    const tickAt = nowPrecise();
+    const snapshot = t.feed.pushMove(1.02);
+    const v3 = positions.find((p) => p.pool.kind === 'v3')!.id;
+    const messages = await Promise.all(boxes.map((b) => b.next((m) => m.type === 'hedge' && m.positionId === v3 && m.seq === snapshot.seq)));
+    for (const msg of messages) {
+      expect(msg.__receivedAt - tickAt).toBeLessThan(100);
+      expect(msg.price).toBeCloseTo(snapshot.perp!.markPriceQuote, 6);
+      expect(msg.delta).toBeGreaterThan(0);
+      expect(msg.gamma).toBeLessThan(0);
+      // Delta-gamma neutral: the option leg cancels the LP's gamma, the perp the rest of the (USD-flat) delta.
+      expect(msg.options.length).toBe(1);
+      const leg = msg.options[0];
+      const option = snapshot.options.find((o) => o.instrument === leg.instrument)!;
+      const g = black76Greeks(option.optionType, option.forward, option.strike, (option.expiryMs - snapshot.asOfMs) / (365 * 86_400_000), option.markIv);
+      expect(leg.quantityBase).toBeGreaterThan(0);
+      expect(leg.quantityBase * g.gamma + msg.gamma).toBeCloseTo(0, 12);
+      const optionDeltaUsdFlat = g.delta - g.price / option.forward;
+      expect(msg.delta + leg.quantityBase * optionDeltaUsdFlat + msg.perp.quantityBase).toBeCloseTo(0, 9);
+      // BTC-PERPETUAL trades in 10 USD contracts.
+      expect(msg.perp.contracts).toBeCloseTo((msg.perp.quantityBase * msg.price) / 10, 6);
+      expect(msg.band.status).toMatch(/inside|breach/);
+      expect(msg.quoteAgeMs).toBeGreaterThanOrEqual(0);
+    }
+    // Once per position per tick, whatever the number of clients.
+    expect(computed.sort()).toEqual(positions.map((p) => p.id).sort());
+    // The stream and REST agree on the state after the tick.
+    const rest = await t.call('GET', `/api/positions/${v3}`, { key: t.keys.viewer });
+    expect(rest.json.hedge.delta).toBe(messages[0].delta);
+    expect(rest.json.hedge.perp.quantityBase).toBe(messages[0].perp.quantityBase);
+    for (const ws of clients) ws.close(1000);
+  });
+
+  it('streams the book and tells the client which ids it does not know', async () => {
+    const t = await service();
+    const ws = await open(wsUrl(t), auth(t.keys.viewer));
+    const box = inbox(ws);
+    ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ['ghost'] }));
+    const ack = await box.next((m) => m.type === 'subscribed');
+    expect(ack.unknown).toEqual(['ghost']);
+    expect(ack.book).toBe(true);
+    const snapshot = t.feed.pushMove(0.99);
+    const book = await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === snapshot.seq);
+    expect(book.positions).toBe(2);
+    expect(book.byUnderlying['deribit/BTC'].delta).toBeGreaterThan(0);
+    ws.close(1000);
+  });
+
+  it('closes with 1003 on a message that is not JSON or not a known shape, naming the field', async () => {
+    const t = await service();
+    const a = await open(wsUrl(t), auth(t.keys.viewer));
+    const aClosed = closed(a);
+    a.send('not json');
+    expect((await aClosed).code).toBe(1003);
+    const b = await open(wsUrl(t), auth(t.keys.viewer));
+    const bClosed = closed(b);
+    b.send(JSON.stringify({ type: 'subscribe', positionIds: 'all' }));
+    const result = await bClosed;
+    expect(result.code).toBe(1003);
+    expect(result.reason).toContain('positionIds');
+  });
+
+  it('closes every client with 1001 on shutdown', async () => {
+    const t = await startTestService();
+    const ws = await open(wsUrl(t), auth(t.keys.viewer));
+    const done = closed(ws);
+    await t.handle.close();
+    expect((await done).code).toBe(1001);
+  });
+
+  it('drops a client that stops answering heartbeats', async () => {
+    const t = await service({ heartbeatMs: 100 });
+    const ws = await open(wsUrl(t), auth(t.keys.viewer));
+    expect(t.handle.stream.clientCount).toBe(1);
+    // Stop reading: pings go unanswered.
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const deadline = Date.now() + 2000;
+    while (t.handle.stream.clientCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(t.handle.stream.clientCount).toBe(0);
+    ws.terminate();
+  });
+
+  it('conflates for a slow client: bounded buffer, and the latest state once it reads again', async () => {
+    const t = await service({ wsHighWaterBytes: 16 * 1024 });
+    // Enough positions that a paused reader overflows the kernel's socket buffers within a few hundred ticks.
+    for (let i = 0; i < 30; i++) t.handle.store.createPosition({ ...v2Position, name: `v2 #${i}` }, 'test');
+    t.handle.context.refreshPositions();
+    const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string }[];
+    const slow = await open(wsUrl(t), auth(t.keys.viewer));
+    const box = inbox(slow);
+    slow.send(JSON.stringify({ type: 'subscribe', positionIds: positions.map((p) => p.id) }));
+    await box.next((m) => m.type === 'subscribed');
+    const socket = (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const serverClient = [...t.handle.stream.wss.clients][0]!;
+    let maxBuffered = 0;
+    let last = 0;
+    const ticks = 1000;
+    for (let batch = 0; batch < ticks / 20; batch++) {
+      for (let i = 0; i < 20; i++) last = t.feed.pushMove(1 + 1e-6).seq;
+      maxBuffered = Math.max(maxBuffered, serverClient.bufferedAmount);
+      await new Promise((r) => setImmediate(r));
+    }
+    const conflated = (await t.handle.metrics.wsConflated.get()).values[0]?.value ?? 0;
+    const sent = (await t.handle.metrics.wsMessages.get()).values[0]?.value ?? 0;
+    // 1,000 ticks x 32 positions x ~600 bytes would be ~19 MB unconflated; most states were replaced instead.
+    expect(conflated).toBeGreaterThan(ticks * positions.length * 0.5);
+    expect(sent).toBeLessThan(ticks * positions.length * 0.5);
+    expect(maxBuffered).toBeLessThan(16 * 1024 + 64 * 1024);
+    socket.resume();
+    for (const p of positions) {
+      const latest = await box.next((m) => m.type === 'hedge' && m.positionId === p.id && m.seq === last, 5000);
+      expect(latest.seq).toBe(last);
+    }
+    // Per position, states arrive in tick order (latest wins, never an older one after a newer).
+    for (const p of positions) {
+      const seqs = box.messages.filter((m) => m.positionId === p.id).map((m) => m.seq);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    }
+    slow.close(1000);
+  });
+});
