@@ -15,6 +15,7 @@ export * from './live/staleness.js';
 export * from './live/tap.js';
 export * from './live/stream.js';
 export * from './live/replayFeed.js';
+export * from './live/snapshotFeed.js';
 export * from './replayWs.js';
 export * from './record/recorder.js';
 export * from './record/session.js';

@@ -80,6 +80,15 @@ function openSource(req: SnapshotRequest): OpenedSource {
   return { client, kind: 'live', label: `live: ${req.venue} via ccxt ${ccxtPackageVersion()}`, recording: null };
 }
 
+/** Releases a client this module built (websocket clients, caches); a failure to close is not the caller's problem. */
+async function closeQuietly(client: Exchange): Promise<void> {
+  try {
+    await client.close();
+  } catch {
+    // already closed or never opened
+  }
+}
+
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -249,6 +258,8 @@ export async function loadMarketSnapshot(req: SnapshotRequest): Promise<LoadedSn
     quotes = await adapter.fetchQuotes(opened.client, instruments, opts);
   } catch (error) {
     throw fromCcxtError(error, { venue: req.venue, symbol: req.underlying, operation: 'loadMarketSnapshot' });
+  } finally {
+    if (!req.client) await closeQuietly(opened.client);
   }
   let asOfMs = req.asOfMs ?? 0;
   const snapshot = assembleSnapshot(
@@ -305,6 +316,8 @@ export async function loadQuote(req: QuoteRequest): Promise<LoadedQuote> {
     }
   } catch (error) {
     throw fromCcxtError(error, { venue: req.venue, symbol: req.instrument, operation: 'loadQuote' });
+  } finally {
+    if (!req.client) await closeQuietly(opened.client);
   }
   const asOfMs = req.asOfMs ?? quote.timestampMs;
   const sanity = { ...req.sanity, asOfMs };

@@ -16,19 +16,9 @@
  * - The pool price of every LP position is the market's index (an arbitraged pool tracks it), unless the caller
  *   passes one.
  */
-import { black76Greeks } from '../pricing/black.js';
-import { premiumAdjustedDelta } from '../pricing/inverse.js';
-import { lpRange, lpStateUnchecked } from '../pricing/lp/state.js';
-import type { LpPosition } from '../pricing/lp/types.js';
-import { validatePosition } from '../pricing/lp/validate.js';
-import type {
-  FutureQuote,
-  Instrument,
-  MarketSnapshot,
-  OptionQuote,
-  PerpQuote,
-  Venue,
-} from '../adapters/model.js';
+import { black76Greeks, lpRange, lpStateUnchecked, premiumAdjustedDelta, validatePosition } from '../pricing/index.js';
+import type { LpPosition } from '../pricing/index.js';
+import type { FutureQuote, Instrument, MarketSnapshot, OptionQuote, PerpQuote, Venue } from '../adapters/model.js';
 import { yearFractionAct365 } from '../adapters/model.js';
 import { InvalidHedgeInputError, MarketSanityError, UnknownPositionError } from './errors.js';
 import type { BookGreeks } from './optimise.js';
@@ -88,7 +78,9 @@ export interface BookValuation {
 export function spotPrice(market: MarketSnapshot): number {
   const price = market.index ?? market.perp?.mark ?? market.perp?.index ?? market.chains[0]?.forward ?? null;
   if (price === null || !(price > 0)) {
-    throw new MarketSanityError(`${market.venue} ${market.underlying}: the snapshot carries no index, perp or forward price`);
+    throw new MarketSanityError(
+      `${market.venue} ${market.underlying}: the snapshot carries no index, perp or forward price`,
+    );
   }
   return price;
 }

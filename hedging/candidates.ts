@@ -59,7 +59,8 @@ function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: nu
 /** Builds one candidate from a quote, or null when it cannot be traded both ways or priced. */
 export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePolicy): OptionCandidate | null {
   const i = quote.instrument;
-  if (quote.bidQuote === null || quote.askQuote === null || quote.forward === null || quote.markIv === null) return null;
+  if (quote.bidQuote === null || quote.askQuote === null || quote.forward === null || quote.markIv === null)
+    return null;
   if (!(quote.askQuote > 0) || !(quote.bidQuote >= 0) || quote.bidQuote > quote.askQuote) return null;
   const unit = optionUnitGreeks(quote, asOfMs);
   const midUsd = (quote.bidQuote + quote.askQuote) / 2;
@@ -67,7 +68,13 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
   const basePerContract = baseUnitsPerContract(i, quote.forward);
   const lotBase = i.amountStep * basePerContract;
   const minBase = Math.max(i.minAmount, i.amountStep) * basePerContract;
-  const cost = costs(policy.costModel, { bidUsd: quote.bidQuote, askUsd: quote.askQuote, midUsd, feeUsd, theta: unit.theta });
+  const cost = costs(policy.costModel, {
+    bidUsd: quote.bidQuote,
+    askUsd: quote.askQuote,
+    midUsd,
+    feeUsd,
+    theta: unit.theta,
+  });
   const maxContracts = policy.limits.maxContractsPerLeg;
   return {
     quote,

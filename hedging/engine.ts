@@ -3,12 +3,12 @@
  * venue grids -> scenarios -> band -> warnings. Time is `asOfMs`, passed in; ids are injected or derived from the
  * inputs (a hash), never random, so the same inputs give the same ticket.
  */
+import { lpImpermanentLossUnchecked, lpStateUnchecked, replicationStrip } from '../pricing/index.js';
+import type { LpPosition } from '../pricing/index.js';
 import type { FutureQuote, MarketSnapshot, OptionQuote, PerpQuote } from '../adapters/model.js';
-import { replicationStrip } from '../pricing/replication.js';
-import { lpImpermanentLossUnchecked, lpStateUnchecked } from '../pricing/lp/state.js';
-import type { LpPosition } from '../pricing/lp/types.js';
 import {
   baseUnitsPerContract,
+  findQuote,
   linearMark,
   optionUnitGreeks,
   valueBook,
@@ -32,7 +32,7 @@ import {
   type OptimiseResult,
 } from './optimise.js';
 import { deltaBandHalfWidth, nextReviewTimes, rebalanceDecision, type DeltaBand } from './policy.js';
-import { resolvePolicy, type HedgePolicy, type HedgePolicyInput } from './policySchema.js';
+import { resolvePolicy, withPolicyOverrides, type HedgePolicy, type HedgePolicyInput } from './policySchema.js';
 import { defaultHorizons, scenarioPnl, type ScenarioHolding } from './scenarios.js';
 import { limitOnGrid, roundToStep } from './ticks.js';
 import { ticketSchema, type Ticket, type TicketLeg, type TicketWarning } from './ticket.js';
@@ -46,6 +46,10 @@ export interface TicketRequest {
   asOfMs: number;
   mode: HedgeMode;
   policy?: HedgePolicy | HedgePolicyInput;
+  /** Hedge only these positions of `positions` (by id); default all. Unknown ids are refused. */
+  positionIds?: readonly string[];
+  /** Overrides applied on top of `policy` (section by section), validated again. */
+  policyOverrides?: HedgePolicyInput;
   /** Ticket id; default a hash of the inputs. */
   id?: string;
   /** Pool price for the LP positions; default the snapshot's index. */
@@ -71,7 +75,8 @@ export function checkMarket(market: MarketSnapshot, asOfMs: number, policy: Hedg
     );
   }
   const optionCount = market.chains.reduce((n, c) => n + c.options.length, 0);
-  if (optionCount === 0) throw new MarketSanityError(`${market.venue} ${market.underlying}: the snapshot has no options`);
+  if (optionCount === 0)
+    throw new MarketSanityError(`${market.venue} ${market.underlying}: the snapshot has no options`);
   const optionSymbols = new Set(market.chains.flatMap((c) => c.options.map((o) => o.instrument.symbol)));
   const failed = new Set(market.issues.filter((i) => optionSymbols.has(i.symbol)).map((i) => i.symbol));
   const fraction = failed.size / optionCount;
@@ -103,7 +108,11 @@ interface DeltaHedgeInstrument {
   candidate: DeltaHedgeCandidate;
 }
 
-function deltaHedgeInstrument(market: MarketSnapshot, asOfMs: number, policy: HedgePolicy): DeltaHedgeInstrument | null {
+function deltaHedgeInstrument(
+  market: MarketSnapshot,
+  asOfMs: number,
+  policy: HedgePolicy,
+): DeltaHedgeInstrument | null {
   if (policy.deltaHedge === 'none') return null;
   let quote: PerpQuote | FutureQuote | null = null;
   if (policy.deltaHedge === 'perp') {
@@ -115,7 +124,9 @@ function deltaHedgeInstrument(market: MarketSnapshot, asOfMs: number, policy: He
         .sort((a, b) => a.instrument.expiryMs! - b.instrument.expiryMs!)[0] ?? null;
   }
   if (!quote) {
-    throw new MarketSanityError(`${market.venue} ${market.underlying}: no ${policy.deltaHedge} quote to hedge delta with`);
+    throw new MarketSanityError(
+      `${market.venue} ${market.underlying}: no ${policy.deltaHedge} quote to hedge delta with`,
+    );
   }
   if (!market.usableForHedging.has(quote.instrument.symbol)) {
     const why = market.issues.filter((i) => i.symbol === quote!.instrument.symbol).map((i) => i.detail);
@@ -220,7 +231,11 @@ function deltaLeg(h: DeltaHedgeInstrument, baseAmount: number): TicketLeg {
 
 // --- scenarios holdings -------------------------------------------------------------------------------------------
 
-function holdingsOfBook(positions: readonly BookPosition[], market: MarketSnapshot, valuation: BookValuation): ScenarioHolding[] {
+function holdingsOfBook(
+  positions: readonly BookPosition[],
+  market: MarketSnapshot,
+  valuation: BookValuation,
+): ScenarioHolding[] {
   const out: ScenarioHolding[] = [];
   positions.forEach((p, idx) => {
     if (p.kind === 'lp') {
@@ -273,7 +288,8 @@ function atmVol(market: MarketSnapshot, asOfMs: number): number {
     let best: OptionQuote | null = null;
     for (const o of chain.options) {
       if (o.markIv === null || o.instrument.strike === null) continue;
-      if (!best || Math.abs(o.instrument.strike - chain.forward) < Math.abs(best.instrument.strike! - chain.forward)) best = o;
+      if (!best || Math.abs(o.instrument.strike - chain.forward) < Math.abs(best.instrument.strike! - chain.forward))
+        best = o;
     }
     if (best?.markIv) return best.markIv;
   }
@@ -413,7 +429,11 @@ function staticHedge(
 ): HedgeOutcome {
   const lps = positions.filter((p): p is Extract<BookPosition, { kind: 'lp' }> => p.kind === 'lp');
   if (lps.length === 0) {
-    throw new InvalidHedgeInputError('positions', positions.map((p) => p.id), 'a static strip needs at least one LP position');
+    throw new InvalidHedgeInputError(
+      'positions',
+      positions.map((p) => p.id),
+      'a static strip needs at least one LP position',
+    );
   }
   const chain = chooseStripChain(market, asOfMs, policy);
   const expiryYears = (chain.expiryMs - asOfMs) / MS_PER_YEAR;
@@ -546,7 +566,15 @@ function staticHedge(
     }
   }
   const premiumRounded = rounded.reduce((s, { c, base }) => s + base * c.unit.value, 0);
-  const maxErrorRounded = roundedStripError(lps.map((l) => l.position), rounded, cash, forwardBase, chain.forward, coverLower, coverUpper);
+  const maxErrorRounded = roundedStripError(
+    lps.map((l) => l.position),
+    rounded,
+    cash,
+    forwardBase,
+    chain.forward,
+    coverLower,
+    coverUpper,
+  );
   const horizonMs = policy.static.horizonDays * MS_PER_DAY;
   if (Math.abs(chain.expiryMs - asOfMs - horizonMs) > MS_PER_DAY) {
     warnings.push({
@@ -612,6 +640,20 @@ function roundedStripError(
   return worst;
 }
 
+/** The positions named by `ids` (all when absent), refusing ids the book does not hold. */
+export function selectPositions(positions: readonly BookPosition[], ids?: readonly string[]): BookPosition[] {
+  if (!ids) return [...positions];
+  const known = new Map(positions.map((p) => [p.id, p]));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length) {
+    throw new UnknownPositionError(
+      `unknown position id(s) ${missing.join(', ')} (the book holds ${[...known.keys()].join(', ')})`,
+    );
+  }
+  if (ids.length === 0) throw new InvalidHedgeInputError('positionIds', ids, 'must name at least one position');
+  return ids.map((id) => known.get(id)!);
+}
+
 /** Builds a hedge ticket. Throws a `HedgingError` subclass (stale, sanity, infeasible, invalid input) on refusal. */
 export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   const { market, asOfMs, mode } = request;
@@ -619,20 +661,27 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   if (mode !== 'dynamic' && mode !== 'static') {
     throw new InvalidHedgeInputError('mode', mode, "must be 'dynamic' or 'static'");
   }
-  const policy = resolvePolicy(request.policy as HedgePolicyInput);
+  const policy = withPolicyOverrides(resolvePolicy(request.policy as HedgePolicyInput), request.policyOverrides);
+  const positions = selectPositions(request.positions, request.positionIds);
   if (!(policy.candidates.venues as readonly string[]).includes(market.venue)) {
-    throw new UnknownPositionError(`policy.candidates.venues (${policy.candidates.venues.join(', ')}) excludes ${market.venue}`);
+    throw new UnknownPositionError(
+      `policy.candidates.venues (${policy.candidates.venues.join(', ')}) excludes ${market.venue}`,
+    );
   }
   const warnings = checkMarket(market, asOfMs, policy);
-  const valuation = valueBook(request.positions, market, asOfMs, { poolPrice: request.poolPrice });
+  const valuation = valueBook(positions, market, asOfMs, { poolPrice: request.poolPrice });
   const before: BookGreeks = {
     delta: valuation.total.delta,
     gamma: valuation.total.gamma,
     vega: valuation.total.vega,
     theta: valuation.total.theta,
   };
-  for (const p of request.positions) {
-    if (p.kind === 'lp' && p.position.model === 'v3' && (valuation.price <= p.position.lower || valuation.price >= p.position.upper)) {
+  for (const p of positions) {
+    if (
+      p.kind === 'lp' &&
+      p.position.model === 'v3' &&
+      (valuation.price <= p.position.lower || valuation.price >= p.position.upper)
+    ) {
       warnings.push({
         code: 'out-of-range',
         message: `position ${p.id}: price ${valuation.price} is outside its range ${p.position.lower}-${p.position.upper} (no gamma)`,
@@ -643,18 +692,37 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   const outcome =
     mode === 'dynamic'
       ? await dynamicHedge(market, asOfMs, policy, before, hedge)
-      : staticHedge(request.positions, market, asOfMs, policy, before, hedge);
+      : staticHedge(positions, market, asOfMs, policy, before, hedge);
   warnings.push(...outcome.warnings);
 
   for (const leg of outcome.legs) {
+    const quote = findQuote(market, leg.instrument);
+    const ageMs = quote ? asOfMs - quote.timestampMs : 0;
+    if (ageMs > policy.maxQuoteAgeMs) {
+      throw new StaleMarketError(
+        `${leg.instrument}: quote is ${(ageMs / 1000).toFixed(1)} s old at ${new Date(asOfMs).toISOString()}; ` +
+          `the policy allows ${(policy.maxQuoteAgeMs / 1000).toFixed(1)} s (maxQuoteAgeMs)`,
+        ageMs,
+        policy.maxQuoteAgeMs,
+      );
+    }
+    if (ageMs > policy.maxQuoteAgeMs / 2) {
+      warnings.push({
+        code: 'stale-quotes',
+        message: `${leg.instrument}: quote is ${(ageMs / 1000).toFixed(1)} s old (limit ${(policy.maxQuoteAgeMs / 1000).toFixed(1)} s)`,
+      });
+    }
     if (leg.kind !== 'option' || leg.bid === null || leg.ask === null || leg.mid === null) continue;
     const rel = (leg.ask - leg.bid) / leg.mid;
     if (rel > 0.1) {
-      warnings.push({ code: 'wide-spread', message: `${leg.instrument}: bid-ask spread is ${(rel * 100).toFixed(1)}% of mid` });
+      warnings.push({
+        code: 'wide-spread',
+        message: `${leg.instrument}: bid-ask spread is ${(rel * 100).toFixed(1)}% of mid`,
+      });
     }
-    const quote = market.chains.flatMap((c) => c.options).find((o) => o.instrument.venueId === leg.instrument);
-    const size = leg.side === 'buy' ? quote?.askSizeContracts : quote?.bidSizeContracts;
-    const oi = quote?.openInterestContracts;
+    const optionQuote = quote?.kind === 'option' ? quote : null;
+    const size = leg.side === 'buy' ? optionQuote?.askSizeContracts : optionQuote?.bidSizeContracts;
+    const oi = optionQuote?.openInterestContracts;
     if ((size != null && size < leg.contracts) || (oi != null && oi < leg.contracts)) {
       warnings.push({
         code: 'thin-book',
@@ -677,7 +745,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   }
 
   const scenarios = scenarioPnl(
-    holdingsOfBook(request.positions, market, valuation),
+    holdingsOfBook(positions, market, valuation),
     outcome.hedgeHoldings,
     valuation.price,
     asOfMs,
@@ -706,7 +774,14 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
 
   const id =
     request.id ??
-    ticketIdFor({ positions: request.positions, venue: market.venue, t: market.source.dataTimeMs, asOfMs, mode, policy });
+    ticketIdFor({
+      positions: positions,
+      venue: market.venue,
+      t: market.source.dataTimeMs,
+      asOfMs,
+      mode,
+      policy,
+    });
   const ticket: Ticket = {
     id,
     createdAt: new Date(asOfMs).toISOString(),
@@ -857,12 +932,20 @@ export function bookReport(
     total: valuation.total,
     deltaHedge,
     gammaHedges,
-    band: { halfWidthBase: band.halfWidthBase, explanation: band.explanation, action: decision.action, message: decision.message },
+    band: {
+      halfWidthBase: band.halfWidthBase,
+      explanation: band.explanation,
+      action: decision.action,
+      message: decision.message,
+    },
   };
 }
 
 /** LP state helper re-exported for callers that show amounts (kept here so src/ need not reach into pricing/lp). */
-export function lpAmounts(position: LpPosition, price: number): { amountBase: number; amountQuote: number; value: number } {
+export function lpAmounts(
+  position: LpPosition,
+  price: number,
+): { amountBase: number; amountQuote: number; value: number } {
   const s = lpStateUnchecked(position, price);
   return { amountBase: s.amountBase, amountQuote: s.amountQuote, value: s.value };
 }

@@ -42,7 +42,13 @@ export {
   type HedgePolicy,
   type HedgePolicyInput,
 } from './policySchema.js';
-export { scenarioPnl, defaultHorizons, type ScenarioHolding, type ScenarioGrid, type ScenarioReport } from './scenarios.js';
+export {
+  scenarioPnl,
+  defaultHorizons,
+  type ScenarioHolding,
+  type ScenarioGrid,
+  type ScenarioReport,
+} from './scenarios.js';
 export {
   ticketSchema,
   ticketLegSchema,
@@ -59,6 +65,7 @@ export {
   bookReport,
   checkMarket,
   ticketIdFor,
+  selectPositions,
   type TicketRequest,
   type HedgeMode,
   type BookReport,

@@ -318,7 +318,8 @@ function solveWholeLots(highs: Highs, problem: OptimiseProblem, plan: ColumnPlan
     const first = highs.solve(buildLp(problem, free, true, null), SOLVE_OPTIONS);
     if (first.Status === 'Optimal') {
       const legs = problem.options.reduce(
-        (n, _, i) => n + (Math.round(primal(first, `b${i}`)) > 0 ? 1 : 0) + (Math.round(primal(first, `s${i}`)) > 0 ? 1 : 0),
+        (n, _, i) =>
+          n + (Math.round(primal(first, `b${i}`)) > 0 ? 1 : 0) + (Math.round(primal(first, `s${i}`)) > 0 ? 1 : 0),
         0,
       );
       if (legs <= maxLegs) return first;
@@ -362,7 +363,11 @@ function tightenByCost(problem: OptimiseProblem, plan: ColumnPlan[], relaxed: So
 }
 
 /** Cost of an integral allocation if it satisfies every row (delta through the continuous hedge), else Infinity. */
-function feasibleCost(problem: OptimiseProblem, plan: ColumnPlan[], lots: readonly (readonly [number, number])[]): number {
+function feasibleCost(
+  problem: OptimiseProblem,
+  plan: ColumnPlan[],
+  lots: readonly (readonly [number, number])[],
+): number {
   const { book, target, tolerance } = problem;
   let delta = book.delta;
   let gamma = book.gamma;
@@ -474,7 +479,9 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
     throw new SolverError(`HiGHS could not solve the whole-lot hedge problem: ${mipSolution.Status}`);
   }
 
-  const relaxedBase = problem.options.map((c, i) => (primal(relaxedSolution, `b${i}`) - primal(relaxedSolution, `s${i}`)) * c.lotBase);
+  const relaxedBase = problem.options.map(
+    (c, i) => (primal(relaxedSolution, `b${i}`) - primal(relaxedSolution, `s${i}`)) * c.lotBase,
+  );
   const relaxed: HedgeAllocation = {
     optionBase: relaxedBase,
     deltaHedgeBase: primal(relaxedSolution, 'hp') - primal(relaxedSolution, 'hm'),

@@ -10,7 +10,10 @@ const nonNegative = z.number().min(0);
 export const candidateFilterSchema = z
   .object({
     /** Venues whose options may be traded (only the snapshot's venue can be used in one ticket). */
-    venues: z.array(z.enum(['deribit', 'okx', 'bybit', 'binance'])).min(1).default(['deribit']),
+    venues: z
+      .array(z.enum(['deribit', 'okx', 'bybit', 'binance']))
+      .min(1)
+      .default(['deribit']),
     /** Expiry window, calendar days from `asOf`. */
     minExpiryDays: nonNegative.default(2),
     maxExpiryDays: positive.default(60),
@@ -78,7 +81,10 @@ export const staticSettingsSchema = z
 
 export const hedgePolicySchema = z
   .object({
-    target: z.object({ delta: z.number().default(0), gamma: z.number().default(0) }).strict().prefault({}),
+    target: z
+      .object({ delta: z.number().default(0), gamma: z.number().default(0) })
+      .strict()
+      .prefault({}),
     tolerance: toleranceSchema.prefault({}),
     /** What the optimiser minimises: half-spread + fees (default), theta bleed (+ spread), or premium paid. */
     costModel: z.enum(['spread', 'theta', 'premium']).default('spread'),

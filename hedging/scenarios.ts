@@ -7,9 +7,8 @@
  * coin paid away (see book.ts), so its USD P&L is `dC - c0 dF`. Transaction costs are not in the grid (they are the
  * ticket's `cost`); an LP's fee income is not modelled.
  */
-import { black76Price } from '../pricing/black.js';
-import type { LpPosition } from '../pricing/lp/types.js';
-import { lpStateUnchecked } from '../pricing/lp/state.js';
+import { black76Price, lpStateUnchecked } from '../pricing/index.js';
+import type { LpPosition } from '../pricing/index.js';
 import { InvalidHedgeInputError } from './errors.js';
 
 export type ScenarioHolding =
@@ -158,6 +157,7 @@ export function defaultHorizons(asOfMs: number, expiryMs: number | null): Horizo
     { label: 'now', offsetMs: 0 },
     { label: '+1d', offsetMs: 86_400_000 },
   ];
-  if (expiryMs !== null && expiryMs - asOfMs > 86_400_000) horizons.push({ label: 'expiry', offsetMs: expiryMs - asOfMs });
+  if (expiryMs !== null && expiryMs - asOfMs > 86_400_000)
+    horizons.push({ label: 'expiry', offsetMs: expiryMs - asOfMs });
   return horizons;
 }

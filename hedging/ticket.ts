@@ -213,7 +213,21 @@ export function renderTicketText(ticket: Ticket): string {
     ticket.legs.length === 0
       ? '(none)'
       : table(
-          ['side', 'contracts', 'instrument', 'base', 'limit', 'ccy', 'bid', 'ask', 'iv', 'delta', 'gamma', 'cost USD', 'fees USD'],
+          [
+            'side',
+            'contracts',
+            'instrument',
+            'base',
+            'limit',
+            'ccy',
+            'bid',
+            'ask',
+            'iv',
+            'delta',
+            'gamma',
+            'cost USD',
+            'fees USD',
+          ],
           ticket.legs.map((l) => [
             l.side,
             num(l.contracts),
@@ -234,7 +248,13 @@ export function renderTicketText(ticket: Ticket): string {
     table(
       ['book', 'delta', 'gamma', 'vega', 'theta/yr'],
       [
-        ['before', num(ticket.before.delta), num(ticket.before.gamma), num(ticket.before.vega), num(ticket.before.theta)],
+        [
+          'before',
+          num(ticket.before.delta),
+          num(ticket.before.gamma),
+          num(ticket.before.vega),
+          num(ticket.before.theta),
+        ],
         ['after', num(ticket.after.delta), num(ticket.after.gamma), num(ticket.after.vega), num(ticket.after.theta)],
         ['target', num(ticket.target.delta), num(ticket.target.gamma), '', ''],
         [
@@ -265,7 +285,9 @@ export function renderTicketText(ticket: Ticket): string {
       `  premium ${num(s.premiumRounded)} USD in lots (${num(s.premiumUnrounded)} unrounded, continuous ${num(s.continuousPremium)})`,
       `  covers ${num(s.coverage.lower)}..${num(s.coverage.upper)}; max error ${num(s.maxError)} USD at ${num(s.maxErrorPrice)} ` +
         `(${num(s.maxErrorRounded)} USD with lot rounding); uncovered tails ${num(s.uncoveredBelow)} below / ${num(s.uncoveredAbove)} above USD`,
-      s.expiryMismatchUsd === null ? '' : `  expiry mismatch: ${num(s.expiryMismatchUsd)} USD of hedge value between expiry and horizon`,
+      s.expiryMismatchUsd === null
+        ? ''
+        : `  expiry mismatch: ${num(s.expiryMismatchUsd)} USD of hedge value between expiry and horizon`,
     );
   }
   out.push(

@@ -17,8 +17,8 @@
  * limits of gamma and theta are singular; we return the values that hold everywhere else.
  */
 import { InvalidInputError } from './errors.js';
-import { normalisedBlackOtm } from './lbr/normalisedBlack.js';
-import { normCdf, ONE_OVER_SQRT_TWO_PI } from './normal.js';
+import { NB_IN, NB_OUT, normalisedBlackOtmCore, normalisedBlackOtmInto } from './lbr/normalisedBlack.js';
+import { CODY_THRESHOLD, erfcxPositive, erfSmall, ONE_OVER_SQRT_TWO, ONE_OVER_SQRT_TWO_PI } from './normal.js';
 
 export type OptionType = 'call' | 'put';
 
@@ -92,7 +92,16 @@ function undiscountedBlack(theta: number, forward: number, strike: number, s: nu
   const intrinsic = theta * (forward - strike);
   const iv = intrinsic > 0 ? intrinsic : 0;
   if (s === 0 || forward === 0 || strike === 0) return iv;
-  return iv + Math.sqrt(forward) * Math.sqrt(strike) * normalisedBlackOtm(logMoneyness(forward, strike), s);
+  const x = logMoneyness(forward, strike);
+  const sqrtF = Math.sqrt(forward);
+  const sqrtK = Math.sqrt(strike);
+  const h = x / s;
+  const t = 0.5 * s;
+  const E = Math.exp(-0.5 * (h * h + t * t));
+  // The out-of-the-money option is a call on -|x|; bMax = exp(-|x|/2) = sqrt of the smaller over the larger.
+  return x > 0
+    ? iv + sqrtF * sqrtK * normalisedBlackOtmCore(-x, s, E, sqrtK / sqrtF)
+    : iv + sqrtF * sqrtK * normalisedBlackOtmCore(x, s, E, sqrtF / sqrtK);
 }
 
 /**
@@ -113,66 +122,121 @@ export function black76Price(
   return df * undiscountedBlack(theta, forward, strike, vol * Math.sqrt(expiryYears));
 }
 
-/** Writes all Greeks of one option into `out` (which is returned); inputs already validated. */
-function black76GreeksInto(
-  theta: number,
-  forward: number,
-  strike: number,
-  expiryYears: number,
-  vol: number,
-  rate: number,
-  out: OptionGreeks,
-): OptionGreeks {
+/**
+ * Scratch result of `greeksCore` (price, delta, gamma, vega, theta, rho, vanna, volga): a typed array, so that the
+ * hot paths allocate nothing (stores of doubles into object fields or returns from non-inlined calls can box).
+ */
+const CORE = new Float64Array(8);
+const PRICE = 0;
+const DELTA = 1;
+const GAMMA = 2;
+const VEGA = 3;
+const THETA = 4;
+const RHO = 5;
+const VANNA = 6;
+const VOLGA = 7;
+
+/**
+ * All Greeks of one option into `core`; inputs already validated, theta = +1 call, -1 put. One exponential
+ * E = exp(-(h^2+t^2)/2) serves the price (normalised Black), the density phi(d1) = E e^{-x/2}/sqrt(2 pi) and the
+ * tail of N(d1) (Cody's erfcx times E e^{-x/2}), with e^{-x/2} = sqrt(K/F) from square roots we need anyway.
+ */
+const IN = new Float64Array(5);
+
+/** Loads the inputs of `greeksCore` (see CORE for why not arguments). */
+function greeksCoreFor(theta: number, forward: number, strike: number, expiryYears: number, vol: number, rate: number) {
+  IN[0] = forward;
+  IN[1] = strike;
+  IN[2] = expiryYears;
+  IN[3] = vol;
+  IN[4] = rate;
+  greeksCore(theta);
+}
+
+/** greeksCore on IN = (forward, strike, expiryYears, vol, rate). */
+function greeksCore(theta: number) {
+  const forward = IN[0]!;
+  const strike = IN[1]!;
+  const expiryYears = IN[2]!;
+  const vol = IN[3]!;
+  const rate = IN[4]!;
   const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
   const sqrtT = Math.sqrt(expiryYears);
   const s = vol * sqrtT;
   const intrinsic = theta * (forward - strike);
+  const iv = intrinsic > 0 ? intrinsic : 0;
   if (s === 0 || forward === 0 || strike === 0) {
-    const price = df * (intrinsic > 0 ? intrinsic : 0);
-    const step = intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5;
-    out.price = price;
-    out.delta = theta * df * step;
-    out.gamma = 0;
-    out.vega = 0;
-    out.theta = rate * price;
-    out.rho = -expiryYears * price;
-    out.vanna = 0;
-    out.volga = 0;
-    return out;
+    const price = df * iv;
+    CORE[PRICE] = price;
+    CORE[DELTA] = theta * df * (intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5);
+    CORE[GAMMA] = 0;
+    CORE[VEGA] = 0;
+    CORE[THETA] = rate * price;
+    CORE[RHO] = -expiryYears * price;
+    CORE[VANNA] = 0;
+    CORE[VOLGA] = 0;
+    return;
   }
-  const x = logMoneyness(forward, strike);
-  const sqrtFK = Math.sqrt(forward) * Math.sqrt(strike);
-  const price = df * ((intrinsic > 0 ? intrinsic : 0) + sqrtFK * normalisedBlackOtm(x, s));
+  // logMoneyness, inlined by hand (hot path).
+  const diff = forward - strike;
+  const x = diff < 0.5 * strike && diff > -0.5 * strike ? Math.log1p(diff / strike) : Math.log(forward / strike);
+  const sqrtF = Math.sqrt(forward);
+  const sqrtK = Math.sqrt(strike);
+  const sqrtFK = sqrtF * sqrtK;
   const h = x / s;
   const t = 0.5 * s;
+  const E = Math.exp(-0.5 * (h * h + t * t));
+  NB_IN[0] = x > 0 ? -x : x;
+  NB_IN[1] = s;
+  NB_IN[2] = E;
+  NB_IN[3] = x > 0 ? sqrtK / sqrtF : sqrtF / sqrtK;
+  normalisedBlackOtmInto();
+  const price = df * (iv + sqrtFK * NB_OUT[0]!);
   const d1 = h + t;
   const d2 = h - t;
-  // F phi(d1) = K phi(d2) = sqrt(FK) exp(-(h^2+t^2)/2)/sqrt(2 pi): one exponential, symmetric in F and K.
-  const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t));
-  const vega = dfPhiSqrtFK * sqrtT;
-  out.price = price;
-  out.delta = theta * df * normCdf(theta * d1);
-  out.rho = -expiryYears * price;
+  // N(theta d1) with exp(-d1^2/2) = E sqrt(K/F): erf inside Cody's first interval, erfcx in the tails.
+  const y = theta * d1 * ONE_OVER_SQRT_TWO;
+  const expD1 = (E * sqrtK) / sqrtF;
+  const n =
+    y < -CODY_THRESHOLD
+      ? 0.5 * expD1 * erfcxPositive(-y)
+      : y <= CODY_THRESHOLD
+        ? 0.5 + 0.5 * erfSmall(y)
+        : 1 - 0.5 * expD1 * erfcxPositive(y);
+  CORE[PRICE] = price;
+  CORE[DELTA] = theta * df * n;
+  CORE[RHO] = -expiryYears * price;
+  // D F phi(d1) = D K phi(d2) = D sqrt(FK) E / sqrt(2 pi).
+  const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * E;
   if (dfPhiSqrtFK === 0) {
     // phi(d1) underflowed (|d1| > ~38): phi d^k underflows with it, and d may be infinite (x/s overflow).
-    out.gamma = 0;
-    out.vega = 0;
-    out.theta = rate * price;
-    out.vanna = 0;
-    out.volga = 0;
-    return out;
+    CORE[GAMMA] = 0;
+    CORE[VEGA] = 0;
+    CORE[THETA] = rate * price;
+    CORE[VANNA] = 0;
+    CORE[VOLGA] = 0;
+    return;
   }
+  const vega = dfPhiSqrtFK * sqrtT;
   // Sequential divisions: an underflowing denominator gives Infinity, never 0/0.
-  out.gamma = dfPhiSqrtFK / forward / forward / s;
-  out.vega = vega;
-  out.theta = rate * price - (dfPhiSqrtFK * vol) / (2 * sqrtT);
-  out.vanna = (-dfPhiSqrtFK * d2) / forward / vol;
-  out.volga = (vega * d1 * d2) / vol;
-  return out;
+  CORE[GAMMA] = dfPhiSqrtFK / forward / forward / s;
+  CORE[VEGA] = vega;
+  CORE[THETA] = rate * price - (dfPhiSqrtFK * vol) / (2 * sqrtT);
+  CORE[VANNA] = (-dfPhiSqrtFK * d2) / forward / vol;
+  CORE[VOLGA] = (vega * d1 * d2) / vol;
 }
 
-function emptyGreeks(): OptionGreeks {
-  return { price: 0, delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0, vanna: 0, volga: 0 };
+function copyCore(): OptionGreeks {
+  return {
+    price: CORE[PRICE]!,
+    delta: CORE[DELTA]!,
+    gamma: CORE[GAMMA]!,
+    vega: CORE[VEGA]!,
+    theta: CORE[THETA]!,
+    rho: CORE[RHO]!,
+    vanna: CORE[VANNA]!,
+    volga: CORE[VOLGA]!,
+  };
 }
 
 /** Black-76 value and all Greeks (see the module comment for units and the degenerate cases). */
@@ -186,7 +250,8 @@ export function black76Greeks(
 ): OptionGreeks {
   const theta = optionSign(type);
   checkInputs(forward, strike, expiryYears, vol, rate, 'forward');
-  return black76GreeksInto(theta, forward, strike, expiryYears, vol, rate, emptyGreeks());
+  greeksCoreFor(theta, forward, strike, expiryYears, vol, rate);
+  return copyCore();
 }
 
 /**
@@ -230,7 +295,8 @@ export function bsmGreeks(
   const growth = Math.exp(carry * expiryYears);
   const forward = spot * growth;
   if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
-  const g = black76GreeksInto(theta, forward, strike, expiryYears, vol, rate, emptyGreeks());
+  greeksCoreFor(theta, forward, strike, expiryYears, vol, rate);
+  const g = copyCore();
   const deltaF = g.delta;
   return {
     price: g.price,
@@ -317,47 +383,19 @@ export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOu
     if (rateArr && !(r > -Infinity && r < Infinity)) invalid(`rate[${i}]`, r, 'must be a finite number');
     const c = isCall[i]!;
     if (c > 1) invalid(`isCall[${i}]`, c, 'must be 1 (call) or 0 (put)');
-    const sign = c === 1 ? 1 : -1;
-    const df = r === 0 ? 1 : Math.exp(-r * T);
-    const sqrtT = Math.sqrt(T);
-    const s = sigma * sqrtT;
-    const intrinsic = sign * (F - K);
-    const iv = intrinsic > 0 ? intrinsic : 0;
-    let p: number;
-    if (s === 0 || F === 0 || K === 0) {
-      p = df * iv;
-      price[i] = p;
-      delta[i] = sign * df * (intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5);
-      gamma[i] = 0;
-      vega[i] = 0;
-      theta[i] = r * p;
-      if (vannaOut) vannaOut[i] = 0;
-      if (volgaOut) volgaOut[i] = 0;
-    } else {
-      const x = logMoneyness(F, K);
-      const sqrtFK = Math.sqrt(F) * Math.sqrt(K);
-      p = df * (iv + sqrtFK * normalisedBlackOtm(x, s));
-      const h = x / s;
-      const t = 0.5 * s;
-      const d1 = h + t;
-      const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * Math.exp(-0.5 * (h * h + t * t));
-      const vg = dfPhiSqrtFK * sqrtT;
-      price[i] = p;
-      delta[i] = sign * df * normCdf(sign * d1);
-      if (dfPhiSqrtFK === 0) {
-        gamma[i] = 0;
-        vega[i] = 0;
-        theta[i] = r * p;
-        if (vannaOut) vannaOut[i] = 0;
-        if (volgaOut) volgaOut[i] = 0;
-      } else {
-        gamma[i] = dfPhiSqrtFK / F / F / s;
-        vega[i] = vg;
-        theta[i] = r * p - (dfPhiSqrtFK * sigma) / (2 * sqrtT);
-        if (vannaOut) vannaOut[i] = (-dfPhiSqrtFK * (h - t)) / F / sigma;
-        if (volgaOut) volgaOut[i] = (vg * d1 * (h - t)) / sigma;
-      }
-    }
-    if (rhoOut) rhoOut[i] = -T * p;
+    IN[0] = F;
+    IN[1] = K;
+    IN[2] = T;
+    IN[3] = sigma;
+    IN[4] = r;
+    greeksCore(c === 1 ? 1 : -1);
+    price[i] = CORE[PRICE]!;
+    delta[i] = CORE[DELTA]!;
+    gamma[i] = CORE[GAMMA]!;
+    vega[i] = CORE[VEGA]!;
+    theta[i] = CORE[THETA]!;
+    if (rhoOut) rhoOut[i] = CORE[RHO]!;
+    if (vannaOut) vannaOut[i] = CORE[VANNA]!;
+    if (volgaOut) volgaOut[i] = CORE[VOLGA]!;
   }
 }

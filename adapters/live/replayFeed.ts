@@ -15,7 +15,23 @@ import { pointExchangeAt, replayProtocolFor, startReplayWsServer, type ReplayWsS
 import type { InstrumentIndex } from '../venues/common.js';
 import { venueAdapter } from '../venues/index.js';
 import type { BackoffPolicy } from './backoff.js';
-import { createLiveStream, type LiveExchange, type LiveStream, type LiveSubscription } from './stream.js';
+import { openSnapshotFeed } from './snapshotFeed.js';
+import type { StalenessTracker } from './staleness.js';
+import {
+  createLiveStream,
+  type FeedStatus,
+  type LiveEvent,
+  type LiveExchange,
+  type LiveSubscription,
+} from './stream.js';
+
+/** What a feed's consumer sees: `LiveStream` (websocket) and `SnapshotStream` (REST-only) both fit. */
+export interface FeedStream extends AsyncIterable<LiveEvent> {
+  readonly status: FeedStatus;
+  readonly staleness: StalenessTracker;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
 
 export interface ReplayFeedOptions {
   recording: Recording;
@@ -35,12 +51,17 @@ export interface ReplayFeedOptions {
   backoff?: BackoffPolicy;
   /** Order-book depth per side (default 10). */
   bookDepth?: number;
+  /** REST-only recordings: replay time between deliveries of the snapshot when looping (ms, default 60 000). */
+  loopPeriodMs?: number;
 }
 
 export interface ReplayFeed {
   venue: Venue;
-  stream: LiveStream;
-  server: ReplayWsServer;
+  /** `websocket`: frames over the loopback server through ccxt pro; `snapshot`: a REST-only recording. */
+  mode: 'websocket' | 'snapshot';
+  stream: FeedStream;
+  /** The loopback server (websocket mode only). */
+  server: ReplayWsServer | undefined;
   exchange: Exchange;
   clock: ReplayClock;
   instruments: InstrumentIndex;
@@ -70,17 +91,45 @@ export function recordedChannels(recording: Recording): { tickers: string[]; boo
   return { tickers: [...tickers], books: [...books] };
 }
 
-/** Opens a replay feed; iterate `feed.stream` for events, `await feed.close()` when done. */
+/**
+ * Opens a replay feed; iterate `feed.stream` for events, `await feed.close()` when done. A recording with
+ * websocket data frames replays them over loopback through ccxt pro and the live stream; a REST-only recording
+ * (the built-in data) is delivered as a snapshot feed (`snapshotFeed.ts`).
+ */
 export async function openReplayFeed(options: ReplayFeedOptions): Promise<ReplayFeed> {
   const { recording } = options;
   const venue = recording.venue as Venue;
   const adapter = venueAdapter(venue);
   const underlying = options.underlying ?? recording.underlying ?? 'BTC';
-  const { tickers, books } = recordedChannels(recording);
+  const hasWsData = recording.ws.length > 0 && venue === 'deribit';
+  const { tickers, books } = hasWsData ? recordedChannels(recording) : { tickers: [], books: [] };
   if (tickers.length === 0 && books.length === 0) {
-    throw new MarketDataError(
-      `replay: the recording has no ${venue} websocket data frames to replay as a feed (${recording.ws.length} frames)`,
-    );
+    if (recording.ws.length > 0) {
+      throw new MarketDataError(
+        `replay: the recording's ${recording.ws.length} ${venue} websocket frames cannot be replayed as a feed (websocket replay is implemented for deribit data frames)`,
+      );
+    }
+    const snap = await openSnapshotFeed({
+      recording,
+      underlying,
+      ...(options.speed !== undefined ? { speed: options.speed } : {}),
+      ...(options.loop !== undefined ? { loop: options.loop } : {}),
+      ...(options.loopPeriodMs !== undefined ? { loopPeriodMs: options.loopPeriodMs } : {}),
+      ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+      ...(options.label !== undefined ? { label: options.label } : {}),
+    });
+    return {
+      venue,
+      mode: 'snapshot',
+      stream: snap.stream,
+      server: undefined,
+      exchange: snap.exchange,
+      clock: snap.clock,
+      instruments: snap.instruments,
+      subscriptions: [],
+      source: snap.source,
+      close: snap.close,
+    };
   }
   const exchange = createReplayClient(recording, { pro: true, underlyings: [underlying] });
   const instruments = await adapter.loadInstruments(exchange, { underlying });
@@ -130,6 +179,7 @@ export async function openReplayFeed(options: ReplayFeedOptions): Promise<Replay
       `replay: ${recording.label ?? `${venue} ${underlying} recorded ${recording.recordedAt}`}${options.loop ? ' (looping)' : ''}`;
     return {
       venue,
+      mode: 'websocket',
       stream,
       server,
       exchange,

@@ -200,7 +200,8 @@ export async function openSnapshotFeed(options: SnapshotFeedOptions & { label?: 
     throw fromCcxtError(error, { venue, symbol: underlying, operation: 'openSnapshotFeed' });
   }
   const stamps = quotes.map((q) => q.timestampMs).filter((t) => Number.isFinite(t));
-  if (stamps.length === 0) throw new MarketDataError(`replay: the ${venue} ${underlying} snapshot holds no timed quote`);
+  if (stamps.length === 0)
+    throw new MarketDataError(`replay: the ${venue} ${underlying} snapshot holds no timed quote`);
   const dataTimeMs = Math.max(...stamps);
   const maxAgeMs = options.maxAgeMs ?? 10_000;
   const clock = new ReplayClock({

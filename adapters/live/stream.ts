@@ -281,6 +281,10 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   /** Set once the current dial generation has been declared down; cleared when the next dial starts. */
   private downHandled = false;
   private gate: Promise<boolean> = Promise.resolve(true);
+  /** Incremented each time the feed goes down; loops wait on `downWaiters` for the next increment. */
+  private generation = 0;
+  private downWaiters: ((ended: boolean) => void)[] = [];
+  private readonly reported = new WeakSet<object>();
   private rateLimitSeen = false;
   /** Whether the current down generation was already treated as a rate limit. */
   private downRateLimited = false;
@@ -340,7 +344,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
       onOpen: () => this.onSocketOpen(),
       onFrame: (_url, text) => this.onFrame(text),
       onResolved: (_url, resolved) => this.onResolved(resolved),
-      onReject: (_url, error) => this.noteError(error),
+      onReject: (_url, error) => this.noteError(error, true),
       onError: (_url, error) => this.noteError(error),
       onClose: (_url, code, error) => this.onSocketClose(code, error),
     });
@@ -412,6 +416,7 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.abort.abort();
+      for (const wake of this.downWaiters.splice(0)) wake(false);
       if (this.idleTimer !== undefined) this.scheduler.clearTimeout(this.idleTimer);
       if (this.staleTimer !== undefined) this.scheduler.clearTimeout(this.staleTimer);
       this.staleness.markDown();
@@ -556,13 +561,22 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     });
   }
 
-  private noteError(error: unknown): void {
-    if (error === undefined) return;
+  private noteError(error: unknown, fromReject = false): void {
+    if (error === undefined || this.closed) return;
     this.lastError = error;
     const text = error instanceof Error ? error.message : String(error);
     if (RATE_LIMIT_TEXT.test(text)) {
       this.rateLimitSeen = true;
       if (this.downHandled) this.escalateRateLimit();
+      return;
+    }
+    // ccxt rejects its futures with an error frame's ExchangeError while the socket stays up: nobody may be
+    // waiting on a future then (see runLoop), so report it here. Network errors belong to the close path.
+    if (fromReject && this.openSockets > 0 && !this.downHandled) {
+      const kind = this.classify(error);
+      if (!(kind instanceof VenueError && (kind.kind === 'network' || kind.kind === 'timeout'))) {
+        this.reportTransient(error);
+      }
     }
   }
 
@@ -586,6 +600,8 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   private goDown(cause: unknown, what: string): void {
     if (this.closed || this.downHandled) return;
     this.downHandled = true;
+    this.generation += 1;
+    for (const wake of this.downWaiters.splice(0)) wake(true);
     this.disarmIdle();
     const error = cause === undefined ? undefined : this.classify(cause);
     const rateLimited = this.rateLimitSeen || (error !== undefined && this.isRateLimit(error));
@@ -656,16 +672,21 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     this.setGate(delay);
   }
 
+  /**
+   * One subscription's life: spend a token, `watch*` until the first update proves the subscription (ccxt sends
+   * the subscribe request), then rest until this connection generation goes down; updates meanwhile arrive through
+   * the tap. Not re-arming `watch*` after every update matters: ccxt's `watchTickers` rebuilds its request for all
+   * its symbols on every call, O(symbols) per update. After a drop: wait for the backoff gate and start over.
+   */
   private async runLoop(sub: LiveSubscription): Promise<void> {
-    let needsSubscribe = true;
     while (!this.closed) {
+      const generation = this.generation;
       try {
-        if (needsSubscribe) {
-          // Each (re)subscribe is a request against the venue's budget: wait for a token rather than be cut off.
-          if (!(await this.bucket.take(1, this.abort.signal))) return;
-          needsSubscribe = false;
-        }
+        // Each (re)subscribe is a request against the venue's budget: wait for a token rather than be cut off.
+        if (!(await this.bucket.take(1, this.abort.signal))) return;
         await this.watch(sub);
+        if (!(await this.generationEnded(generation))) return;
+        if (!(await this.waitGate())) return;
       } catch (raw) {
         if (this.closed) return;
         const error = this.classify(raw);
@@ -677,10 +698,9 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
           });
           return;
         }
-        needsSubscribe = true;
-        if (this.openSockets > 0 && !this.isRateLimit(error) && !this.rateLimitSeen) {
-          // The socket is still up (an error frame, a handler exception): report and retry this loop alone.
-          this.emitStatus('error', `${this.venue}: ${describe(sub)}: ${error.message}`, { error, subscription: sub });
+        if (this.generation === generation && this.openSockets > 0 && !this.isRateLimit(error) && !this.rateLimitSeen) {
+          // The socket is still up (an error frame, a handler exception): report once, retry this loop alone.
+          this.reportTransient(raw, sub);
           const wait = this.backoff.next(this.clock.now());
           if (!(await sleep(this.scheduler, wait, this.abort.signal))) return;
           continue;
@@ -692,6 +712,26 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
         if (!(await this.waitGate())) return;
       }
     }
+  }
+
+  /** Resolves true when the connection generation `generation` has gone down, false when the stream closed. */
+  private generationEnded(generation: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.generation !== generation) return Promise.resolve(true);
+    return new Promise((resolve) => this.downWaiters.push(resolve));
+  }
+
+  /** Reports a non-fatal error once (ccxt rejects every waiting future with the same error object). */
+  private reportTransient(raw: unknown, sub?: LiveSubscription): void {
+    if (raw !== null && typeof raw === 'object') {
+      if (this.reported.has(raw)) return;
+      this.reported.add(raw);
+    }
+    const error = this.classify(raw);
+    this.emitStatus('error', `${this.venue}: ${sub ? `${describe(sub)}: ` : ''}${error.message}`, {
+      error,
+      ...(sub ? { subscription: sub } : {}),
+    });
   }
 
   private watch(sub: LiveSubscription): Promise<unknown> {

@@ -85,10 +85,6 @@ export function positive(value: unknown): number | null {
   return n !== null && n > 0 ? n : null;
 }
 
-export function times(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : a * b;
-}
-
 export function divide(a: number | null, b: number | null): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }

@@ -2,7 +2,7 @@
  * Updates per second through the live normaliser, on the real 2021 Deribit websocket frames (89 option tickers):
  * - `adapters.live.parseNormalise`: a frame into ccxt pro's client (`onMessage`: JSON parse, ccxt's deribit
  *   `handleTicker`/`parseTicker`), through the tap, into the Deribit normaliser. No sockets: the CPU cost per update.
- * - `adapters.live.normaliseOnly`: the Deribit normaliser alone on tickers ccxt already parsed.
+ * (The normaliser alone, on tickers ccxt already parsed, is H3's `adapters.normaliseTicker` in `adapters.ts`.)
  * - `adapters.live.loopbackStream`: the whole live path over a loopback socket (replay server at full speed,
  *   looping; ccxt's websocket client; the live stream with staleness), in quotes delivered per second.
  */
@@ -98,29 +98,6 @@ async function parseNormalise(): Promise<BenchResult> {
   return { name: 'adapters.live.parseNormalise', opsPerSec, extra: { framesPerCall: tickerFrames.length } };
 }
 
-/** The normaliser alone, on tickers ccxt already parsed (what the stream adds on top of ccxt per update). */
-async function normaliseOnly(): Promise<BenchResult> {
-  const { ex, instruments } = await exchangeWith2021Markets();
-  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
-  const parsed: { instrument: Instrument; ticker: Ticker }[] = [];
-  tapExchange(ex as unknown as CcxtProExchangeLike, {
-    onResolved: (_url, resolved) => {
-      for (const r of resolved) {
-        const t = r as Ticker;
-        const instrument = bySymbol.get(t.symbol ?? '');
-        if (instrument) parsed.push({ instrument, ticker: t });
-      }
-    },
-  });
-  const client = (ex as unknown as CcxtProExchangeLike).client('wss://www.deribit.com/ws/api/v2');
-  for (const f of frames())
-    if (f.data.includes('"ticker.') && f.data.includes('"subscription"')) client.onMessage({ data: f.data });
-  const opsPerSec = measureThroughput(() => {
-    for (const p of parsed) deribit.normaliseTicker(p.instrument, p.ticker);
-  }, parsed.length);
-  return { name: 'adapters.live.normaliseOnly', opsPerSec, extra: { tickersPerCall: parsed.length } };
-}
-
 async function loopbackStream(): Promise<BenchResult> {
   const { ex, instruments } = await exchangeWith2021Markets();
   const recorded = frames();
@@ -169,6 +146,6 @@ async function loopbackStream(): Promise<BenchResult> {
 export const adaptersLiveSuite: BenchSuite = {
   name: 'adapters.live',
   async run() {
-    return [await normaliseOnly(), await parseNormalise(), await loopbackStream()];
+    return [await parseNormalise(), await loopbackStream()];
   },
 };

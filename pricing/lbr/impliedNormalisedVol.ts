@@ -6,7 +6,8 @@
  * the attainable double precision for all inputs. Structure and constants follow Jäckel's reference code (2013-2014).
  */
 import { inverseNormCdf, normCdf, normPdf } from '../normal.js';
-import { normalisedBlackOtm, normalisedVega } from './normalisedBlack.js';
+import { NB_IN, NB_OUT, normalisedBlackOtmInto } from './normalisedBlack.js';
+import { ONE_OVER_SQRT_TWO_PI } from '../normal.js';
 import {
   convexControlToFitSecondDerivativeAtLeftSide,
   convexControlToFitSecondDerivativeAtRightSide,
@@ -71,6 +72,31 @@ function inverseUpperMap(f: number): number {
   return -2 * inverseNormCdf(f);
 }
 
+/** b(x, s) and the normalised vega at one point, written to BV (b, vega). */
+const BV = new Float64Array(2);
+
+/**
+ * Evaluates b(x, s) and db/ds = exp(-(h^2+t^2)/2)/sqrt(2 pi) sharing the one exponential (x <= 0, bMax = e^{x/2}).
+ * At s = 0 the vega is that of the limit s -> 0 (1/sqrt(2 pi) at x = 0, else 0), as in the reference code.
+ */
+function blackAndVega(x: number, s: number, bMax: number): void {
+  if (!(s > 0)) {
+    BV[0] = 0;
+    BV[1] = x === 0 ? ONE_OVER_SQRT_TWO_PI : 0;
+    return;
+  }
+  const h = x / s;
+  const t = 0.5 * s;
+  const E = Math.exp(-0.5 * (h * h + t * t));
+  NB_IN[0] = x;
+  NB_IN[1] = s;
+  NB_IN[2] = E;
+  NB_IN[3] = bMax;
+  normalisedBlackOtmInto();
+  BV[0] = NB_OUT[0]!;
+  BV[1] = ONE_OVER_SQRT_TWO_PI * E;
+}
+
 /**
  * s = sigma sqrt(T) with b(x, s) = beta for an out-of-the-money call, x <= 0, 0 <= beta < exp(x/2) (the caller
  * has checked the bounds). Returns 0 for beta = 0.
@@ -87,11 +113,14 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
   let sRight = DBL_MAX;
   // The inflexion point s_c = sqrt(2|x|) of b(s) splits the domain (paper section 4).
   const sC = Math.sqrt(Math.abs(2 * x));
-  const bC = normalisedBlackOtm(x, sC);
-  const vC = normalisedVega(x, sC);
+  blackAndVega(x, sC, bMax);
+  const bC = BV[0]!;
+  const vC = BV[1]!;
   if (beta < bC) {
     const sL = sC - bC / vC;
-    const bL = normalisedBlackOtm(x, sL);
+    blackAndVega(x, sL, bMax);
+    const bL = BV[0]!;
+    const vL = BV[1]!;
     if (beta < bL) {
       // Lowest branch: rational cubic in the lower map, objective g(s) = 1/ln b(s) - 1/ln beta.
       const [fL, dfL, d2fL] = lowerMap(x, sL);
@@ -114,8 +143,9 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
           ds = 0;
         }
         dsPrevious = ds;
-        const b = normalisedBlackOtm(x, s);
-        const bp = normalisedVega(x, s);
+        blackAndVega(x, s, bMax);
+        const b = BV[0]!;
+        const bp = BV[1]!;
         if (b > beta && s < sRight) sRight = s;
         else if (b < beta && s > sLeft) sLeft = s;
         if (b <= 0 || bp <= 0) {
@@ -138,16 +168,16 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
       }
       return s;
     }
-    const vL = normalisedVega(x, sL);
     const rLM = convexControlToFitSecondDerivativeAtRightSide(bL, bC, sL, sC, 1 / vL, 1 / vC, 0, false);
     s = rationalCubicInterpolation(beta, bL, bC, sL, sC, 1 / vL, 1 / vC, rLM);
     sLeft = sL;
     sRight = sC;
   } else {
     const sH = vC > DBL_MIN ? sC + (bMax - bC) / vC : sC;
-    const bH = normalisedBlackOtm(x, sH);
+    blackAndVega(x, sH, bMax);
+    const bH = BV[0]!;
+    const vH = BV[1]!;
     if (beta <= bH) {
-      const vH = normalisedVega(x, sH);
       const rHM = convexControlToFitSecondDerivativeAtLeftSide(bC, bH, sC, sH, 1 / vC, 1 / vH, 0, false);
       s = rationalCubicInterpolation(beta, bC, bH, sC, sH, 1 / vC, 1 / vH, rHM);
       sLeft = sC;
@@ -179,8 +209,9 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
             ds = 0;
           }
           dsPrevious = ds;
-          const b = normalisedBlackOtm(x, s);
-          const bp = normalisedVega(x, s);
+          blackAndVega(x, s, bMax);
+          const b = BV[0]!;
+          const bp = BV[1]!;
           if (b > beta && s < sRight) sRight = s;
           else if (b < beta && s > sLeft) sLeft = s;
           if (b >= bMax || bp <= DBL_MIN) {
@@ -215,8 +246,9 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
       ds = 0;
     }
     dsPrevious = ds;
-    const b = normalisedBlackOtm(x, s);
-    const bp = normalisedVega(x, s);
+    blackAndVega(x, s, bMax);
+    const b = BV[0]!;
+    const bp = BV[1]!;
     if (b > beta && s < sRight) sRight = s;
     else if (b < beta && s > sLeft) sLeft = s;
     const newton = (beta - b) / bp;

@@ -50,8 +50,22 @@ for (let n = 0; n <= ASYMPTOTIC_TERMS; n++) {
   ASYMPTOTIC_POLY.push(row);
 }
 
-/** Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). */
-function asymptoticExpansion(h: number, t: number, E: number): number {
+/**
+ * Result slot of `normalisedBlackOtmInto` and the region functions. Optimised V8 code boxes a double returned from a
+ * function it did not inline (one heap allocation per call); writing into a typed array does not, which removes
+ * most garbage collection from the batch loops.
+ */
+export const NB_OUT = new Float64Array(1);
+/** Argument slots of `normalisedBlackOtmInto` (x, s, E, bMax): doubles passed as arguments are boxed too. */
+export const NB_IN = new Float64Array(4);
+/** Argument slots (h, t, E) of the region I and II functions. */
+const REGION_IN = new Float64Array(3);
+
+/** Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). Result in NB_OUT[0]. */
+function asymptoticExpansion(): void {
+  const h = REGION_IN[0]!;
+  const t = REGION_IN[1]!;
+  const E = REGION_IN[2]!;
   const e = (t / h) * (t / h);
   const r = (h + t) * (h - t);
   const q = (h / r) * (h / r);
@@ -64,14 +78,17 @@ function asymptoticExpansion(h: number, t: number, E: number): number {
     acc = cn + (2 * n + 1) * q * acc;
   }
   const b = ONE_OVER_SQRT_TWO_PI * E * (t / r) * acc;
-  return b > 0 ? b : 0;
+  NB_OUT[0] = b > 0 ? b : 0;
 }
 
 /**
  * Region II: t < tau, h <= 0. Twelfth order in t (paper eq. (13)), with a = 1 + h Y(h), Y(h) = sqrt(pi/2)
  * erfcx(-h/sqrt2). E = exp(-(h^2+t^2)/2).
  */
-function smallTExpansion(h: number, t: number, E: number): number {
+function smallTExpansion(): void {
+  const h = REGION_IN[0]!;
+  const t = REGION_IN[1]!;
+  const E = REGION_IN[2]!;
   const a = 1 + h * (0.5 * SQRT_TWO_PI) * erfcx(-ONE_OVER_SQRT_TWO * h);
   const w = t * t;
   const h2 = h * h;
@@ -108,12 +125,13 @@ function smallTExpansion(h: number, t: number, E: number): number {
                             w) /
                             6227020800))))));
   const b = ONE_OVER_SQRT_TWO_PI * E * expansion;
-  return b > 0 ? b : 0;
+  NB_OUT[0] = b > 0 ? b : 0;
 }
 
 /**
- * The normalised out-of-the-money value b(x, s) for x <= 0, s > 0, given E = exp(-(h^2+t^2)/2) (h = x/s, t = s/2)
- * and bMax = exp(x/2), so that a caller computing the vega (which is E/sqrt(2 pi)) and the delta pays for one
+ * The normalised out-of-the-money value b(x, s) into NB_OUT[0], for x = NB_IN[0] <= 0, s = NB_IN[1] > 0, given
+ * E = NB_IN[2] = exp(-(h^2+t^2)/2) (h = x/s, t = s/2)
+ * and bMax = NB_IN[3] = exp(x/2), so that a caller computing the vega (which is E/sqrt(2 pi)) and the delta pays for one
  * exponential in all. Regions I and II as in the paper; elsewhere (regions III and IV) we use
  *
  *   b = bMax Phi(h+t) - Phi(h-t)/bMax,
@@ -125,11 +143,27 @@ function smallTExpansion(h: number, t: number, E: number): number {
  * E exp(q1^2) = bMax) and its region III Phi form (one sum, no cancellation beyond a factor ~1.25 since
  * Phi(h+t) > 0.8 there).
  */
-export function normalisedBlackOtmCore(x: number, s: number, E: number, bMax: number): number {
+export function normalisedBlackOtmInto(): void {
+  const x = NB_IN[0]!;
+  const s = NB_IN[1]!;
+  const E = NB_IN[2]!;
+  const bMax = NB_IN[3]!;
   const t = 0.5 * s;
-  if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) return asymptoticExpansion(x / s, t, E);
   const h = x / s;
-  if (t < TAU) return smallTExpansion(h, t, E);
+  if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) {
+    REGION_IN[0] = h;
+    REGION_IN[1] = t;
+    REGION_IN[2] = E;
+    asymptoticExpansion();
+    return;
+  }
+  if (t < TAU) {
+    REGION_IN[0] = h;
+    REGION_IN[1] = t;
+    REGION_IN[2] = E;
+    smallTExpansion();
+    return;
+  }
   const y1 = (h + t) * ONE_OVER_SQRT_TWO;
   const y2 = (t - h) * ONE_OVER_SQRT_TWO;
   const term1 =
@@ -140,7 +174,17 @@ export function normalisedBlackOtmCore(x: number, s: number, E: number, bMax: nu
         : bMax - 0.5 * E * erfcxPositive(y1);
   const term2 = y2 <= CODY_THRESHOLD ? (0.5 * (1 - erfSmall(y2))) / bMax : 0.5 * E * erfcxPositive(y2);
   const b = term1 - term2;
-  return b > 0 ? b : 0;
+  NB_OUT[0] = b > 0 ? b : 0;
+}
+
+/** As `normalisedBlackOtmInto`, returning the value. */
+export function normalisedBlackOtmCore(x: number, s: number, E: number, bMax: number): number {
+  NB_IN[0] = x;
+  NB_IN[1] = s;
+  NB_IN[2] = E;
+  NB_IN[3] = bMax;
+  normalisedBlackOtmInto();
+  return NB_OUT[0]!;
 }
 
 /**

@@ -135,6 +135,22 @@ function buildInterpolant(
   return { strikes, values, slopes };
 }
 
+/**
+ * Rounding error of the slope change at strike `i`: the chord slopes divide payoff values (each good to a few
+ * ulps of the largest nearby value) by the strike gaps, so the error is about `eps |f| / gap`.
+ */
+function slopeChangeNoise(g: Interpolant, i: number): number {
+  const { strikes, values, slopes } = g;
+  const lo = Math.max(0, i - 1);
+  const hi = Math.min(strikes.length - 1, i + 1);
+  let size = 0;
+  for (let j = lo; j <= hi; j++) size = Math.max(size, Math.abs(values[j]!), Math.abs(slopes[j + 1]! * strikes[j]!));
+  let gap = Infinity;
+  if (i > 0) gap = Math.min(gap, strikes[i]! - strikes[i - 1]!);
+  if (i < strikes.length - 1) gap = Math.min(gap, strikes[i + 1]! - strikes[i]!);
+  return (16 * Number.EPSILON * size) / gap;
+}
+
 /** `g(S)`: linear between strikes, the true outer slopes beyond. */
 function evaluateInterpolant(g: Interpolant, price: number): number {
   const { strikes, values, slopes } = g;
@@ -170,7 +186,7 @@ export function replicationStrip(input: StripInput): StripResult {
   const g = buildInterpolant(f, (p) => targetSlope(position, target, p), strikes);
   const n = strikes.length;
   const weights = strikes.map((_, i) => g.slopes[i + 1]! - g.slopes[i]!);
-  const scale = weights.reduce((s, w) => s + Math.abs(w), 0);
+  const noise = strikes.map((_, i) => slopeChangeNoise(g, i));
 
   const expansionIndex = strikes.findIndex((k) => Math.abs(k - a) <= SAME_STRIKE * a);
   const piece = pieceIndex(strikes, a);
@@ -181,8 +197,8 @@ export function replicationStrip(input: StripInput): StripResult {
 
   const legs: StripLeg[] = [];
   const addLeg = (type: 'put' | 'call', i: number, weight: number) => {
-    // Slope changes on exactly linear stretches are rounding noise, not options.
-    if (Math.abs(weight) <= 1e-12 * scale) return;
+    // A slope change within its own rounding error (linear stretches of v3, near-duplicate strikes) is no option.
+    if (Math.abs(weight) <= noise[i]!) return;
     const vol = legVol(i);
     const strike = strikes[i]!;
     const unitPrice = black76Price(type, forwardPrice, strike, expiryYears, vol, rate);

@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import { ZodError } from 'zod';
+import { MarketDataError } from '../../adapters/errors.js';
 import { PricingError } from '../../pricing/errors.js';
 
 export interface Column<Row> {
@@ -89,7 +90,12 @@ export function reportFailure(error: unknown): number {
  * Errors that describe a problem with the input or the market rather than a bug in ilhedge: each layer has one
  * base class for them, listed here as the layers land.
  */
-const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[] = [CliError, PricingError, ZodError];
+const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[] = [
+  CliError,
+  PricingError,
+  MarketDataError,
+  ZodError,
+];
 
 function isExpectedError(error: Error): boolean {
   return expectedErrorClasses.some((cls) => error instanceof cls);

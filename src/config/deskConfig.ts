@@ -5,11 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { positionFromSpec } from '../../pricing/lp/construct.js';
-import type { LpSpec } from '../../pricing/lp/types.js';
-import { InvalidInputError } from '../../pricing/errors.js';
-import { hedgePolicySchema, resolvePolicy, type HedgePolicy } from '../../hedging/policySchema.js';
-import type { BookPosition } from '../../hedging/book.js';
+import { InvalidInputError, positionFromSpec, type LpSpec } from '../../pricing/index.js';
+import { hedgePolicySchema, resolvePolicy, type BookPosition, type HedgePolicy } from '../../hedging/index.js';
 
 const venueSchema = z.enum(['deribit', 'okx', 'bybit', 'binance']);
 const price = z.number().positive();
@@ -55,7 +52,10 @@ export const deskConfigSchema = z
     market: z
       .object({
         venue: venueSchema.default('deribit'),
-        underlying: z.string().regex(/^[A-Z0-9]+$/, 'must be an upper-case coin like BTC').default('BTC'),
+        underlying: z
+          .string()
+          .regex(/^[A-Z0-9]+$/, 'must be an upper-case coin like BTC')
+          .default('BTC'),
         /** builtin | live | replay:<file> (the CLI's --source overrides it). */
         source: z.string().default('builtin'),
       })
@@ -79,14 +79,19 @@ export const deskConfigSchema = z
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.positions.forEach((p, i) => {
-      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['positions', i, 'id'], message: `duplicate id ${p.id}` });
+      if (seen.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['positions', i, 'id'], message: `duplicate id ${p.id}` });
       seen.add(p.id);
       if (p.kind !== 'lp' && !config.venues.includes(p.venue))
         ctx.addIssue({ code: 'custom', path: ['positions', i, 'venue'], message: `${p.venue} is not among venues` });
     });
     config.policy.candidates.venues.forEach((v, i) => {
       if (!config.venues.includes(v))
-        ctx.addIssue({ code: 'custom', path: ['policy', 'candidates', 'venues', i], message: `${v} is not among venues` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policy', 'candidates', 'venues', i],
+          message: `${v} is not among venues`,
+        });
     });
   });
 
@@ -145,7 +150,14 @@ export function loadDeskConfig(file: string): DeskConfig {
 export function deskBook(config: DeskConfig, origin = 'config'): BookPosition[] {
   return config.positions.map((p, i) => {
     if (p.kind !== 'lp') {
-      return { id: p.id, kind: p.kind, label: p.label, venue: p.venue, instrument: p.instrument, contracts: p.contracts };
+      return {
+        id: p.id,
+        kind: p.kind,
+        label: p.label,
+        venue: p.venue,
+        instrument: p.instrument,
+        contracts: p.contracts,
+      };
     }
     const { id, kind: _kind, label, ...spec } = p;
     try {

@@ -4,9 +4,8 @@
  * data run on their own clock (the data's time).
  */
 import { deskBook, deskPolicy, loadDeskConfig, type DeskConfig } from './deskConfig.js';
-import type { BookPosition } from '../../hedging/book.js';
-import type { HedgePolicy } from '../../hedging/policySchema.js';
-import type { LoadedSnapshot } from '../../adapters/source.js';
+import type { BookPosition, HedgePolicy } from '../../hedging/index.js';
+import type { LoadedSnapshot } from '../../adapters/index.js';
 
 export interface DeskMarket {
   config: DeskConfig;
@@ -21,7 +20,7 @@ export async function loadDeskMarket(file: string, source?: string): Promise<Des
   const config = loadDeskConfig(file);
   const positions = deskBook(config, file);
   const policy = deskPolicy(config);
-  const { loadMarketSnapshot, parseSourceSpec } = await import('../../adapters/source.js');
+  const { loadMarketSnapshot, parseSourceSpec } = await import('../../adapters/index.js');
   const spec = parseSourceSpec(source ?? config.market.source);
   const asOfMs = spec.kind === 'live' ? Date.now() : undefined;
   const market = await loadMarketSnapshot({

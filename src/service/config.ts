@@ -1,11 +1,10 @@
 /**
- * The service's settings: CLI flags over environment variables over the desk config file over defaults, all
- * validated by zod so a bad value stops start-up with the field named. Secrets never come from the file: the only
- * secrets the service knows (API keys) live hashed in the database, and venue keys come from the environment.
+ * The service's own settings: CLI flags over environment variables over defaults, validated by zod so a bad
+ * value stops start-up with the flag or variable named. The desk (positions, market, policy) comes from the desk
+ * config (`src/config/`, strict: unknown keys such as secrets are refused); secrets never come from a file: the
+ * API keys live hashed in the database and venue keys would come from the environment.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { hedgePolicySchema, positionSpecSchema } from './types.js';
 
 export const ENV_VARS = {
   ILHEDGE_PORT: 'port to listen on (default 8080)',
@@ -31,18 +30,6 @@ export const serviceSettingsSchema = z
   .strict();
 export type ServiceSettings = z.infer<typeof serviceSettingsSchema>;
 
-/** A key that looks like a secret has no place in a config file. */
-const SECRET_KEY = /(secret|password|passphrase|apikey|api_key|private)/i;
-
-export const deskFileSchema = z
-  .object({
-    service: serviceSettingsSchema.partial().optional(),
-    policy: hedgePolicySchema.optional(),
-    positions: z.array(positionSpecSchema).optional(),
-  })
-  .passthrough();
-export type DeskFile = z.infer<typeof deskFileSchema>;
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(
@@ -53,43 +40,6 @@ export class ConfigError extends Error {
   }
 }
 
-function findSecrets(value: unknown, path: string[] = []): string | null {
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    if (SECRET_KEY.test(key) && typeof child === 'string' && child.length > 0) return [...path, key].join('.');
-    const found = findSecrets(child, [...path, key]);
-    if (found) return found;
-  }
-  return null;
-}
-
-export function parseDeskFile(raw: unknown, where: string): DeskFile {
-  const secret = findSecrets(raw);
-  if (secret) throw new ConfigError(`${where}: ${secret}`, 'secrets belong in the environment, not in the config file');
-  const result = deskFileSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConfigError(`${where}: ${issue.path.join('.') || '(root)'}`, issue.message);
-  }
-  return result.data;
-}
-
-export function readDeskFile(path: string): DeskFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError('--config', `cannot read ${path}: ${(error as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path, `not valid JSON: ${(error as Error).message}`);
-  }
-  return parseDeskFile(raw, path);
-}
-
 export interface CliServeOptions {
   port?: string | number;
   host?: string;
@@ -97,14 +47,9 @@ export interface CliServeOptions {
   config?: string;
 }
 
-/** Merges flags > env > file > defaults and validates the result, naming the flag or variable at fault. */
-export function resolveServiceSettings(
-  cli: CliServeOptions,
-  env: NodeJS.ProcessEnv,
-  file: DeskFile | undefined,
-): ServiceSettings {
+/** Merges flags > env > defaults and validates the result, naming the flag or variable at fault. */
+export function resolveServiceSettings(cli: CliServeOptions, env: NodeJS.ProcessEnv): ServiceSettings {
   const layers: [string, Record<string, unknown>][] = [
-    ['config file service', { ...(file?.service ?? {}) }],
     [
       'environment',
       {
@@ -145,8 +90,7 @@ export function resolveServiceSettings(
       maxFeedAgeMs: 'ILHEDGE_MAX_FEED_AGE_MS',
       replayIntervalMs: 'ILHEDGE_REPLAY_INTERVAL_MS',
     };
-    const field =
-      origin[key] === 'flags' ? `--${key}` : origin[key] === 'environment' ? (envName[key] ?? key) : `service.${key}`;
+    const field = origin[key] === 'flags' ? `--${key}` : (envName[key] ?? key);
     throw new ConfigError(field, issue.message);
   }
   return result.data;

@@ -18,6 +18,8 @@ export interface PreparedState {
   state: PositionHedgeState;
   /** The `{"type":"hedge",...}` message, serialised once per tick. */
   message: string;
+  /** The same as UTF-8 bytes, encoded once per tick (ws would otherwise encode the string once per client). */
+  frame: Buffer;
 }
 
 export interface TickResult {
@@ -28,7 +30,7 @@ export interface TickResult {
   /** High-resolution receipt time (performance.now()), for the latency histogram. */
   receivedAtHr: number;
   positions: PreparedState[];
-  book: { state: BookHedgeState; message: string };
+  book: { state: BookHedgeState; message: string; frame: Buffer };
 }
 
 export type TickListener = (tick: TickResult) => void;
@@ -46,7 +48,7 @@ export class HedgeHub {
   private readonly unsubscribers: (() => void)[] = [];
   private positions: StoredPosition[] = [];
   private readonly latest = new Map<string, PreparedState>();
-  private book: { state: BookHedgeState; message: string };
+  private book: { state: BookHedgeState; message: string; frame: Buffer };
   private readonly listeners = new Set<TickListener>();
   onError: (error: unknown) => void = () => {};
 
@@ -133,7 +135,7 @@ export class HedgeHub {
     return this.latest.get(positionId);
   }
 
-  bookState(): { state: BookHedgeState; message: string } {
+  bookState(): { state: BookHedgeState; message: string; frame: Buffer } {
     return this.book;
   }
 
@@ -146,7 +148,8 @@ export class HedgeHub {
       state = this.engine.positionState(position, undefined, nowMs);
       state.error = error instanceof Error ? error.message : String(error);
     }
-    const prepared = { state, message: hedgeMessage(state) };
+    const message = hedgeMessage(state);
+    const prepared = { state, message, frame: Buffer.from(message, 'utf8') };
     this.latest.set(position.id, prepared);
     return prepared;
   }
@@ -177,7 +180,7 @@ export class HedgeHub {
     }
   }
 
-  private computeBook(seq: number, asOfMs: number): { state: BookHedgeState; message: string } {
+  private computeBook(seq: number, asOfMs: number): { state: BookHedgeState; message: string; frame: Buffer } {
     const byUnderlying: BookHedgeState['byUnderlying'] = {};
     let valueQuote = 0;
     let bandBreaches = 0;
@@ -201,6 +204,7 @@ export class HedgeHub {
       byUnderlying,
       bandBreaches,
     };
-    return { state, message: '{"type":"hedge","book":true,' + JSON.stringify(state).slice(1) };
+    const message = '{"type":"hedge","book":true,' + JSON.stringify(state).slice(1);
+    return { state, message, frame: Buffer.from(message, 'utf8') };
   }
 }

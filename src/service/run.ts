@@ -3,8 +3,14 @@
  * replayed as a live feed on the replay's own clock, the example positions seeded on first run, and a first admin
  * key created and printed once.
  */
-import { ConfigError, readDeskFile, resolveServiceSettings } from './config.js';
-import type { CliServeOptions, DeskFile, ServiceSettings } from './config.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lpState, positionFromSpec } from '../../pricing/index.js';
+import type { LpSpec } from '../../pricing/index.js';
+import type { DeskConfig } from '../config/deskConfig.js';
+import { ConfigError, resolveServiceSettings } from './config.js';
+import type { CliServeOptions, ServiceSettings } from './config.js';
 import { SnapshotReplayFeed } from './feeds/replay.js';
 import { fromAdapterSnapshot } from './feeds/fromAdapters.js';
 import { nowPrecise } from './feeds/base.js';
@@ -32,18 +38,92 @@ export const EXAMPLE_POSITIONS: readonly PositionSpec[] = [
   },
 ];
 
-/** The built-in recording of one venue/underlying, replayed on its own clock. */
-export async function builtinReplayFeed(
+/** A market feed for a desk config's `market` section: built-in or recorded data replayed on its own clock. */
+export async function replayFeed(
   venue: string,
   underlying: string,
+  source: string,
   intervalMs: number,
 ): Promise<MarketFeed> {
-  const { loadMarketSnapshot } = await import('../../adapters/source.js');
-  const { isVenue } = await import('../../adapters/index.js');
-  if (!isVenue(venue)) throw new ConfigError('venue', `unknown venue ${venue}`);
-  const snapshot = await loadMarketSnapshot({ venue, underlying, source: { kind: 'builtin' } });
+  const { loadMarketSnapshot, parseSourceSpec, isVenue } = await import('../../adapters/index.js');
+  if (!isVenue(venue)) throw new ConfigError('market.venue', `unknown venue ${venue}`);
+  const spec = parseSourceSpec(source);
+  if (spec.kind === 'live') {
+    throw new ConfigError('market.source', 'live data is not wired into the service yet; use builtin or replay:<file>');
+  }
+  const snapshot = await loadMarketSnapshot({ venue, underlying, source: spec });
   const base = fromAdapterSnapshot(snapshot, 'replay', nowPrecise());
   return new SnapshotReplayFeed(base, { intervalMs });
+}
+
+/** A desk config's LP position as the service's position spec (v2/v3; weighted pools and listed legs are not). */
+export function positionSpecOf(
+  position: DeskConfig['positions'][number],
+  market: { venue: string; underlying: string },
+): PositionSpec | null {
+  if (position.kind !== 'lp' || position.model === 'weighted') return null;
+  const { id: _id, kind: _kind, label, ...spec } = position;
+  // Any sizing (deposit value, liquidity, amounts) becomes the value at entry, which the service stores.
+  const lp = positionFromSpec(spec as LpSpec);
+  const notionalQuote = lpState(lp, position.price).value;
+  return {
+    name: label ?? position.id,
+    venue: market.venue,
+    underlying: market.underlying,
+    pool:
+      position.model === 'v3'
+        ? { kind: 'v3', lowerPrice: position.lower, upperPrice: position.upper }
+        : { kind: 'v2' },
+    entryPrice: position.price,
+    notionalQuote,
+  };
+}
+
+interface LoadedDesk {
+  configs: { file: string; config: DeskConfig }[];
+  positions: PositionSpec[];
+  skipped: string[];
+}
+
+/** `--config` (one desk config) or, by default, every example desk config under `config/`. */
+export async function loadDesk(configPath: string | undefined): Promise<LoadedDesk> {
+  const { loadDeskConfig } = await import('../config/deskConfig.js');
+  let files: string[];
+  if (configPath) files = [configPath];
+  else {
+    const dir = join(packageRoot(), 'config');
+    files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => join(dir, f))
+      : [];
+  }
+  const configs = files.map((file) => ({ file, config: loadDeskConfig(file) }));
+  const positions: PositionSpec[] = [];
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  for (const { file, config } of configs) {
+    for (const position of config.positions) {
+      const spec = positionSpecOf(position, config.market);
+      const name = `${basename(file)}:${position.id}`;
+      if (!spec) skipped.push(`${name} (${position.kind === 'lp' ? 'weighted pool' : position.kind})`);
+      else if (!seen.has(spec.name + spec.entryPrice + spec.notionalQuote)) {
+        seen.add(spec.name + spec.entryPrice + spec.notionalQuote);
+        positions.push(spec);
+      }
+    }
+  }
+  return { configs, positions: positions.length > 0 || configPath ? positions : [...EXAMPLE_POSITIONS], skipped };
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
 }
 
 export interface RunServiceResult {
@@ -52,26 +132,28 @@ export interface RunServiceResult {
 }
 
 export async function runService(cli: CliServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<RunServiceResult> {
-  const configPath = cli.config ?? env.ILHEDGE_CONFIG;
-  const file: DeskFile | undefined = configPath ? readDeskFile(configPath) : undefined;
-  const settings = resolveServiceSettings(cli, env, file);
+  const settings = resolveServiceSettings(cli, env);
   const log = createLogger(settings.logLevel);
-  const positions = file?.positions ?? EXAMPLE_POSITIONS;
-  const markets = [...new Set(positions.map((p) => `${p.venue.toLowerCase()}/${p.underlying.toUpperCase()}`))];
+  const desk = await loadDesk(cli.config ?? env.ILHEDGE_CONFIG);
+  for (const s of desk.skipped) log.warn({ position: s }, 'position not served (the service holds v2/v3 LP positions)');
+  const first = desk.configs[0]?.config;
+  const source = first?.market.source ?? 'builtin';
+  const markets = [...new Set(desk.positions.map((p) => `${p.venue.toLowerCase()}/${p.underlying.toUpperCase()}`))];
   const feeds: MarketFeed[] = [];
   for (const market of markets) {
     const [venue, underlying] = market.split('/') as [string, string];
-    feeds.push(await builtinReplayFeed(venue, underlying, settings.replayIntervalMs));
+    feeds.push(await replayFeed(venue, underlying, source, settings.replayIntervalMs));
   }
+  const { deskPolicy } = await import('../config/deskConfig.js');
   const handle = await startService({
     port: settings.port,
     host: settings.host,
     dbPath: settings.db,
     feeds,
     logger: log,
-    ...(file?.policy ? { policy: file.policy } : {}),
+    ...(first ? { deskPolicy: deskPolicy(first) } : {}),
     maxFeedAgeMs: settings.maxFeedAgeMs,
-    seedPositions: positions,
+    seedPositions: desk.positions,
     createAdminKeyIfNone: true,
     defaultMetrics: true,
   });
@@ -85,6 +167,9 @@ export async function runService(cli: CliServeOptions, env: NodeJS.ProcessEnv = 
     );
   }
   const sources = feeds.map((f) => f.current()?.label ?? `${f.venue}/${f.underlying}`);
-  log.info({ url: handle.url, seeded: handle.seeded, sources }, 'desk service ready (market data: replay on its own clock)');
+  log.info(
+    { url: handle.url, seeded: handle.seeded, configs: desk.configs.map((c) => c.file), sources },
+    'desk service ready (market data: replay on its own clock)',
+  );
   return { handle, settings };
 }

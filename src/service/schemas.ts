@@ -1,6 +1,7 @@
 /** The API's request and response schemas (zod), shared by validation and the OpenAPI document. */
 import { z } from 'zod';
 import { hedgePolicySchema, positionSpecSchema } from './types.js';
+import { hedgePolicySchema as deskPolicySchema } from '../../hedging/index.js';
 import { ROLES, TICKET_STATUSES } from './store/index.js';
 
 export { positionSpecSchema, hedgePolicySchema };
@@ -77,7 +78,9 @@ export const ticketCreateSchema = z
   .object({
     positionIds: z.array(z.string().min(1).max(100)).min(1).max(200),
     mode: z.enum(['dynamic', 'static']),
-    policy: hedgePolicySchema.optional().describe('overrides of the desk policy for this ticket'),
+    policy: deskPolicySchema
+      .optional()
+      .describe("overrides of the desk's hedge policy for this ticket (the hedging layer's policy schema, section by section)"),
   })
   .strict();
 

@@ -12,6 +12,8 @@ import { createApp } from './app.js';
 import { Authenticator, redactPaths } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { FallbackHedgeEngine } from './engine/fallback.js';
+import { DeskHedgeEngine } from './engine/desk.js';
+import type { HedgePolicy as DeskPolicy } from '../../hedging/index.js';
 import { HedgeHub } from './hub.js';
 import { createMetrics } from './metrics.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   logger?: Logger;
   logLevel?: string;
   policy?: HedgePolicy;
+  /** The hedging layer's policy for tickets (the desk config's `policy` section, resolved). */
+  deskPolicy?: DeskPolicy;
   /** `/ready` wants every feed's latest snapshot younger than this (wall clock). Default 10 s. */
   maxFeedAgeMs?: number;
   /** Positions to insert when the database has never held any (first run). */
@@ -78,7 +82,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const now = options.now ?? Date.now;
   const store = openStore(options.dbPath);
   try {
-    const engine = options.engine ?? new FallbackHedgeEngine(options.policy ?? {});
+    const engine =
+      options.engine ?? new DeskHedgeEngine(new FallbackHedgeEngine(options.policy ?? {}), options.deskPolicy);
     const metrics = createMetrics(options.defaultMetrics ?? false);
     const auth = new Authenticator(store);
     const hub = new HedgeHub(engine, options.feeds, now);

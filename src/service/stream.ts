@@ -59,7 +59,7 @@ const BOOK = '\u0000book';
 
 class Client {
   readonly subscriptions = new Set<string>();
-  readonly pending = new Map<string, string>();
+  readonly pending = new Map<string, Buffer>();
   alive = true;
   constructor(
     readonly ws: WebSocket,
@@ -71,6 +71,8 @@ class Client {
 export class HedgeStream {
   readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
+  /** Subscription key -> its subscribers: a tick touches only the clients that asked for what changed. */
+  private readonly subscribers = new Map<string, Set<Client>>();
   private readonly slow = new Set<Client>();
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -144,12 +146,29 @@ export class HedgeStream {
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
     ws.on('close', () => {
+      for (const key of client.subscriptions) this.removeSubscriber(key, client);
       this.clients.delete(client);
       this.slow.delete(client);
       this.metrics?.wsClients.set(this.clients.size);
     });
     ws.on('error', () => ws.terminate());
     ws.send(JSON.stringify({ type: 'welcome', role: principal.role, engine: this.hub.engineName }));
+  }
+
+  private addSubscriber(key: string, client: Client): void {
+    client.subscriptions.add(key);
+    let set = this.subscribers.get(key);
+    if (!set) this.subscribers.set(key, (set = new Set()));
+    set.add(client);
+  }
+
+  private removeSubscriber(key: string, client: Client): void {
+    client.subscriptions.delete(key);
+    client.pending.delete(key);
+    const set = this.subscribers.get(key);
+    if (!set) return;
+    set.delete(client);
+    if (set.size === 0) this.subscribers.delete(key);
   }
 
   private onMessage(client: Client, data: WebSocket.RawData, isBinary: boolean): void {
@@ -173,10 +192,7 @@ export class HedgeStream {
     }
     const keys = [...(message.positionIds ?? []), ...(message.book ? [BOOK] : [])];
     if (message.type === 'unsubscribe') {
-      for (const key of keys) {
-        client.subscriptions.delete(key);
-        client.pending.delete(key);
-      }
+      for (const key of keys) this.removeSubscriber(key, client);
       client.ws.send(JSON.stringify({ type: 'unsubscribed', positionIds: message.positionIds ?? [], book: !!message.book }));
       return;
     }
@@ -187,7 +203,7 @@ export class HedgeStream {
         unknown.push(key);
         continue;
       }
-      client.subscriptions.add(key);
+      this.addSubscriber(key, client);
       if (key !== BOOK) added.push(key);
     }
     if (client.subscriptions.size > this.maxSubs) {
@@ -198,33 +214,30 @@ export class HedgeStream {
     );
     // The current state at once, so a new subscriber does not wait for the next tick.
     for (const key of keys) {
-      if (key === BOOK) client.pending.set(BOOK, this.hub.bookState().message);
+      if (key === BOOK) client.pending.set(BOOK, this.hub.bookState().frame);
       else {
         const prepared = this.hub.prepared(key);
-        if (prepared) client.pending.set(key, prepared.message);
+        if (prepared) client.pending.set(key, prepared.frame);
       }
     }
     this.flush(client, undefined);
   }
 
   private onTick(tick: TickResult): void {
-    if (this.clients.size === 0) return;
-    for (const client of this.clients) {
-      if (client.subscriptions.size === 0) continue;
-      let any = false;
-      for (const prepared of tick.positions) {
-        if (!client.subscriptions.has(prepared.state.positionId)) continue;
-        if (client.pending.has(prepared.state.positionId)) this.metrics?.wsConflated.inc();
-        client.pending.set(prepared.state.positionId, prepared.message);
-        any = true;
+    if (this.subscribers.size === 0) return;
+    const touched = new Set<Client>();
+    const enqueue = (key: string, frame: Buffer) => {
+      const set = this.subscribers.get(key);
+      if (!set) return;
+      for (const client of set) {
+        if (client.pending.has(key)) this.metrics?.wsConflated.inc();
+        client.pending.set(key, frame);
+        touched.add(client);
       }
-      if (client.subscriptions.has(BOOK)) {
-        if (client.pending.has(BOOK)) this.metrics?.wsConflated.inc();
-        client.pending.set(BOOK, tick.book.message);
-        any = true;
-      }
-      if (any) this.flush(client, tick.receivedAtHr);
-    }
+    };
+    for (const prepared of tick.positions) enqueue(prepared.state.positionId, prepared.frame);
+    enqueue(BOOK, tick.book.frame);
+    for (const client of touched) this.flush(client, tick.receivedAtHr);
   }
 
   /** Sends the client's pending states unless its socket is backed up; then it stays pending (latest wins). */
@@ -240,8 +253,8 @@ export class HedgeStream {
       return;
     }
     let sent = 0;
-    for (const message of client.pending.values()) {
-      ws.send(message);
+    for (const frame of client.pending.values()) {
+      ws.send(frame, { binary: false });
       sent++;
     }
     client.pending.clear();

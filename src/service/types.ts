@@ -50,6 +50,8 @@ export interface FeedSnapshot {
   options: readonly FeedOption[];
   /** The venue-normalised chain in the adapters' own model, when the feed has one (served as-is by the API). */
   chain?: unknown;
+  /** The adapters' snapshot itself (with its usable set), for the hedging layer's ticket engine. */
+  adapter?: unknown;
 }
 
 export type MarketListener = (snapshot: FeedSnapshot) => void;
@@ -179,6 +181,8 @@ export interface TicketRequest {
   positions: StoredPosition[];
   mode: 'dynamic' | 'static';
   policy: HedgePolicy;
+  /** Overrides of the hedging layer's policy (its `hedgePolicySchema` input), as the client sent them. */
+  policyOverrides?: Record<string, unknown>;
   markets: ReadonlyMap<string, FeedSnapshot>;
   nowMs: number;
 }

@@ -40,7 +40,10 @@ describe('desk config', () => {
       const book = deskBook(config);
       expect(book.length).toBe(config.positions.length);
       const policy = deskPolicy(config);
-      expect(policy.limits).toEqual({ maxContractsPerLeg: config.limits.maxContractsPerLeg, maxPremiumUsd: config.limits.maxPremiumUsd });
+      expect(policy.limits).toEqual({
+        maxContractsPerLeg: config.limits.maxContractsPerLeg,
+        maxPremiumUsd: config.limits.maxPremiumUsd,
+      });
     }
   });
 
@@ -58,7 +61,9 @@ describe('desk config', () => {
     expect(fieldsOf({ positions: [{ ...v3, upper: 60_000 }] })).toContain('positions[0].upper');
     expect(fieldsOf({ positions: [{ ...v3, price: -1 }] })).toContain('positions[0].price');
     expect(fieldsOf({ positions: [v3], policy: { costModel: 'cheapest' } })).toContain('policy.costModel');
-    expect(fieldsOf({ positions: [v3], policy: { tolerance: { deltaBase: 0 } } })).toContain('policy.tolerance.deltaBase');
+    expect(fieldsOf({ positions: [v3], policy: { tolerance: { deltaBase: 0 } } })).toContain(
+      'policy.tolerance.deltaBase',
+    );
     expect(fieldsOf({ positions: [v3], market: { venue: 'ftx' } })).toContain('market.venue');
     expect(fieldsOf({ positions: [] })).toContain('positions');
     expect(fieldsOf({ positions: [v3, v3] })).toContain('positions[1].id');

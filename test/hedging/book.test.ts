@@ -127,14 +127,22 @@ describe('valueBook', () => {
   });
 
   it('inverse perp: contracts x 10 USD / price in base units, no gamma', () => {
-    const book = valueBook([{ id: 'p', kind: 'perp', venue: 'deribit', instrument: 'BTC-PERPETUAL', contracts: -500 }], market, asOf);
+    const book = valueBook(
+      [{ id: 'p', kind: 'perp', venue: 'deribit', instrument: 'BTC-PERPETUAL', contracts: -500 }],
+      market,
+      asOf,
+    );
     expect(book.total.delta).toBeCloseTo((-500 * 10) / 2000, 12);
     expect(book.total.gamma).toBe(0);
     expect(book.positions[0]!.baseAmount).toBeCloseTo(-2.5, 12);
   });
 
   it('coin-settled option: premium-adjusted delta (Black delta minus coin premium), Black gamma', () => {
-    const book = valueBook([{ id: 'c', kind: 'option', venue: 'deribit', instrument: 'BTC-26JUN26-2200-C', contracts: 3 }], market, asOf);
+    const book = valueBook(
+      [{ id: 'c', kind: 'option', venue: 'deribit', instrument: 'BTC-26JUN26-2200-C', contracts: 3 }],
+      market,
+      asOf,
+    );
     const g = black76Greeks('call', F, 2200, 31 / 365, 0.6);
     expect(book.total.delta).toBeCloseTo(3 * (g.delta - g.price / F), 12);
     expect(book.total.delta).toBeLessThan(3 * g.delta);
@@ -144,7 +152,11 @@ describe('valueBook', () => {
 
   it('refuses an instrument the snapshot does not list, and a position on another venue', () => {
     expect(() =>
-      valueBook([{ id: 'x', kind: 'option', venue: 'deribit', instrument: 'BTC-1JAN27-1-C', contracts: 1 }], market, asOf),
+      valueBook(
+        [{ id: 'x', kind: 'option', venue: 'deribit', instrument: 'BTC-1JAN27-1-C', contracts: 1 }],
+        market,
+        asOf,
+      ),
     ).toThrow(UnknownPositionError);
     expect(() =>
       valueBook([{ id: 'y', kind: 'perp', venue: 'okx', instrument: 'BTC-USD-SWAP', contracts: 1 }], market, asOf),

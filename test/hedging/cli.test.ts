@@ -37,7 +37,7 @@ describe('ilhedge ticket / book', () => {
   it('prints a ticket table by default, JSON with --json and CSV with --csv', async () => {
     const table = await run(['ticket', '--config', 'config/wbtc-usdc-v3-dynamic.json']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^ticket tkt-[0-9a-f]{16}  dynamic  deribit BTC/);
+    expect(table.stdout).toMatch(/^ticket tkt-[0-9a-f]{16} {2}dynamic {2}deribit BTC/);
     expect(table.stdout).toContain('BTC-PERPETUAL');
 
     const json = await run(['ticket', '--config', 'config/wbtc-usdc-v3-dynamic.json', '--json']);

@@ -230,37 +230,32 @@ describe('optimiseHedge properties', () => {
   it('adding a candidate never raises the optimal cost', async () => {
     const highs = await loadSolver();
     fc.assert(
-      fc.property(
-        randomChain,
-        randomBook,
-        fc.nat(),
-        ({ forward, options }, { deltaUnits, gammaScale }, pick) => {
-          const atm = black76Greeks('call', forward, forward, 30 / 365, 0.5).gamma;
-          const base: OptimiseProblem = {
-            book: { delta: deltaUnits, gamma: -gammaScale * 10 * atm, vega: 0, theta: 0 },
-            target: { delta: 0, gamma: 0 },
-            tolerance: { delta: 0.01, gamma: 0.2 * atm },
-            options: options.filter((_, i) => i !== pick % options.length),
-            deltaHedge: { ...perp, lotBase: 10 / forward, minBase: 10 / forward },
-          };
-          let fewer: number;
-          try {
-            fewer = optimiseHedgeWith(highs, base).rounded.mipCost;
-          } catch (error) {
-            expect(error).toBeInstanceOf(InfeasibleHedgeError);
-            fewer = Infinity;
-          }
-          let more: number;
-          try {
-            more = optimiseHedgeWith(highs, { ...base, options }).rounded.mipCost;
-          } catch (error) {
-            expect(error).toBeInstanceOf(InfeasibleHedgeError);
-            more = Infinity;
-          }
-          // A superset of candidates: the optimum can only stay or fall (and infeasible can only become feasible).
-          if (Number.isFinite(fewer)) expect(more).toBeLessThanOrEqual(fewer + 1e-7 * Math.max(1, fewer));
-        },
-      ),
+      fc.property(randomChain, randomBook, fc.nat(), ({ forward, options }, { deltaUnits, gammaScale }, pick) => {
+        const atm = black76Greeks('call', forward, forward, 30 / 365, 0.5).gamma;
+        const base: OptimiseProblem = {
+          book: { delta: deltaUnits, gamma: -gammaScale * 10 * atm, vega: 0, theta: 0 },
+          target: { delta: 0, gamma: 0 },
+          tolerance: { delta: 0.01, gamma: 0.2 * atm },
+          options: options.filter((_, i) => i !== pick % options.length),
+          deltaHedge: { ...perp, lotBase: 10 / forward, minBase: 10 / forward },
+        };
+        let fewer: number;
+        try {
+          fewer = optimiseHedgeWith(highs, base).rounded.mipCost;
+        } catch (error) {
+          expect(error).toBeInstanceOf(InfeasibleHedgeError);
+          fewer = Infinity;
+        }
+        let more: number;
+        try {
+          more = optimiseHedgeWith(highs, { ...base, options }).rounded.mipCost;
+        } catch (error) {
+          expect(error).toBeInstanceOf(InfeasibleHedgeError);
+          more = Infinity;
+        }
+        // A superset of candidates: the optimum can only stay or fall (and infeasible can only become feasible).
+        if (Number.isFinite(fewer)) expect(more).toBeLessThanOrEqual(fewer + 1e-7 * Math.max(1, fewer));
+      }),
       { numRuns: 30, seed: 6 },
     );
   });

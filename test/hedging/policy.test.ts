@@ -24,28 +24,38 @@ describe('delta bands', () => {
   });
 
   it('floors the band at one hedge lot and says so', () => {
-    const band = deltaBandHalfWidth({ kind: 'absolute', halfWidthBase: 0 }, { gamma: 0, price: 1, vol: 1, minBase: 0.01 });
+    const band = deltaBandHalfWidth(
+      { kind: 'absolute', halfWidthBase: 0 },
+      { gamma: 0, price: 1, vol: 1, minBase: 0.01 },
+    );
     expect(band.halfWidthBase).toBe(0.01);
     expect(band.explanation).toMatch(/floored/);
   });
 
   it('the gamma band widens with |gamma| (a shorter-gamma book tolerates more drift before trading)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1e-7, max: 1e-2, noNaN: true }), fc.double({ min: 1.01, max: 10, noNaN: true }), (g, m) => {
-        const band = { kind: 'gamma' as const, k: 1, reviewIntervalMs: 3_600_000 };
-        const lo = deltaBandHalfWidth(band, { gamma: g, price: 1000, vol: 0.6 }).halfWidthBase;
-        const hi = deltaBandHalfWidth(band, { gamma: -g * m, price: 1000, vol: 0.6 }).halfWidthBase;
-        expect(hi).toBeGreaterThan(lo);
-      }),
+      fc.property(
+        fc.double({ min: 1e-7, max: 1e-2, noNaN: true }),
+        fc.double({ min: 1.01, max: 10, noNaN: true }),
+        (g, m) => {
+          const band = { kind: 'gamma' as const, k: 1, reviewIntervalMs: 3_600_000 };
+          const lo = deltaBandHalfWidth(band, { gamma: g, price: 1000, vol: 0.6 }).halfWidthBase;
+          const hi = deltaBandHalfWidth(band, { gamma: -g * m, price: 1000, vol: 0.6 }).halfWidthBase;
+          expect(hi).toBeGreaterThan(lo);
+        },
+      ),
     );
   });
 
   it('rejects bad parameters naming the field', () => {
-    expect(() => deltaBandHalfWidth({ kind: 'gamma', k: 0, reviewIntervalMs: 1 }, { gamma: 1, price: 1, vol: 1 })).toThrow(
-      InvalidHedgeInputError,
-    );
     expect(() =>
-      deltaBandHalfWidth({ kind: 'whalley-wilmott', riskAversion: -1, costFraction: 0 }, { gamma: 1, price: 1, vol: 1 }),
+      deltaBandHalfWidth({ kind: 'gamma', k: 0, reviewIntervalMs: 1 }, { gamma: 1, price: 1, vol: 1 }),
+    ).toThrow(InvalidHedgeInputError);
+    expect(() =>
+      deltaBandHalfWidth(
+        { kind: 'whalley-wilmott', riskAversion: -1, costFraction: 0 },
+        { gamma: 1, price: 1, vol: 1 },
+      ),
     ).toThrow(/band\.riskAversion/);
   });
 });

@@ -1,28 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseDeskFile, resolveServiceSettings } from '../../src/service/config.js';
+import { resolveServiceSettings } from '../../src/service/config.js';
+import { loadDesk } from '../../src/service/run.js';
 
-describe('service config', () => {
-  it('takes flags over environment over file over defaults', () => {
-    const file = parseDeskFile({ service: { port: 9000, db: '/file.sqlite', host: '0.0.0.0' } }, 'desk.json');
-    const settings = resolveServiceSettings({ port: '7000' }, { ILHEDGE_PORT: '8000', ILHEDGE_DB: '/env.sqlite' }, file);
+const dir = mkdtempSync(join(tmpdir(), 'ilhedge-config-'));
+
+describe('service settings', () => {
+  it('takes flags over environment over defaults', () => {
+    const settings = resolveServiceSettings({ port: '7000' }, { ILHEDGE_PORT: '8000', ILHEDGE_DB: '/env.sqlite' });
     expect(settings.port).toBe(7000);
     expect(settings.db).toBe('/env.sqlite');
-    expect(settings.host).toBe('0.0.0.0');
+    expect(settings.host).toBe('127.0.0.1');
     expect(settings.logLevel).toBe('info');
-    expect(resolveServiceSettings({}, {}, undefined).db).toBe('./data/ilhedge.sqlite');
+    expect(resolveServiceSettings({}, {}).db).toBe('./data/ilhedge.sqlite');
   });
 
-  it('names the flag, variable or field at fault', () => {
-    expect(() => resolveServiceSettings({ port: 'eighty' }, {}, undefined)).toThrow(/^--port: /);
-    expect(() => resolveServiceSettings({}, { ILHEDGE_PORT: '70000' }, undefined)).toThrow(/^ILHEDGE_PORT: /);
-    expect(() => resolveServiceSettings({}, { ILHEDGE_LOG_LEVEL: 'loud' }, undefined)).toThrow(/^ILHEDGE_LOG_LEVEL: /);
-    expect(() =>
-      parseDeskFile({ positions: [{ name: 'x', underlying: 'BTC', pool: { kind: 'v3', lowerPrice: 1 }, entryPrice: 1, notionalQuote: 1 }] }, 'desk.json'),
-    ).toThrow(/desk\.json: positions\.0\.pool\.upperPrice/);
+  it('names the flag or variable at fault', () => {
+    expect(() => resolveServiceSettings({ port: 'eighty' }, {})).toThrow(/^--port: /);
+    expect(() => resolveServiceSettings({}, { ILHEDGE_PORT: '70000' })).toThrow(/^ILHEDGE_PORT: /);
+    expect(() => resolveServiceSettings({}, { ILHEDGE_LOG_LEVEL: 'loud' })).toThrow(/^ILHEDGE_LOG_LEVEL: /);
+  });
+});
+
+describe('desk config for the service', () => {
+  it('seeds the LP positions of the example configs, sized by their value at entry', async () => {
+    const desk = await loadDesk(undefined);
+    expect(desk.configs.length).toBeGreaterThan(0);
+    expect(desk.positions.length).toBeGreaterThan(0);
+    for (const p of desk.positions) {
+      expect(p.notionalQuote).toBeGreaterThan(0);
+      if (p.pool.kind === 'v3') expect(p.pool.upperPrice).toBeGreaterThan(p.pool.lowerPrice);
+    }
   });
 
-  it('refuses secrets in the config file', () => {
-    expect(() => parseDeskFile({ venues: { deribit: { apiSecret: 'abc' } } }, 'desk.json')).toThrow(ConfigError);
-    expect(() => parseDeskFile({ venues: { deribit: { apiSecret: 'abc' } } }, 'desk.json')).toThrow(/venues\.deribit\.apiSecret/);
+  it('stops on a bad config, naming the field', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ positions: [{ id: 'a', kind: 'lp', model: 'v3', lower: 80_000, upper: 70_000, price: 75_000, depositValue: 1 }] }),
+    );
+    await expect(loadDesk(file)).rejects.toThrow(/positions\[0\]\.upper/);
+  });
+
+  it('refuses keys it does not know (a secret cannot hide in the file)', async () => {
+    const file = join(dir, 'secret.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ apiSecret: 'x', positions: [{ id: 'a', kind: 'lp', model: 'v2', price: 75_000, depositValue: 1 }] }),
+    );
+    await expect(loadDesk(file)).rejects.toThrow(/apiSecret/);
   });
 });

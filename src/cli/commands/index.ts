@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { register as registerBatch } from './batch.js';
+import { register as registerChain } from './chain.js';
 import { register as registerIv } from './iv.js';
 import { register as registerLp } from './lp.js';
 import { register as registerPrice } from './price.js';
+import { register as registerQuote } from './quote.js';
 import { register as registerReplicate } from './replicate.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   registerLp(program);
   registerReplicate(program);
   registerBatch(program);
+  registerChain(program);
+  registerQuote(program);
 }

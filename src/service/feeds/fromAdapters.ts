@@ -59,6 +59,7 @@ export function fromAdapterSnapshot(
       : {}),
     options,
     chain: servableChain(snapshot),
+    adapter: snapshot,
   };
 }
 

@@ -19,6 +19,26 @@ function jsonSafe<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as T;
 }
 
+/** Typed failures of ticket generation -> HTTP: the market's fault 503, the request's 400, the maths' 422. */
+function ticketError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  switch (error.name) {
+    case 'NoMarketError':
+      return new HttpError(503, 'no_market', error.message);
+    case 'StaleMarketError':
+    case 'MarketSanityError':
+      return new HttpError(503, 'market_unusable', error.message);
+    case 'InvalidHedgeInputError':
+    case 'UnknownPositionError':
+    case 'UnsupportedPositionError':
+      return new HttpError(400, 'bad_request', error.message);
+    case 'InfeasibleHedgeError':
+      return new HttpError(422, 'infeasible', error.message);
+    default:
+      return error;
+  }
+}
+
 function notFound(kind: string, id: string): HttpError {
   return new HttpError(404, 'not_found', `${kind} ${id} not found`);
 }
@@ -262,7 +282,7 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
         404: { description: 'unknown position id (the message names the field)' },
         503: { description: 'no market data for a position' },
       },
-      handler: async ({ body, principal }) => {
+      handler: async ({ body, principal, req }) => {
         const positions = body.positionIds.map((id, i) => {
           const position = ctx.store.getPosition(id);
           if (!position) throw new HttpError(404, 'not_found', `body.positionIds.${i}: position ${id} not found`);
@@ -270,17 +290,18 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
         });
         let content: Record<string, unknown>;
         try {
+          // The overrides go on as sent (validated above), so unspecified sections keep the desk's values.
+          const rawPolicy = (req.body as { policy?: Record<string, unknown> }).policy;
           content = await ctx.engine.makeTicket({
             positions,
             mode: body.mode,
-            policy: { ...ctx.policy, ...(body.policy ?? {}) },
+            policy: ctx.policy,
+            ...(rawPolicy ? { policyOverrides: rawPolicy } : {}),
             markets: ctx.hub.markets(),
             nowMs: ctx.now(),
           });
         } catch (error) {
-          const name = error instanceof Error ? error.name : '';
-          if (name === 'NoMarketError') throw new HttpError(503, 'no_market', (error as Error).message);
-          throw error;
+          throw ticketError(error);
         }
         // The insert is synchronous and fsynced (WAL, synchronous=FULL): when it returns the ticket is durable.
         const write = Promise.resolve().then(() =>

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { builtinRecording } from '../../../adapters/builtin/index.js';
+import { openReplayFeed } from '../../../adapters/live/replayFeed.js';
 import { openSnapshotFeed } from '../../../adapters/live/snapshotFeed.js';
 import type { LiveEvent } from '../../../adapters/live/stream.js';
 import { FakeTime, settle } from './fakeTime.js';
@@ -45,7 +46,9 @@ describe('snapshot feed (built-in recording)', () => {
     const staleEvents = events.filter((e) => e.type === 'stale');
     expect(staleEvents).toHaveLength(1);
     expect(staleEvents[0]!.type === 'stale' && staleEvents[0]!.symbols.length).toBe(freshAtStart);
-    expect(feed.stream.staleness.staleKeys()).toHaveLength(new Set(quotes.map((e) => (e.type === 'quote' ? e.symbol : ''))).size);
+    expect(feed.stream.staleness.staleKeys()).toHaveLength(
+      new Set(quotes.map((e) => (e.type === 'quote' ? e.symbol : ''))).size,
+    );
 
     // At 30 s of replay time the loop starts over: the clock goes back to the data's time with the data.
     const before = events.length;
@@ -59,5 +62,19 @@ describe('snapshot feed (built-in recording)', () => {
     await feed.close();
     await done;
     expect(events.at(-1)).toMatchObject({ type: 'status', status: 'closed' });
+  });
+
+  it('openReplayFeed picks the snapshot mode for a recording without websocket frames', async () => {
+    const { recording } = builtinRecording('deribit', 'BTC');
+    const feed = await openReplayFeed({ recording });
+    expect(feed.mode).toBe('snapshot');
+    expect(feed.server).toBeUndefined();
+    let quotes = 0;
+    for await (const e of feed.stream) {
+      if (e.type === 'quote') quotes += 1;
+      if (e.type === 'quote' && quotes === 10) void feed.close();
+    }
+    expect(quotes).toBeGreaterThanOrEqual(10);
+    expect(feed.stream.closed).toBe(true);
   });
 });

@@ -289,6 +289,26 @@ describe('live stream (fake exchange, fake time)', () => {
     await h.done;
   });
 
+  it('reports an error frame on a live socket once, keeps the socket and resubscribes after a backoff', async () => {
+    const h = harness();
+    await h.time.advance(0);
+    h.ex.deliver({ symbol: 'BTC/USD:BTC', mark: 30000, timestamp: 1_000_000 });
+    const error = new ccxt.ExchangeError('deribit {"code":-32602,"message":"Invalid params"}');
+    h.ex.client(URL_WS).reject(error); // ccxt's own path: handleMessage threw, the client rejects its futures
+    h.ex.rejectAll(error);
+    await settle();
+    expect(statuses(h.events)).toEqual(['connecting', 'up', 'error']);
+    expect(h.stream.status).toBe('up');
+    expect(h.ex.terminations).toBe(0);
+    await h.time.advance(100);
+    expect(h.ex.watchCalls).toHaveLength(2);
+    h.ex.deliver({ symbol: 'BTC/USD:BTC', mark: 30001, timestamp: 1_000_100 });
+    await settle();
+    expect(h.events.filter((e) => e.type === 'quote')).toHaveLength(2);
+    await h.stream.close();
+    await h.done;
+  });
+
   it('drops an idle socket and redials', async () => {
     const h = harness({ idleTimeoutMs: 3_000 });
     await h.time.advance(0);
@@ -363,7 +383,13 @@ describe('live stream (fake exchange, fake time)', () => {
 
   it('splits large multi-symbol subscriptions into requests the venue accepts', () => {
     const symbols = Array.from({ length: 250 }, (_, i) => `S${i}`);
-    const split = splitSubscriptions([{ kind: 'tickers', symbols }, { kind: 'ticker', symbol: 'X' }], 100);
+    const split = splitSubscriptions(
+      [
+        { kind: 'tickers', symbols },
+        { kind: 'ticker', symbol: 'X' },
+      ],
+      100,
+    );
     expect(split.map((s) => (s.kind === 'tickers' ? s.symbols.length : s.kind))).toEqual([100, 100, 50, 'ticker']);
     expect(split.flatMap((s) => (s.kind === 'tickers' ? s.symbols : []))).toEqual(symbols);
     expect(() => splitSubscriptions([], 0)).toThrow(/maxSymbolsPerSubscribe/);

@@ -36,11 +36,15 @@ describe('LVR reference vectors', () => {
 describe('LVR properties', () => {
   it('v2 loses sigma^2/8 of its value per year at any price, and per day is per year over 365', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1, max: 1e5, noNaN: true }), fc.double({ min: 0.01, max: 3, noNaN: true }), (p, vol) => {
-        const value = lpState(v2, p).value;
-        expect(Math.abs(lvrPerYear(v2, p, vol) / ((vol * vol * value) / 8) - 1)).toBeLessThan(1e-14);
-        expect(lvrPerDay(v2, p, vol)).toBe(lvrPerYear(v2, p, vol) / 365);
-      }),
+      fc.property(
+        fc.double({ min: 1, max: 1e5, noNaN: true }),
+        fc.double({ min: 0.01, max: 3, noNaN: true }),
+        (p, vol) => {
+          const value = lpState(v2, p).value;
+          expect(Math.abs(lvrPerYear(v2, p, vol) / ((vol * vol * value) / 8) - 1)).toBeLessThan(1e-14);
+          expect(lvrPerDay(v2, p, vol)).toBe(lvrPerYear(v2, p, vol) / 365);
+        },
+      ),
     );
   });
 
@@ -61,10 +65,14 @@ describe('LVR properties', () => {
 
   it('a weighted pool loses sigma^2 w (1-w) / 2 of its value per year', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.double({ min: 10, max: 1e4, noNaN: true }), (w, p) => {
-        const position = weightedFromDeposit({ weight: w, price: 1000, depositValue: 5000 });
-        expect(Math.abs(lvrRate(position, p, 0.8) / ((0.64 * w * (1 - w)) / 2) - 1)).toBeLessThan(1e-12);
-      }),
+      fc.property(
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.double({ min: 10, max: 1e4, noNaN: true }),
+        (w, p) => {
+          const position = weightedFromDeposit({ weight: w, price: 1000, depositValue: 5000 });
+          expect(Math.abs(lvrRate(position, p, 0.8) / ((0.64 * w * (1 - w)) / 2) - 1)).toBeLessThan(1e-12);
+        },
+      ),
     );
   });
 

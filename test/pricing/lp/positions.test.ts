@@ -68,13 +68,17 @@ describe('reference vectors (TEST-VECTORS.md)', () => {
 describe('payoff formulas', () => {
   it('v2: V = 2 L sqrt(P), x = L/sqrt(P), y = L sqrt(P), gamma = -L/(2 P^1.5)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.double({ min: 1e-4, max: 1e7, noNaN: true }), (l, p) => {
-        const state = lpState(v2FromLiquidity({ liquidity: l, price: 100 }), p);
-        relClose(state.value, 2 * l * Math.sqrt(p), 1e-14);
-        relClose(state.amountBase, l / Math.sqrt(p), 1e-15);
-        relClose(state.amountQuote, l * Math.sqrt(p), 1e-15);
-        relClose(state.gamma, -l / (2 * Math.pow(p, 1.5)), 1e-14);
-      }),
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
+        fc.double({ min: 1e-4, max: 1e7, noNaN: true }),
+        (l, p) => {
+          const state = lpState(v2FromLiquidity({ liquidity: l, price: 100 }), p);
+          relClose(state.value, 2 * l * Math.sqrt(p), 1e-14);
+          relClose(state.amountBase, l / Math.sqrt(p), 1e-15);
+          relClose(state.amountQuote, l * Math.sqrt(p), 1e-15);
+          relClose(state.gamma, -l / (2 * Math.pow(p, 1.5)), 1e-14);
+        },
+      ),
     );
   });
 
@@ -98,7 +102,11 @@ describe('payoff formulas', () => {
     const L = V2_POSITION.liquidity;
     fc.assert(
       fc.property(fc.double({ min: 1600, max: 2500, noNaN: true }), (p) => {
-        relClose(lpImpermanentLoss(V2_POSITION, p), -(L / Math.sqrt(2000)) * (Math.sqrt(p) - Math.sqrt(2000)) ** 2, 1e-12);
+        relClose(
+          lpImpermanentLoss(V2_POSITION, p),
+          -(L / Math.sqrt(2000)) * (Math.sqrt(p) - Math.sqrt(2000)) ** 2,
+          1e-12,
+        );
       }),
     );
     fc.assert(
@@ -134,7 +142,11 @@ describe('payoff formulas', () => {
     fc.assert(
       fc.property(positionArb(), fc.double({ min: 0.3, max: 3, noNaN: true }), (position, k) => {
         const p = position.entryPrice * k;
-        if (position.model === 'v3' && (Math.abs(p / position.lower - 1) < 1e-3 || Math.abs(p / position.upper - 1) < 1e-3)) return;
+        if (
+          position.model === 'v3' &&
+          (Math.abs(p / position.lower - 1) < 1e-3 || Math.abs(p / position.upper - 1) < 1e-3)
+        )
+          return;
         const h = p * 1e-5;
         const s = lpState(position, p);
         const dV = (lpState(position, p + h).value - lpState(position, p - h).value) / (2 * h);
@@ -154,18 +166,31 @@ function positionArb(): fc.Arbitrary<LpPosition> {
   return fc.oneof(
     fc.tuple(price, value).map(([p, v]) => v2FromDeposit({ price: p, depositValue: v })),
     fc
-      .tuple(price, value, fc.double({ min: 0.2, max: 1.5, noNaN: true }), fc.double({ min: 0.02, max: 1.5, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }))
+      .tuple(
+        price,
+        value,
+        fc.double({ min: 0.2, max: 1.5, noNaN: true }),
+        fc.double({ min: 0.02, max: 1.5, noNaN: true }),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+      )
       .map(([p, v, w1, w2, shift]) => {
         // A range around the entry price (shift moves it, possibly leaving the price outside).
         const centre = p * Math.exp(shift * (w1 + w2));
-        return v3FromDeposit({ lower: centre * Math.exp(-w1), upper: centre * Math.exp(w2), price: p, depositValue: v });
+        return v3FromDeposit({
+          lower: centre * Math.exp(-w1),
+          upper: centre * Math.exp(w2),
+          price: p,
+          depositValue: v,
+        });
       }),
-    fc.tuple(price, value, fc.double({ min: 0.05, max: 0.95, noNaN: true })).map(([p, v, w]) => weightedFromDeposit({ weight: w, price: p, depositValue: v })),
+    fc
+      .tuple(price, value, fc.double({ min: 0.05, max: 0.95, noNaN: true }))
+      .map(([p, v, w]) => weightedFromDeposit({ weight: w, price: p, depositValue: v })),
   );
 }
 
 describe('impermanent loss properties', () => {
-  it('IL(P0) = 0, IL\'(P0) = 0 and IL <= 0 everywhere', () => {
+  it("IL(P0) = 0, IL'(P0) = 0 and IL <= 0 everywhere", () => {
     fc.assert(
       fc.property(positionArb(), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), (position, k) => {
         expect(lpImpermanentLoss(position, position.entryPrice)).toBe(0);
@@ -181,7 +206,8 @@ describe('impermanent loss properties', () => {
       fc.property(positionArb(), (position) => {
         const p = position.entryPrice;
         const h = p * 1e-5;
-        if (position.model === 'v3' && Math.min(Math.abs(p - position.lower), Math.abs(p - position.upper)) < 2 * h) return;
+        if (position.model === 'v3' && Math.min(Math.abs(p - position.lower), Math.abs(p - position.upper)) < 2 * h)
+          return;
         const slope = (lpImpermanentLoss(position, p + h) - lpImpermanentLoss(position, p - h)) / (2 * h);
         // Truncation IL''' h^2/6 with |IL'''| <= 2 |gamma| / P for these payoffs; rounding is far smaller.
         const gamma = Math.abs(lpState(position, p).gamma);
@@ -203,13 +229,17 @@ describe('impermanent loss properties', () => {
 
   it('v2 relative IL is symmetric in ln k', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1, max: 1e4, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true }), (p0, lnK) => {
-        const position = v2FromDeposit({ price: p0, depositValue: 1000 });
-        const up = lpImpermanentLossRelative(position, p0 * Math.exp(lnK));
-        const down = lpImpermanentLossRelative(position, p0 * Math.exp(-lnK));
-        expect(Math.abs(up - down)).toBeLessThan(1e-12);
-        relClose(up, (2 * Math.sqrt(Math.exp(lnK))) / (1 + Math.exp(lnK)) - 1, 1e-10);
-      }),
+      fc.property(
+        fc.double({ min: 1, max: 1e4, noNaN: true }),
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        (p0, lnK) => {
+          const position = v2FromDeposit({ price: p0, depositValue: 1000 });
+          const up = lpImpermanentLossRelative(position, p0 * Math.exp(lnK));
+          const down = lpImpermanentLossRelative(position, p0 * Math.exp(-lnK));
+          expect(Math.abs(up - down)).toBeLessThan(1e-12);
+          relClose(up, (2 * Math.sqrt(Math.exp(lnK))) / (1 + Math.exp(lnK)) - 1, 1e-10);
+        },
+      ),
     );
   });
 });
@@ -224,8 +254,18 @@ describe('constructors', () => {
           position.model === 'v2'
             ? v2FromAmounts({ price: position.entryPrice, amountBase: b, amountQuote: q })
             : position.model === 'v3'
-              ? v3FromAmounts({ ...(spec as { lower: number; upper: number }), price: position.entryPrice, amountBase: b, amountQuote: q })
-              : weightedFromAmounts({ weight: position.weight, price: position.entryPrice, amountBase: b, amountQuote: q });
+              ? v3FromAmounts({
+                  ...(spec as { lower: number; upper: number }),
+                  price: position.entryPrice,
+                  amountBase: b,
+                  amountQuote: q,
+                })
+              : weightedFromAmounts({
+                  weight: position.weight,
+                  price: position.entryPrice,
+                  amountBase: b,
+                  amountQuote: q,
+                });
         const exact = build(amountBase, amountQuote);
         const size = (p: LpPosition) => (p.model === 'weighted' ? p.entryValue : p.liquidity);
         relClose(size(exact.position), size(position), 1e-12);
@@ -236,7 +276,9 @@ describe('constructors', () => {
         if (amountBase > 0 && amountQuote > 0) {
           const more = build(amountBase, amountQuote * (1 + extra));
           relClose(size(more.position), size(position), 1e-12);
-          expect(Math.abs(more.leftoverQuote - amountQuote * extra)).toBeLessThanOrEqual(1e-12 * amountQuote * (1 + extra));
+          expect(Math.abs(more.leftoverQuote - amountQuote * extra)).toBeLessThanOrEqual(
+            1e-12 * amountQuote * (1 + extra),
+          );
           expect(more.leftoverBase).toBeLessThanOrEqual(amountBase * 1e-12);
         }
       }),
@@ -266,14 +308,27 @@ describe('constructors', () => {
   });
 
   it('positionFromSpec builds every model from every sizing', () => {
-    expect(positionFromSpec({ model: 'v3', lower: 1600, upper: 2500, price: 2000, depositValue: 10000 })).toEqual(V2_POSITION);
+    expect(positionFromSpec({ model: 'v3', lower: 1600, upper: 2500, price: 2000, depositValue: 10000 })).toEqual(
+      V2_POSITION,
+    );
     expect(positionFromSpec({ model: 'v3', lower: 1600, upper: 2500, price: 2000, liquidity: 1000 })).toEqual(
       v3FromLiquidity({ lower: 1600, upper: 2500, price: 2000, liquidity: 1000 }),
     );
-    const fromAmounts = positionFromSpecDetailed({ model: 'v3', lower: 1600, upper: 2500, price: 2000, amountBase: 2.5, amountQuote: 6000 });
+    const fromAmounts = positionFromSpecDetailed({
+      model: 'v3',
+      lower: 1600,
+      upper: 2500,
+      price: 2000,
+      amountBase: 2.5,
+      amountQuote: 6000,
+    });
     expect(fromAmounts.leftoverQuote).toBeCloseTo(1000, 8);
     expect(positionFromSpec({ model: 'v2', price: 4000, amountBase: 1, amountQuote: 4000 }).model).toBe('v2');
-    expect(positionFromSpec({ model: 'v2', price: 4000, liquidity: 5 })).toEqual({ model: 'v2', liquidity: 5, entryPrice: 4000 });
+    expect(positionFromSpec({ model: 'v2', price: 4000, liquidity: 5 })).toEqual({
+      model: 'v2',
+      liquidity: 5,
+      entryPrice: 4000,
+    });
     expect(positionFromSpec({ model: 'weighted', weight: 0.8, price: 50, depositValue: 1000 })).toEqual({
       model: 'weighted',
       weight: 0.8,
@@ -286,13 +341,19 @@ describe('constructors', () => {
   });
 
   it('a range above the price holds only base, so quote alone buys no liquidity', () => {
-    expect(() => v3FromAmounts({ lower: 2100, upper: 2500, price: 2000, amountBase: 0, amountQuote: 1000 })).toThrow(/no liquidity/);
+    expect(() => v3FromAmounts({ lower: 2100, upper: 2500, price: 2000, amountBase: 0, amountQuote: 1000 })).toThrow(
+      /no liquidity/,
+    );
   });
 });
 
 describe('bad input gets a clear error naming the field', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['lower >= upper', () => v3FromDeposit({ lower: 2500, upper: 1600, price: 2000, depositValue: 1 }), /^lower: must be less than upper/],
+    [
+      'lower >= upper',
+      () => v3FromDeposit({ lower: 2500, upper: 1600, price: 2000, depositValue: 1 }),
+      /^lower: must be less than upper/,
+    ],
     ['lower == upper', () => v3FromLiquidity({ lower: 2000, upper: 2000, price: 2000, liquidity: 1 }), /lower/],
     ['negative lower', () => v3FromDeposit({ lower: -1, upper: 1600, price: 2000, depositValue: 1 }), /^lower:/],
     ['zero price', () => v2FromDeposit({ price: 0, depositValue: 1 }), /^price:/],
@@ -300,10 +361,18 @@ describe('bad input gets a clear error naming the field', () => {
     ['negative amount', () => v2FromAmounts({ price: 1, amountBase: -1, amountQuote: 1 }), /^amountBase:/],
     ['weight 1', () => weightedFromDeposit({ weight: 1, price: 1, depositValue: 1 }), /^weight:/],
     ['no sizing', () => positionFromSpec({ model: 'v2', price: 1 }), /exactly one sizing/],
-    ['two sizings', () => positionFromSpec({ model: 'v2', price: 1, liquidity: 1, depositValue: 1 }), /exactly one sizing/],
+    [
+      'two sizings',
+      () => positionFromSpec({ model: 'v2', price: 1, liquidity: 1, depositValue: 1 }),
+      /exactly one sizing/,
+    ],
     ['unknown model', () => positionFromSpec({ model: 'v4', price: 1 } as never), /^model:/],
     ['missing upper', () => positionFromSpec({ model: 'v3', lower: 1, price: 1, depositValue: 1 } as never), /^upper:/],
-    ['weighted by liquidity', () => positionFromSpec({ model: 'weighted', weight: 0.5, price: 1, liquidity: 1 }), /^liquidity:/],
+    [
+      'weighted by liquidity',
+      () => positionFromSpec({ model: 'weighted', weight: 0.5, price: 1, liquidity: 1 }),
+      /^liquidity:/,
+    ],
     ['state at zero price', () => lpState(V2_POSITION, 0), /^price:/],
     ['state of a bad position', () => lpState({ ...V2_POSITION, upper: 1000 }, 2000), /^position\.lower/],
     ['IL at NaN', () => lpImpermanentLoss(V2_POSITION, NaN), /^price:/],

@@ -119,7 +119,12 @@ describe('position amounts as the pool pays them', () => {
     fc.assert(
       fc.property(tickPair, sqrtPrice, liquidity, ([tickLower, tickUpper], s, l) => {
         const tickCurrent = getTickAtSqrtRatio(s);
-        const position = new sdk.Position({ pool: pool(s, tickCurrent), liquidity: l.toString(), tickLower, tickUpper });
+        const position = new sdk.Position({
+          pool: pool(s, tickCurrent),
+          liquidity: l.toString(),
+          tickLower,
+          tickUpper,
+        });
         const burn = burnAmounts({ tickLower, tickUpper, sqrtPriceX96: s, liquidity: l });
         expect(burn.amount0).toBe(fromJsbi(position.amount0.quotient));
         expect(burn.amount1).toBe(fromJsbi(position.amount1.quotient));
@@ -132,9 +137,19 @@ describe('position amounts as the pool pays them', () => {
   });
 
   it('the batch example: ticks -600..600 at sqrtPriceX96 = 2^96, liquidity 1e12', () => {
-    const input = { tickLower: -600, tickUpper: 600, sqrtPriceX96: 79228162514264337593543950336n, liquidity: 1000000000000n };
+    const input = {
+      tickLower: -600,
+      tickUpper: 600,
+      sqrtPriceX96: 79228162514264337593543950336n,
+      liquidity: 1000000000000n,
+    };
     const burn = burnAmounts(input);
-    const position = new sdk.Position({ pool: pool(input.sqrtPriceX96, 0), liquidity: '1000000000000', tickLower: -600, tickUpper: 600 });
+    const position = new sdk.Position({
+      pool: pool(input.sqrtPriceX96, 0),
+      liquidity: '1000000000000',
+      tickLower: -600,
+      tickUpper: 600,
+    });
     expect(burn.amount0).toBe(fromJsbi(position.amount0.quotient));
     expect(burn.amount1).toBe(fromJsbi(position.amount1.quotient));
     // Independently: at price 1 the range is symmetric in log price, amount0 = L(1 - 1.0001^-300) and
@@ -142,19 +157,30 @@ describe('position amounts as the pool pays them', () => {
     const exact = 1e12 * (1 - Math.pow(1.0001, -300));
     expect(Math.abs(Number(burn.amount0) - exact)).toBeLessThan(2);
     expect(Math.abs(Number(burn.amount1) - exact)).toBeLessThan(2);
-    expect(burn.amount0 === burn.amount1 || burn.amount0 - burn.amount1 === 1n || burn.amount1 - burn.amount0 === 1n).toBe(
-      true,
-    );
+    expect(
+      burn.amount0 === burn.amount1 || burn.amount0 - burn.amount1 === 1n || burn.amount1 - burn.amount0 === 1n,
+    ).toBe(true);
   });
 
   it('uses slot0.tick when given (the tick below an initialized tick after a downward swap)', () => {
     const s = getSqrtRatioAtTick(120);
     const atDefault = burnAmounts({ tickLower: -60, tickUpper: 120, sqrtPriceX96: s, liquidity: 10n ** 18n });
-    const atTickBelow = burnAmounts({ tickLower: -60, tickUpper: 120, sqrtPriceX96: s, liquidity: 10n ** 18n, tickCurrent: 119 });
+    const atTickBelow = burnAmounts({
+      tickLower: -60,
+      tickUpper: 120,
+      sqrtPriceX96: s,
+      liquidity: 10n ** 18n,
+      tickCurrent: 119,
+    });
     expect(atDefault.amount0).toBe(0n); // tick 120 is not < tickUpper: all token1
     expect(atTickBelow.amount0).toBe(0n); // in range branch, but sqrtPrice == sqrtUpper gives no token0
     expect(atTickBelow.amount1).toBe(atDefault.amount1);
-    const position = new sdk.Position({ pool: pool(s, 119), liquidity: (10n ** 18n).toString(), tickLower: -60, tickUpper: 120 });
+    const position = new sdk.Position({
+      pool: pool(s, 119),
+      liquidity: (10n ** 18n).toString(),
+      tickLower: -60,
+      tickUpper: 120,
+    });
     expect(atTickBelow.amount1).toBe(fromJsbi(position.amount1.quotient));
   });
 
@@ -283,7 +309,8 @@ describe('fee tiers and usable ticks', () => {
 });
 
 describe('human prices, decimals and orientation', () => {
-  const sdkPrice = (base: unknown, quote: unknown, t: number) => Number(sdk.tickToPrice(base, quote, t).toSignificant(16));
+  const sdkPrice = (base: unknown, quote: unknown, t: number) =>
+    Number(sdk.tickToPrice(base, quote, t).toSignificant(16));
 
   it('V13: USDC(token0, 6)/WETH(token1, 18) reads 1 / (p_raw 10^(6-18)) USDC per ETH, as the sdk prices WETH in USDC', () => {
     fc.assert(
@@ -356,7 +383,9 @@ describe('human prices, decimals and orientation', () => {
 
   it('converts raw amounts exactly and maps them to base/quote by orientation', () => {
     expect(rawAmountToHuman(1234567n, 6)).toBe(1.234567);
-    expect(rawAmountToHuman(10n ** 18n + 1n, 18)).toBe(1.000000000000000001);
+    // 21 digits: one correct rounding of the decimal, not the sum of two rounded parts.
+    expect(rawAmountToHuman(123456789012345678901n, 18)).toBe(Number('123.456789012345678901'));
+    expect(rawAmountToHuman(-5n, 1)).toBe(-0.5);
     expect(rawAmountToHuman(42n, 0)).toBe(42);
     expect(rawAmountsToBaseQuote({ amount0: 2_000_000_000n, amount1: 10n ** 18n }, USDC_WETH)).toEqual({
       amountBase: 1,
@@ -372,8 +401,17 @@ describe('human prices, decimals and orientation', () => {
     const s = getSqrtRatioAtTick(198000) + 123456789n;
     const rawLiquidity = 3_000_000_000_000_000n;
     const price = sqrtPriceX96ToPrice(s, USDC_WETH);
-    const position = v3PositionFromTicks({ tickLower, tickUpper, liquidity: rawLiquidity, orientation: USDC_WETH, entryPrice: price });
-    const human = rawAmountsToBaseQuote(burnAmounts({ tickLower, tickUpper, sqrtPriceX96: s, liquidity: rawLiquidity }), USDC_WETH);
+    const position = v3PositionFromTicks({
+      tickLower,
+      tickUpper,
+      liquidity: rawLiquidity,
+      orientation: USDC_WETH,
+      entryPrice: price,
+    });
+    const human = rawAmountsToBaseQuote(
+      burnAmounts({ tickLower, tickUpper, sqrtPriceX96: s, liquidity: rawLiquidity }),
+      USDC_WETH,
+    );
     const state = lpState(position, price);
     expect(Math.abs(state.amountBase / human.amountBase - 1)).toBeLessThan(1e-9);
     expect(Math.abs(state.amountQuote / human.amountQuote - 1)).toBeLessThan(1e-9);

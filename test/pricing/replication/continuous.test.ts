@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../pricing/errors.js';
-import { lpImpermanentLoss, lpState, v2FromDeposit, v3FromDeposit, weightedFromDeposit } from '../../../pricing/lp/index.js';
+import {
+  lpImpermanentLoss,
+  lpState,
+  v2FromDeposit,
+  v3FromDeposit,
+  weightedFromDeposit,
+} from '../../../pricing/lp/index.js';
 import { continuousStrip, densitySupport, integrate, replicationDensity } from '../../../pricing/replication.js';
 import { lognormalExpectation } from './lognormal.js';
 

@@ -18,7 +18,8 @@ const RANGE = v3FromDeposit({ lower: 1600, upper: 2500, price: 2000, depositValu
 const BATCH = { position: RANGE, expiryYears: 0.0822, vol: 0.6, strikes: [1600, 1800, 2000, 2250, 2500] };
 
 /** `f(S) + hedge(S)`: the LP's IL plus what the strip pays. */
-const residual = (position: LpPosition, strip: StripResult, s: number) => lpImpermanentLoss(position, s) + stripHedgePayoff(strip, s);
+const residual = (position: LpPosition, strip: StripResult, s: number) =>
+  lpImpermanentLoss(position, s) + stripHedgePayoff(strip, s);
 
 /** Strikes uniform on [lower, P0] and on [P0, upper] with `m` intervals a side (P0 is always a strike). */
 function refinedStrikes(lower: number, p0: number, upper: number, m: number): number[] {
@@ -32,7 +33,14 @@ describe('the batch example: v3 [1600, 2500] at 2000, strikes 1600/1800/2000/225
   const strip = replicationStrip(BATCH);
 
   it('buys puts below and calls above, half a put and half a call at the expansion strike', () => {
-    expect(strip.legs.map((l) => `${l.type}@${l.strike}`)).toEqual(['put@1600', 'put@1800', 'put@2000', 'call@2000', 'call@2250', 'call@2500']);
+    expect(strip.legs.map((l) => `${l.type}@${l.strike}`)).toEqual([
+      'put@1600',
+      'put@1800',
+      'put@2000',
+      'call@2000',
+      'call@2250',
+      'call@2500',
+    ]);
     for (const leg of strip.legs) expect(leg.quantity).toBeGreaterThan(0);
     const [put2000, call2000] = [strip.legs[2]!, strip.legs[3]!];
     expect(put2000.quantity).toBe(call2000.quantity);
@@ -49,7 +57,8 @@ describe('the batch example: v3 [1600, 2500] at 2000, strikes 1600/1800/2000/225
       (il(2500) - il(2250)) / 250,
       lpState(RANGE, 2500).delta - x0, // above: -x0
     ];
-    const quantity = (type: string, strike: number) => strip.legs.find((l) => l.type === type && l.strike === strike)!.quantity;
+    const quantity = (type: string, strike: number) =>
+      strip.legs.find((l) => l.type === type && l.strike === strike)!.quantity;
     const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-12);
     close(quantity('put', 1600), -(slopes[1]! - slopes[0]!));
     close(quantity('put', 1800), -(slopes[2]! - slopes[1]!));
@@ -62,10 +71,12 @@ describe('the batch example: v3 [1600, 2500] at 2000, strikes 1600/1800/2000/225
 
   it('the LP plus the hedge is flat at every strike and everywhere outside the range (no tail for v3)', () => {
     for (const k of BATCH.strikes) expect(Math.abs(residual(RANGE, strip, k))).toBeLessThan(1e-9);
-    for (const s of [100, 1000, 1500, 2600, 5000, 20000]) expect(Math.abs(residual(RANGE, strip, s))).toBeLessThan(1e-8);
+    for (const s of [100, 1000, 1500, 2600, 5000, 20000])
+      expect(Math.abs(residual(RANGE, strip, s))).toBeLessThan(1e-8);
     expect(strip.tailBelow.uncoveredValue).toBe(0);
     expect(strip.tailAbove.uncoveredValue).toBe(0);
-    for (const point of [...strip.tailBelow.points, ...strip.tailAbove.points]) expect(Math.abs(point.error)).toBeLessThan(1e-8);
+    for (const point of [...strip.tailBelow.points, ...strip.tailAbove.points])
+      expect(Math.abs(point.error)).toBeLessThan(1e-8);
   });
 
   it('maxError is the largest residual between the strikes (checked on a fine grid)', () => {
@@ -97,7 +108,10 @@ describe('convergence', () => {
 
   it('the replication error falls as O(h^2) when strikes are refined (v3)', () => {
     const errors = ms.map((m) => replicationStrip({ ...BATCH, strikes: refinedStrikes(1600, 2000, 2500, m) }).maxError);
-    const order = convergenceOrder(ms.map((m) => 1 / m), errors);
+    const order = convergenceOrder(
+      ms.map((m) => 1 / m),
+      errors,
+    );
     expect(order).toBeGreaterThan(1.9);
     expect(order).toBeLessThan(2.1);
   });
@@ -107,7 +121,10 @@ describe('convergence', () => {
     const continuous = continuousStrip({ position: RANGE, expiryYears: 0.0822, vol: 0.6 }).premium;
     for (const s of strips) expect(s.continuousPremium).toBeCloseTo(continuous, 9);
     const gaps = strips.map((s) => Math.abs(s.premium - continuous));
-    const order = convergenceOrder(ms.map((m) => 1 / m), gaps);
+    const order = convergenceOrder(
+      ms.map((m) => 1 / m),
+      gaps,
+    );
     expect(order).toBeGreaterThan(1.8);
     expect(gaps.at(-1)! / continuous).toBeLessThan(1e-3);
   });
@@ -115,16 +132,28 @@ describe('convergence', () => {
   it('v2 in log-spaced strikes: O(h^2) inside, and the uncovered tails add up to the rest of the continuous strip', () => {
     const v2 = v2FromDeposit({ price: 2000, depositValue: 10000 });
     const s = 0.6 * Math.sqrt(0.0822);
-    const logStrikes = (m: number) => Array.from({ length: 2 * m + 1 }, (_, i) => 2000 * Math.exp((3 * s * (i - m)) / m));
-    const strips = ms.map((m) => replicationStrip({ position: v2, expiryYears: 0.0822, vol: 0.6, strikes: logStrikes(m) }));
-    const order = convergenceOrder(ms.map((m) => 1 / m), strips.map((x) => x.maxError));
+    const logStrikes = (m: number) =>
+      Array.from({ length: 2 * m + 1 }, (_, i) => 2000 * Math.exp((3 * s * (i - m)) / m));
+    const strips = ms.map((m) =>
+      replicationStrip({ position: v2, expiryYears: 0.0822, vol: 0.6, strikes: logStrikes(m) }),
+    );
+    const order = convergenceOrder(
+      ms.map((m) => 1 / m),
+      strips.map((x) => x.maxError),
+    );
     expect(order).toBeGreaterThan(1.9);
     expect(order).toBeLessThan(2.1);
     const fine = strips.at(-1)!;
     expect(fine.tailBelow.uncoveredValue).toBeGreaterThan(0);
     expect(fine.tailAbove.uncoveredValue).toBeGreaterThan(0);
     const v4 = -10000 * Math.expm1((-0.36 * 0.0822) / 8);
-    const inside = continuousStrip({ position: v2, expiryYears: 0.0822, vol: 0.6, strikeLower: fine.tailBelow.outerStrike, strikeUpper: fine.tailAbove.outerStrike }).premium;
+    const inside = continuousStrip({
+      position: v2,
+      expiryYears: 0.0822,
+      vol: 0.6,
+      strikeLower: fine.tailBelow.outerStrike,
+      strikeUpper: fine.tailAbove.outerStrike,
+    }).premium;
     expect(inside + fine.tailBelow.uncoveredValue + fine.tailAbove.uncoveredValue).toBeCloseTo(v4, 8);
     // Beyond the outer strikes the strip is linear while IL keeps bending: a shortfall that grows with the move.
     const below = fine.tailBelow.points;
@@ -147,7 +176,9 @@ describe('properties on random positions and strikes', () => {
     fc
       .tuple(fc.double({ min: 300, max: 1500, noNaN: true }), fc.double({ min: 1.05, max: 4, noNaN: true }))
       .map(([lo, ratio]) => v3FromDeposit({ lower: lo, upper: lo * ratio, price: 1000, depositValue: 1000 })),
-    fc.double({ min: 0.1, max: 0.9, noNaN: true }).map((w) => weightedFromDeposit({ weight: w, price: 1000, depositValue: 1000 })),
+    fc
+      .double({ min: 0.1, max: 0.9, noNaN: true })
+      .map((w) => weightedFromDeposit({ weight: w, price: 1000, depositValue: 1000 })),
   );
 
   it('the hedge matches IL at every strike, and the expansion strike gets the straddle only when it is a strike', () => {
@@ -166,6 +197,24 @@ describe('properties on random positions and strikes', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('near-duplicate strikes straddling a range bound give no negative noise legs (found by fast-check)', () => {
+    const position: LpPosition = {
+      model: 'v3',
+      liquidity: 2337.9164943675873,
+      lower: 300.00000016209265,
+      upper: 315.00000017019727,
+      entryPrice: 1000,
+    };
+    const strip = replicationStrip({
+      position,
+      strikes: [300, 300.0000003125663],
+      expiryYears: 0.1,
+      vol: 0.8,
+      forward: 1013.7,
+    });
+    for (const leg of strip.legs) expect(leg.quantity).toBeGreaterThan(0);
   });
 
   it('hedging the value instead of IL keeps the legs and shifts the forward by -x0 and the cash by -V(F)', () => {
@@ -232,7 +281,11 @@ describe('bad input gets a clear error', () => {
     ['expiry 0', { expiryYears: 0 }, /^expiryYears:/],
     ['negative horizon', { horizonYears: -1 }, /^horizonYears:/],
     ['bad target', { target: 'delta' as never }, /^target:/],
-    ['inverted range', { position: { ...RANGE, lower: 2500, upper: 1600 } }, /^position\.lower: must be less than upper/],
+    [
+      'inverted range',
+      { position: { ...RANGE, lower: 2500, upper: 1600 } },
+      /^position\.lower: must be less than upper/,
+    ],
     ['unknown model', { position: { model: 'v4' } as never }, /^position\.model/],
   ];
   it.each(cases)('%s', (_name, override, message) => {

@@ -1,0 +1,197 @@
+/**
+ * Desk service: tick-to-push latency of the websocket hedge stream. A scripted feed ticks at 100/s over 100
+ * positions; N websocket clients (each subscribed to one position, in a worker thread so their event loop is not
+ * the server's) timestamp every hedge message and report `receivedAt - tickAtMs` (the wall time the tick reached
+ * the service). Memory per client is the server heap growth per connected client.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { BenchResult, BenchSuite } from '../harness.js';
+import { percentile } from '../harness.js';
+import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
+import { createLogger, startService } from '../../src/service/server.js';
+import type { FeedOption, PositionSpec } from '../../src/service/types.js';
+
+const POSITIONS = 100;
+const TICKS_PER_SEC = 100;
+const MEASURE_MS = 3_000;
+const WARMUP_MS = 500;
+
+/** A Deribit-like BTC chain: 3 expiries x 31 strikes, calls and puts (the numbers only need to be plausible). */
+function chain(asOfMs: number): FeedOption[] {
+  const options: FeedOption[] = [];
+  for (const days of [10, 17, 31]) {
+    for (let strike = 60_000; strike <= 90_000; strike += 1_000) {
+      for (const optionType of ['call', 'put'] as const) {
+        options.push({
+          instrument: `BTC-${days}D-${strike}-${optionType === 'call' ? 'C' : 'P'}`,
+          optionType,
+          strike,
+          expiryMs: asOfMs + days * 86_400_000,
+          forward: 75_800,
+          markIv: 0.45,
+          contractSizeBase: 1,
+          inverse: true,
+        });
+      }
+    }
+  }
+  return options;
+}
+
+function positions(): PositionSpec[] {
+  return Array.from({ length: POSITIONS }, (_, i) => ({
+    name: `bench ${i}`,
+    venue: 'deribit',
+    underlying: 'BTC',
+    pool: i % 4 === 0 ? { kind: 'v2' as const } : { kind: 'v3' as const, lowerPrice: 60_000 + 100 * i, upperPrice: 85_000 + 100 * i },
+    entryPrice: 75_800,
+    notionalQuote: 100_000 + 1_000 * i,
+  }));
+}
+
+/** Runs in a worker thread (CommonJS eval): opens the clients, subscribes, records latencies until told to stop. */
+const clientWorker = `
+const { parentPort, workerData } = require('node:worker_threads');
+const WebSocket = require(workerData.wsPath);
+const { url, key, ids, clients } = workerData;
+const latencies = [];
+let recording = false;
+let received = 0;
+let open = 0;
+const sockets = [];
+for (let i = 0; i < clients; i++) {
+  const ws = new WebSocket(url, { headers: { authorization: 'Bearer ' + key }, perMessageDeflate: false });
+  sockets.push(ws);
+  ws.on('open', () => {
+    ws.send(JSON.stringify({ type: 'subscribe', positionIds: [ids[i % ids.length]] }));
+    if (++open === clients) parentPort.postMessage({ type: 'open' });
+  });
+  ws.on('message', (data) => {
+    const now = performance.timeOrigin + performance.now();
+    if (!recording) return;
+    const text = data.toString();
+    const at = text.indexOf('"tickAtMs":');
+    if (at < 0) return;
+    const tickAt = parseFloat(text.slice(at + 11, at + 40));
+    latencies.push(now - tickAt);
+    received++;
+  });
+  ws.on('error', (e) => parentPort.postMessage({ type: 'error', message: String(e) }));
+}
+parentPort.on('message', (m) => {
+  if (m === 'record') recording = true;
+  if (m === 'stop') {
+    recording = false;
+    parentPort.postMessage({ type: 'done', latencies, received });
+    for (const ws of sockets) ws.close(1000);
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+`;
+
+async function tickToPush(clients: number): Promise<BenchResult> {
+  const asOfMs = Date.parse('2026-05-26T19:27:44Z');
+  const feed = new ScriptedFeed({
+    venue: 'deribit',
+    underlying: 'BTC',
+    source: 'scripted',
+    asOfMs,
+    spot: 75_800,
+    perp: { instrument: 'BTC-PERPETUAL', markPriceQuote: 75_800, contractValueQuote: 10 },
+    options: chain(asOfMs),
+  });
+  const handle = await startService({
+    dbPath: ':memory:',
+    feeds: [feed],
+    logger: createLogger('silent'),
+    seedPositions: positions(),
+    maxWsClients: clients + 10,
+  });
+  const key = handle.store.createApiKey('viewer', 'bench').key;
+  const ids = handle.store.listPositions().map((p) => p.id);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+
+  const worker = new Worker(clientWorker, {
+    eval: true,
+    workerData: {
+      wsPath: createRequire(import.meta.url).resolve('ws'),
+      url: handle.url.replace('http', 'ws') + '/ws',
+      key,
+      ids,
+      clients,
+    },
+  });
+  const messages: { type: string; latencies?: number[]; received?: number; message?: string }[] = [];
+  const waitFor = (type: string) =>
+    new Promise<(typeof messages)[number]>((resolve, reject) => {
+      const check = () => {
+        const found = messages.find((m) => m.type === type);
+        if (found) return resolve(found);
+        const error = messages.find((m) => m.type === 'error');
+        if (error) return reject(new Error(error.message));
+        setTimeout(check, 10);
+      };
+      check();
+    });
+  worker.on('message', (m) => messages.push(m));
+  await waitFor('open');
+  // Let the subscriptions land before counting heap per client.
+  await new Promise((r) => setTimeout(r, 300));
+  gc?.();
+  const heapPerClient = (process.memoryUsage().heapUsed - heapBefore) / clients;
+
+  await feed.start();
+  let tick = 0;
+  // Small moves up and down around the entry price (the hedge maths does not care which way).
+  // pushMove runs the whole server side synchronously (hedge states, serialisation, every socket write): its
+  // duration is the service's own CPU per tick, the part of the latency that does not depend on the clients.
+  const tickCpuMs: number[] = [];
+  const timer = setInterval(() => {
+    const t0 = performance.now();
+    feed.pushMove(tick++ % 2 ? 1 / 1.0003 : 1.0003);
+    tickCpuMs.push(performance.now() - t0);
+  }, 1000 / TICKS_PER_SEC);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  worker.postMessage('record');
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  worker.postMessage('stop');
+  const done = await waitFor('done');
+  const elapsedSec = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  await handle.close();
+  await worker.terminate().catch(() => undefined);
+
+  const latencies = done.latencies ?? [];
+  if (latencies.length === 0) throw new Error(`service.tickToPush.${clients}: no messages received`);
+  const expected = clients * TICKS_PER_SEC * (MEASURE_MS / 1000);
+  return {
+    name: `service.tickToPush.${clients}`,
+    opsPerSec: latencies.length / elapsedSec,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    extra: {
+      clients,
+      positions: POSITIONS,
+      ticksPerSec: TICKS_PER_SEC,
+      messages: latencies.length,
+      deliveredShare: Number((latencies.length / expected).toFixed(3)),
+      maxMs: Number(Math.max(...latencies).toFixed(2)),
+      serverTickP50Ms: Number(percentile(tickCpuMs, 50).toFixed(3)),
+      serverTickP99Ms: Number(percentile(tickCpuMs, 99).toFixed(3)),
+      serverHeapBytesPerClient: Math.round(heapPerClient),
+    },
+  };
+}
+
+export const serviceSuite: BenchSuite = {
+  name: 'service',
+  async run(): Promise<BenchResult[]> {
+    const only = process.env.ILHEDGE_BENCH_SERVICE_CLIENTS;
+    if (only) return [await tickToPush(Number(only))];
+    return [await tickToPush(100), await tickToPush(1000)];
+  },
+};
