@@ -333,8 +333,8 @@ function solveWholeLots(highs: Highs, problem: OptimiseProblem, plan: ColumnPlan
 /**
  * Shrinks the lot bounds with a cost cut-off. When every trade costs something (spread or theta plus spread), no
  * optimal hedge spends more than a known feasible one, so no candidate can hold more than `cost / (cost per lot)`
- * lots. The feasible hedge comes from rounding the relaxed optimum (nearest, then up); if neither rounding is
- * feasible the natural bounds stay. This keeps the optimum exact while cutting the integer domains HiGHS has to
+ * lots. The feasible hedge comes from rounding the relaxed optimum (nearest, then up), each also repaired by moving
+ * one candidate to put gamma on target; if none is feasible the natural bounds stay. This keeps the optimum exact while cutting the integer domains HiGHS has to
  * search from thousands of lots to tens (measured: ~20 ms -> ~3 ms per solve at 8 candidates).
  */
 function tightenByCost(problem: OptimiseProblem, plan: ColumnPlan[], relaxed: Solution): void {
@@ -348,10 +348,24 @@ function tightenByCost(problem: OptimiseProblem, plan: ColumnPlan[], relaxed: So
     const lots = problem.options.map((_, i) => {
       const b = round(primal(relaxed, `b${i}`) - 1e-9);
       const s = round(primal(relaxed, `s${i}`) - 1e-9);
-      return [Math.min(b, plan[i]!.buyLotsMax), Math.min(s, plan[i]!.sellLotsMax)] as const;
+      return [Math.min(b, plan[i]!.buyLotsMax), Math.min(s, plan[i]!.sellLotsMax)] as [number, number];
     });
-    const cost = feasibleCost(problem, plan, lots);
-    if (cost < best) best = cost;
+    best = Math.min(best, feasibleCost(problem, plan, lots));
+    // Repair: move one candidate's lots so the gamma row lands on its target (any candidate whose lot gamma is
+    // narrower than the band can), keeping the cheapest feasible result.
+    let gamma = problem.book.gamma;
+    lots.forEach(([b, s], i) => (gamma += (b - s) * problem.options[i]!.lotBase * problem.options[i]!.gamma));
+    problem.options.forEach((c, i) => {
+      const lotGamma = c.lotBase * c.gamma;
+      if (lotGamma === 0) return;
+      const step = Math.round((problem.target.gamma - gamma) / lotGamma);
+      if (step === 0) return;
+      const [b, s] = lots[i]!;
+      const net = b - s + step;
+      const candidate = lots.map((l) => [...l] as [number, number]);
+      candidate[i] = net >= 0 ? [Math.min(net, plan[i]!.buyLotsMax), 0] : [0, Math.min(-net, plan[i]!.sellLotsMax)];
+      best = Math.min(best, feasibleCost(problem, plan, candidate));
+    });
   }
   if (!Number.isFinite(best)) return;
   problem.options.forEach((c, i) => {

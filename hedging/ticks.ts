@@ -40,11 +40,9 @@ export function limitOnGrid(
   price: number,
   side: 'buy' | 'sell',
 ): number {
-  const tick = tickAt(instrument, price);
-  const rounded = roundToStep(price, tick, side === 'buy' ? 'up' : 'down');
-  // Rounding up can cross into a coarser tick region: re-round on the tick that applies there.
-  const tick2 = tickAt(instrument, rounded);
-  return tick2 === tick ? rounded : roundToStep(price, tick2, side === 'buy' ? 'up' : 'down');
+  // Venue tick thresholds are multiples of both ticks around them (Deribit: 0.005 BTC), so rounding up in the fine
+  // region or down in the coarse one stops at the threshold at the latest, which lies on both grids.
+  return roundToStep(price, tickAt(instrument, price), side === 'buy' ? 'up' : 'down');
 }
 
 /** True when `price` is a whole number of the tick that applies at it. */

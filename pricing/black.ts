@@ -377,7 +377,16 @@ export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOu
     const T = expiryYears[i]!;
     const sigma = vol[i]!;
     const r = rateArr ? rateArr[i]! : rateConst;
-    if (!(F >= 0 && F < Infinity && K >= 0 && K < Infinity && T >= 0 && T < Infinity && sigma >= 0 && sigma < Infinity)) {
+    if (!(
+      F >= 0 &&
+      F < Infinity &&
+      K >= 0 &&
+      K < Infinity &&
+      T >= 0 &&
+      T < Infinity &&
+      sigma >= 0 &&
+      sigma < Infinity
+    )) {
       checkInputs(F, K, T, sigma, r, 'forward', `[${i}]`);
     }
     if (rateArr && !(r > -Infinity && r < Infinity)) invalid(`rate[${i}]`, r, 'must be a finite number');

@@ -56,7 +56,12 @@ function solve(
   rate: number,
 ): number | ImpliedVolError {
   if (!(forward > 0 && forward < Infinity))
-    return fail('invalid-input', `forward: must be a finite number greater than 0 (got ${forward})`, 'forward', forward);
+    return fail(
+      'invalid-input',
+      `forward: must be a finite number greater than 0 (got ${forward})`,
+      'forward',
+      forward,
+    );
   if (!(strike > 0 && strike < Infinity))
     return fail('invalid-input', `strike: must be a finite number greater than 0 (got ${strike})`, 'strike', strike);
   if (!(expiryYears >= 0 && expiryYears < Infinity))
@@ -212,7 +217,8 @@ export function impliedVolBlack76Batch(
   ];
   if (rateArr) lengths.push(['rate', rateArr.length]);
   for (const [name, len] of lengths) {
-    if (len < n) throw fail('invalid-input', `${name}: must hold at least count = ${n} entries (has ${len})`, name, len);
+    if (len < n)
+      throw fail('invalid-input', `${name}: must hold at least count = ${n} entries (has ${len})`, name, len);
   }
   let failures = 0;
   const { vol, status } = out;
@@ -221,7 +227,14 @@ export function impliedVolBlack76Batch(
     const r =
       c > 1
         ? fail('invalid-input', `isCall[${i}]: must be 1 or 0 (got ${c})`, `isCall[${i}]`, c)
-        : solve(c === 1 ? 1 : -1, forward[i]!, strike[i]!, expiryYears[i]!, price[i]!, rateArr ? rateArr[i]! : rateConst);
+        : solve(
+            c === 1 ? 1 : -1,
+            forward[i]!,
+            strike[i]!,
+            expiryYears[i]!,
+            price[i]!,
+            rateArr ? rateArr[i]! : rateConst,
+          );
     if (typeof r === 'number') {
       vol[i] = r;
       status[i] = 0;

@@ -47,6 +47,7 @@ export interface ReplayFeedOptions {
   maxGapMs?: number;
   /** Quote age limit on the replay clock (ms, default 10 000). */
   maxAgeMs?: number;
+  /** Idle detection (ms of wall time without a frame); default off for replays. */
   idleTimeoutMs?: number;
   backoff?: BackoffPolicy;
   /** Order-book depth per side (default 10). */
@@ -171,7 +172,8 @@ export async function openReplayFeed(options: ReplayFeedOptions): Promise<Replay
       subscriptions,
       clock: server.clock,
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
-      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      // A quiet stretch of a recording (or its end) is not a dead socket: no idle redial unless asked for.
+      idleTimeoutMs: options.idleTimeoutMs ?? 0,
       ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
     });
     const label =

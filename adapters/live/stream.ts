@@ -17,6 +17,7 @@ import type { Clock, Scheduler, TimerHandle } from '../clock.js';
 import { sleep, systemClock, systemScheduler } from '../clock.js';
 import { fromCcxtError, VenueError, type MarketDataError } from '../errors.js';
 import type { Instrument, Quote, Venue } from '../model.js';
+import { venueAdapter } from '../venues/index.js';
 import { Backoff, defaultBackoffPolicy, type BackoffPolicy } from './backoff.js';
 import { deribitRequestBucket, TokenBucket } from './rateLimit.js';
 import { StalenessTracker, type StaleReason } from './staleness.js';
@@ -127,6 +128,8 @@ export interface CcxtTickerLike {
 /** A ccxt pro exchange: the tap's surface plus the unified watch methods and `close`. */
 export interface LiveExchange extends CcxtProExchangeLike {
   options: Record<string, unknown>;
+  /** ccxt's cached order books by symbol. */
+  orderbooks?: Record<string, unknown>;
   watchTicker(symbol: string, params?: Record<string, unknown>): Promise<unknown>;
   watchTickers(symbols?: string[], params?: Record<string, unknown>): Promise<unknown>;
   watchOrderBook(symbol: string, limit?: number, params?: Record<string, unknown>): Promise<unknown>;
@@ -141,10 +144,10 @@ export interface LiveStreamOptions {
   /** Instruments the stream may report; updates for any other symbol are dropped (and counted). */
   instruments: readonly Instrument[];
   /**
-   * Turns a ccxt ticker into the market model: the venue adapter's `normaliseTicker(instrument, ticker)`. May
-   * throw to reject an update (reported as a `rejected` event).
+   * Turns a ccxt ticker into the market model. Default: the venue adapter's `normaliseTicker(instrument, ticker)`
+   * (`venues/index.ts`). May throw to reject an update (reported as a `rejected` event).
    */
-  normalise: (instrument: Instrument, ticker: Ticker) => Quote;
+  normalise?: (instrument: Instrument, ticker: Ticker) => Quote;
   /** Default: one `tickers` subscription for every instrument. */
   subscriptions?: readonly LiveSubscription[];
   /** Quotes older than this on `clock` are stale (ms). Default 10 000. */
@@ -253,7 +256,8 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
   };
   private readonly exchange: LiveExchange;
   private readonly instruments: ReadonlyMap<string, Instrument>;
-  private readonly normalise: LiveStreamOptions['normalise'];
+  private readonly symbolsByVenueId: ReadonlyMap<string, string>;
+  private readonly normalise: (instrument: Instrument, ticker: Ticker) => Quote;
   private readonly subscriptions: readonly LiveSubscription[];
   private readonly tickerSymbols = new Set<string>();
   private readonly bookDepth = new Map<string, number>();
@@ -298,7 +302,8 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
     this.exchange = options.exchange as LiveExchange;
     this.venue = options.venue;
     this.instruments = new Map(options.instruments.map((i) => [i.symbol, i]));
-    this.normalise = options.normalise;
+    this.symbolsByVenueId = new Map(options.instruments.map((i) => [i.venueId, i.symbol]));
+    this.normalise = options.normalise ?? venueAdapter(options.venue).normaliseTicker;
     this.maxQueuedEvents = options.maxQueuedEvents ?? 1_000_000;
     this.subscriptions = splitSubscriptions(
       options.subscriptions ?? [{ kind: 'tickers', symbols: options.instruments.map((i) => i.symbol) }],
@@ -472,12 +477,31 @@ export class LiveStream implements AsyncIterable<LiveEvent> {
       this.rateLimitSeen = true;
       if (this.downHandled) this.escalateRateLimit();
     }
+    if (this.venue === 'deribit' && text.includes('"snapshot"') && text.includes('"book.')) this.resetDeribitBook(text);
     if (!this.gotFrameSinceOpen) {
       this.gotFrameSinceOpen = true;
       this.staleness.markUp();
       this.emitStatus('up', `${this.venue}: receiving`, { attempt: this.backoff.attempts });
     }
     this.armIdle();
+  }
+
+  /**
+   * ccxt 4.5.84's deribit `handleOrderBook` applies a `type: "snapshot"` notification as deltas onto the book it
+   * already holds and never clears it (`js/src/pro/deribit.js`), so after a reconnect (Deribit sends a fresh
+   * snapshot) or a looped replay, levels deleted in between would survive as ghosts. This runs before ccxt parses
+   * the frame and drops the cached book, so the snapshot rebuilds it from scratch.
+   */
+  private resetDeribitBook(text: string): void {
+    let data: { type?: unknown; instrument_name?: unknown } | undefined;
+    try {
+      data = (JSON.parse(text) as { params?: { data?: typeof data } }).params?.data;
+    } catch {
+      return;
+    }
+    if (data?.type !== 'snapshot' || typeof data.instrument_name !== 'string') return;
+    const symbol = this.symbolsByVenueId.get(data.instrument_name);
+    if (symbol !== undefined && this.exchange.orderbooks) delete this.exchange.orderbooks[symbol];
   }
 
   private onResolved(resolved: readonly unknown[]): void {

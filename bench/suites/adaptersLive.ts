@@ -2,9 +2,9 @@
  * Updates per second through the live normaliser, on the real 2021 Deribit websocket frames (89 option tickers):
  * - `adapters.live.parseNormalise`: a frame into ccxt pro's client (`onMessage`: JSON parse, ccxt's deribit
  *   `handleTicker`/`parseTicker`), through the tap, into the Deribit normaliser. No sockets: the CPU cost per update.
- * (The normaliser alone, on tickers ccxt already parsed, is H3's `adapters.normaliseTicker` in `adapters.ts`.)
  * - `adapters.live.loopbackStream`: the whole live path over a loopback socket (replay server at full speed,
  *   looping; ccxt's websocket client; the live stream with staleness), in quotes delivered per second.
+ * The normaliser alone, on tickers ccxt already parsed, is `adapters.normaliseTicker` in `adapters.ts`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -44,7 +44,10 @@ function positions(): PositionSpec[] {
     name: `bench ${i}`,
     venue: 'deribit',
     underlying: 'BTC',
-    pool: i % 4 === 0 ? { kind: 'v2' as const } : { kind: 'v3' as const, lowerPrice: 60_000 + 100 * i, upperPrice: 85_000 + 100 * i },
+    pool:
+      i % 4 === 0
+        ? { kind: 'v2' as const }
+        : { kind: 'v3' as const, lowerPrice: 60_000 + 100 * i, upperPrice: 85_000 + 100 * i },
     entryPrice: 75_800,
     notionalQuote: 100_000 + 1_000 * i,
   }));
@@ -187,11 +190,81 @@ async function tickToPush(clients: number): Promise<BenchResult> {
   };
 }
 
+/**
+ * Peer: raw `ws` fan-out on the same machine in the same run (a WebSocketServer that sends one pre-built
+ * ~600-byte text message per client per tick, no auth, no hedge maths, no conflation): the floor the service's
+ * tick-to-push is compared with.
+ */
+async function rawFanout(clients: number): Promise<BenchResult> {
+  const { WebSocketServer } = await import('ws');
+  const { createServer } = await import('node:http');
+  const server = createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const worker = new Worker(clientWorker, {
+    eval: true,
+    workerData: {
+      wsPath: createRequire(import.meta.url).resolve('ws'),
+      url: `ws://127.0.0.1:${port}/`,
+      key: 'none',
+      ids: ['raw'],
+      clients,
+    },
+  });
+  const messages: { type: string; latencies?: number[]; message?: string }[] = [];
+  worker.on('message', (m) => messages.push(m));
+  const waitFor = async (type: string) => {
+    for (;;) {
+      const found = messages.find((m) => m.type === type);
+      if (found) return found;
+      const error = messages.find((m) => m.type === 'error');
+      if (error) throw new Error(error.message);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await waitFor('open');
+  const padding = 'x'.repeat(560);
+  const timer = setInterval(() => {
+    const message = `{"type":"hedge","tickAtMs":${performance.timeOrigin + performance.now()},"pad":"${padding}"}`;
+    const frame = Buffer.from(message);
+    for (const ws of wss.clients) ws.send(frame, { binary: false });
+  }, 1000 / TICKS_PER_SEC);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  worker.postMessage('record');
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  worker.postMessage('stop');
+  const done = await waitFor('done');
+  const elapsedSec = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  await worker.terminate().catch(() => undefined);
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const latencies = done.latencies ?? [];
+  if (latencies.length === 0) throw new Error('peer.ws.rawFanout: no messages received');
+  return {
+    name: `peer.ws.rawFanout.${clients}`,
+    opsPerSec: latencies.length / elapsedSec,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    extra: { clients, ticksPerSec: TICKS_PER_SEC, messages: latencies.length },
+  };
+}
+
+/** Pairs each service result with the raw fan-out peer of the same client count (p99 ratio: peer / service). */
+function withPeer(service: BenchResult, peer: BenchResult): BenchResult[] {
+  return [service, { ...peer, ratioTo: { name: service.name, ratio: (peer.p99Ms ?? 0) / (service.p99Ms ?? 1) } }];
+}
+
 export const serviceSuite: BenchSuite = {
   name: 'service',
   async run(): Promise<BenchResult[]> {
     const only = process.env.ILHEDGE_BENCH_SERVICE_CLIENTS;
-    if (only) return [await tickToPush(Number(only))];
-    return [await tickToPush(100), await tickToPush(1000)];
+    const counts = only ? [Number(only)] : [100, 1000];
+    const results: BenchResult[] = [];
+    for (const clients of counts) results.push(...withPeer(await tickToPush(clients), await rawFanout(clients)));
+    return results;
   },
 };

@@ -34,8 +34,11 @@ function householderStep(newton: number, halley: number, hh3: number): number {
   return factor > -Infinity && factor < Infinity ? newton * factor : newton;
 }
 
+/** Results (f, f', f'') of lowerMap / upperMap, in a typed array so nothing is allocated per solve. */
+const MAP = new Float64Array(3);
+
 /** The lower map f_l(s) = 2 pi |x| / sqrt(27) Phi(-|x|/sqrt(3 s^2))^3 (paper eq. (4.4)) and its first two beta-derivatives. */
-function lowerMap(x: number, s: number): [number, number, number] {
+function lowerMap(x: number, s: number): void {
   const ax = Math.abs(x);
   const z = (SQRT_ONE_OVER_THREE * ax) / s;
   const y = z * z;
@@ -49,8 +52,9 @@ function lowerMap(x: number, s: number): [number, number, number] {
     Math.exp(2 * y + 0.25 * s2);
   const Phi2 = Phi * Phi;
   const fp = TWO_PI * y * Phi2 * Math.exp(y + 0.125 * s2);
-  const f = TWO_PI_OVER_SQRT_TWENTY_SEVEN * ax * (Phi2 * Phi);
-  return [f, fp, fpp];
+  MAP[0] = TWO_PI_OVER_SQRT_TWENTY_SEVEN * ax * (Phi2 * Phi);
+  MAP[1] = fp;
+  MAP[2] = fpp;
 }
 
 function inverseLowerMap(x: number, f: number): number {
@@ -59,13 +63,16 @@ function inverseLowerMap(x: number, f: number): number {
 }
 
 /** The upper map f_u(s) = Phi(-s/2) (paper eq. (4.7)) and its first two beta-derivatives. */
-function upperMap(x: number, s: number): [number, number, number] {
-  const f = normCdf(-0.5 * s);
-  if (x === 0) return [f, -0.5, 0];
+function upperMap(x: number, s: number): void {
+  MAP[0] = normCdf(-0.5 * s);
+  if (x === 0) {
+    MAP[1] = -0.5;
+    MAP[2] = 0;
+    return;
+  }
   const w = (x / s) * (x / s);
-  const fp = -0.5 * Math.exp(0.5 * w);
-  const fpp = (SQRT_PI_OVER_TWO * Math.exp(w + 0.125 * s * s) * w) / s;
-  return [f, fp, fpp];
+  MAP[1] = -0.5 * Math.exp(0.5 * w);
+  MAP[2] = (SQRT_PI_OVER_TWO * Math.exp(w + 0.125 * s * s) * w) / s;
 }
 
 function inverseUpperMap(f: number): number {
@@ -123,7 +130,10 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
     const vL = BV[1]!;
     if (beta < bL) {
       // Lowest branch: rational cubic in the lower map, objective g(s) = 1/ln b(s) - 1/ln beta.
-      const [fL, dfL, d2fL] = lowerMap(x, sL);
+      lowerMap(x, sL);
+      const fL = MAP[0]!;
+      const dfL = MAP[1]!;
+      const d2fL = MAP[2]!;
       const rLL = convexControlToFitSecondDerivativeAtRightSide(0, bL, 0, fL, 1, dfL, d2fL, true);
       let f = rationalCubicInterpolation(beta, 0, bL, 0, fL, 1, dfL, rLL);
       if (!(f > 0)) {
@@ -158,8 +168,7 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
           const newton = ((lnBeta - lnB) * lnB) / lnBeta / bpob;
           const halley = bHalley - bpob * (1 + 2 / lnB);
           const bHh3 = bHalley * bHalley - 3 * (h / s) * (h / s) - 0.25;
-          const hh3 =
-            bHh3 + 2 * bpob * bpob * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * bpob * (1 + 2 / lnB);
+          const hh3 = bHh3 + 2 * bpob * bpob * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * bpob * (1 + 2 / lnB);
           ds = householderStep(newton, halley, hh3);
         }
         ds = Math.max(-0.5 * s, ds);
@@ -184,7 +193,10 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
       sRight = sH;
     } else {
       // Highest branch: rational cubic in the upper map.
-      const [fH, dfH, d2fH] = upperMap(x, sH);
+      upperMap(x, sH);
+      const fH = MAP[0]!;
+      const dfH = MAP[1]!;
+      const d2fH = MAP[2]!;
       let f = -DBL_MAX;
       if (d2fH > -SQRT_DBL_MAX && d2fH < SQRT_DBL_MAX) {
         const rHH = convexControlToFitSecondDerivativeAtLeftSide(bH, bMax, fH, 0, dfH, -0.5, d2fH, true);

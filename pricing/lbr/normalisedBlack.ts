@@ -15,7 +15,6 @@
  */
 import {
   CODY_THRESHOLD,
-  erfcx,
   erfcxPositive,
   erfSmall,
   ONE_OVER_SQRT_TWO,
@@ -61,6 +60,15 @@ export const NB_IN = new Float64Array(4);
 /** Argument slots (h, t, E) of the region I and II functions. */
 const REGION_IN = new Float64Array(3);
 
+// Reciprocal factorials of the small-t expansion (multiplying is cheaper than dividing; the rounding of these
+// constants is far below the expansion's own truncation error).
+const INV_6 = 1 / 6;
+const INV_120 = 1 / 120;
+const INV_5040 = 1 / 5040;
+const INV_362880 = 1 / 362880;
+const INV_39916800 = 1 / 39916800;
+const INV_6227020800 = 1 / 6227020800;
+
 /** Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). Result in NB_OUT[0]. */
 function asymptoticExpansion(): void {
   const h = REGION_IN[0]!;
@@ -89,7 +97,10 @@ function smallTExpansion(): void {
   const h = REGION_IN[0]!;
   const t = REGION_IN[1]!;
   const E = REGION_IN[2]!;
-  const a = 1 + h * (0.5 * SQRT_TWO_PI) * erfcx(-ONE_OVER_SQRT_TWO * h);
+  // Y(h) = sqrt(pi/2) erfcx(-h/sqrt2) with -h/sqrt2 >= 0: Cody's erf form (one exponential) inside 0.46875.
+  const z = -ONE_OVER_SQRT_TWO * h;
+  const ex = z <= CODY_THRESHOLD ? Math.exp(z * z) * (1 - erfSmall(z)) : erfcxPositive(z);
+  const a = 1 + h * (0.5 * SQRT_TWO_PI) * ex;
   const w = t * t;
   const h2 = h * h;
   const expansion =
@@ -97,23 +108,23 @@ function smallTExpansion(): void {
     t *
     (a +
       w *
-        ((-1 + 3 * a + a * h2) / 6 +
+        ((-1 + 3 * a + a * h2) * INV_6 +
           w *
-            ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) / 120 +
+            ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) * INV_120 +
               w *
-                ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) / 5040 +
+                ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) * INV_5040 +
                   w *
-                    ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) /
-                      362880 +
+                    ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) *
+                      INV_362880 +
                       w *
                         ((-6555 +
                           10395 * a +
                           h2 *
                             (-4680 +
                               17325 * a +
-                              h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) /
-                          39916800 +
-                          ((-89055 +
+                              h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) *
+                          INV_39916800 +
+                          (-89055 +
                             135135 * a +
                             h2 *
                               (-82845 +
@@ -122,8 +133,8 @@ function smallTExpansion(): void {
                                   (-20370 +
                                     135135 * a +
                                     h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) *
-                            w) /
-                            6227020800))))));
+                            w *
+                            INV_6227020800))))));
   const b = ONE_OVER_SQRT_TWO_PI * E * expansion;
   NB_OUT[0] = b > 0 ? b : 0;
 }
@@ -151,6 +162,11 @@ export function normalisedBlackOtmInto(): void {
   const t = 0.5 * s;
   const h = x / s;
   if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) {
+    if (E === 0) {
+      // Region I is E times a bounded sum: it underflows with E, no need to sum the series.
+      NB_OUT[0] = 0;
+      return;
+    }
     REGION_IN[0] = h;
     REGION_IN[1] = t;
     REGION_IN[2] = E;

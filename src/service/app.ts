@@ -18,6 +18,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Serve the dashboard (default true). */
   dashboard?: boolean;
+  /** A request still unanswered after this long gets 503 (default 30 s). */
+  handlerTimeoutMs?: number;
 }
 
 export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app: Express; routes: RouteDef[] } {
@@ -32,7 +34,8 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
       const ms = performance.now() - started;
       ctx.metrics.httpRequests.inc({ method: req.method, route: routePath, status: String(res.statusCode) });
       ctx.metrics.httpDuration.observe({ method: req.method, route: routePath }, ms / 1000);
-      if (res.statusCode === 401 || res.statusCode === 403) ctx.metrics.authFailures.inc({ status: String(res.statusCode) });
+      if (res.statusCode === 401 || res.statusCode === 403)
+        ctx.metrics.authFailures.inc({ status: String(res.statusCode) });
       const principal = res.locals.principal as { keyId: string } | undefined;
       ctx.log.info(
         {
@@ -45,6 +48,18 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
         'request',
       );
     });
+    next();
+  });
+
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      ctx.log.warn({ method: req.method, url: redactUrl(req.originalUrl), ms: handlerTimeoutMs }, 'request timed out');
+      res.status(503).json({ error: 'timeout', message: `no answer within ${handlerTimeoutMs} ms` });
+    }, handlerTimeoutMs);
+    timer.unref();
+    res.on('close', () => clearTimeout(timer));
     next();
   });
 
@@ -96,7 +111,8 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
       return;
     }
     // body-parser errors carry a 4xx status: malformed JSON, too large, wrong charset.
-    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    const status =
+      (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const type = (error as { type?: string }).type;
       const message =

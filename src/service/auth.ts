@@ -104,7 +104,9 @@ export class Authenticator {
       const result = this.check(bearerFrom(req.headers.authorization), role);
       if (!result.ok) {
         if (result.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-        res.status(result.status).json({ error: result.status === 401 ? 'unauthorized' : 'forbidden', message: result.message });
+        res
+          .status(result.status)
+          .json({ error: result.status === 401 ? 'unauthorized' : 'forbidden', message: result.message });
         return;
       }
       res.locals.principal = result.principal;

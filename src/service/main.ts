@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { runService } from './run.js';
-import { ConfigError } from './config.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +19,9 @@ const { values } = parseArgs({
 try {
   await runService(values);
 } catch (error) {
-  process.stderr.write(`ilhedge serve: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 3);
+  const isConfig = error instanceof Error && error.name === 'ConfigError';
+  process.stderr.write(
+    `ilhedge serve: ${isConfig ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
+  );
+  process.exit(isConfig ? 2 : 3);
 }

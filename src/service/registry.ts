@@ -43,9 +43,7 @@ export interface RouteDef<
 }
 
 /** Keeps the schema types of a route literal while storing it in a list of `RouteDef`. */
-export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-  def: RouteDef<P, Q, B>,
-): RouteDef {
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(def: RouteDef<P, Q, B>): RouteDef {
   return def as unknown as RouteDef;
 }
 
@@ -84,9 +82,7 @@ export function mountRoutes(app: Express, routes: readonly RouteDef[], auth: Aut
       try {
         const params = parsePart('params', def.params, req.params);
         const query = parsePart('query', def.query, req.query);
-        const body = def.body
-          ? parsePart('body', def.body, req.body === undefined ? {} : req.body)
-          : undefined;
+        const body = def.body ? parsePart('body', def.body, req.body === undefined ? {} : req.body) : undefined;
         const result = await def.handler({
           params,
           query,
@@ -95,7 +91,8 @@ export function mountRoutes(app: Express, routes: readonly RouteDef[], auth: Aut
           req,
           res,
         });
-        if (result?.raw) return;
+        // Already answered (the request timeout fired while the handler ran): nothing more to send.
+        if (result?.raw || res.headersSent) return;
         const status = result?.status ?? 200;
         if (result?.body === undefined) res.status(status).end();
         else res.status(status).json(result.body);
@@ -139,7 +136,11 @@ export function openApiDocument(
       responses[status] = {
         description: response.description,
         ...(response.schema
-          ? { content: { [response.contentType ?? 'application/json']: { schema: toSchema(response.schema, 'output') } } }
+          ? {
+              content: {
+                [response.contentType ?? 'application/json']: { schema: toSchema(response.schema, 'output') },
+              },
+            }
           : {}),
       };
     }
@@ -167,7 +168,9 @@ export function openApiDocument(
     info,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ilhedge API key (ilh_<id>_<secret>)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'ilhedge API key (ilh_<id>_<secret>)' },
+      },
       schemas: { Error: toSchema(errorSchema, 'output') },
     },
     paths,

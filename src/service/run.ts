@@ -71,9 +71,7 @@ export function positionSpecOf(
     venue: market.venue,
     underlying: market.underlying,
     pool:
-      position.model === 'v3'
-        ? { kind: 'v3', lowerPrice: position.lower, upperPrice: position.upper }
-        : { kind: 'v2' },
+      position.model === 'v3' ? { kind: 'v3', lowerPrice: position.lower, upperPrice: position.upper } : { kind: 'v2' },
     entryPrice: position.price,
     notionalQuote,
   };
@@ -131,7 +129,10 @@ export interface RunServiceResult {
   settings: ServiceSettings;
 }
 
-export async function runService(cli: CliServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<RunServiceResult> {
+export async function runService(
+  cli: CliServeOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunServiceResult> {
   const settings = resolveServiceSettings(cli, env);
   const log = createLogger(settings.logLevel);
   const desk = await loadDesk(cli.config ?? env.ILHEDGE_CONFIG);

@@ -80,7 +80,9 @@ export const ticketCreateSchema = z
     mode: z.enum(['dynamic', 'static']),
     policy: deskPolicySchema
       .optional()
-      .describe("overrides of the desk's hedge policy for this ticket (the hedging layer's policy schema, section by section)"),
+      .describe(
+        "overrides of the desk's hedge policy for this ticket (the hedging layer's policy schema, section by section)",
+      ),
   })
   .strict();
 
@@ -127,8 +129,16 @@ export const auditQuery = z.object({ limit: intString('limit', 1, 1000).optional
 
 export const marketParams = z
   .object({
-    venue: z.string().min(1).max(40).regex(/^[a-z0-9]+$/i),
-    underlying: z.string().min(1).max(20).regex(/^[a-z0-9]+$/i),
+    venue: z
+      .string()
+      .min(1)
+      .max(40)
+      .regex(/^[a-z0-9]+$/i),
+    underlying: z
+      .string()
+      .min(1)
+      .max(20)
+      .regex(/^[a-z0-9]+$/i),
   })
   .strict();
 
@@ -146,9 +156,7 @@ export const marketSchema = z.object({
   chain: z.unknown().describe("the adapters' normalised snapshot, when the feed has one"),
 });
 
-export const keyCreateSchema = z
-  .object({ role: z.enum(ROLES), label: z.string().max(100).optional() })
-  .strict();
+export const keyCreateSchema = z.object({ role: z.enum(ROLES), label: z.string().max(100).optional() }).strict();
 
 export const keyRecordSchema = z.object({
   id: z.string(),

@@ -47,6 +47,8 @@ export interface ServiceOptions {
   wsHighWaterBytes?: number;
   maxWsClients?: number;
   bodyLimit?: string;
+  /** A request still unanswered after this long gets 503 (default 30 s). */
+  handlerTimeoutMs?: number;
   /** Collect Node's default process metrics (off in tests that start many services). */
   defaultMetrics?: boolean;
   now?: () => number;
@@ -69,12 +71,12 @@ export interface ServiceHandle {
   close(reason?: string): Promise<void>;
 }
 
-export function createLogger(level = process.env.ILHEDGE_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
-    level,
-    base: { service: 'ilhedge' },
-    redact: { paths: redactPaths, censor: '[Redacted]' },
-  });
+export function createLogger(
+  level = process.env.ILHEDGE_LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  const options = { level, base: { service: 'ilhedge' }, redact: { paths: redactPaths, censor: '[Redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
@@ -118,7 +120,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     hub.onTick((tick) => metrics.ticks.inc({ market: tick.marketKey }));
     hub.start();
 
-    const { app } = createApp(context, { ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+    const { app } = createApp(context, {
+      ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.handlerTimeoutMs ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
+    });
     const server = createServer(app);
     // Slow-loris and stuck-client limits: headers within 10 s, a whole request within 30 s.
     server.headersTimeout = 10_000;

@@ -193,7 +193,9 @@ export class HedgeStream {
     const keys = [...(message.positionIds ?? []), ...(message.book ? [BOOK] : [])];
     if (message.type === 'unsubscribe') {
       for (const key of keys) this.removeSubscriber(key, client);
-      client.ws.send(JSON.stringify({ type: 'unsubscribed', positionIds: message.positionIds ?? [], book: !!message.book }));
+      client.ws.send(
+        JSON.stringify({ type: 'unsubscribed', positionIds: message.positionIds ?? [], book: !!message.book }),
+      );
       return;
     }
     const unknown: string[] = [];

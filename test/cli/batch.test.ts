@@ -2,9 +2,8 @@
  * The batch contract (`ilhedge batch`): JSON lines in, one JSON line out per request, in order, with the same id
  * and either `result` or `error`; one bad line never stops the batch. Run against the built CLI, as a desk would.
  */
-import { SqrtPriceMath, TickMath } from '@uniswap/v3-sdk';
-import JSBI from 'jsbi';
 import { describe, expect, it } from 'vitest';
+import { fromJsbi, sdk, toJsbi } from '../pricing/lp/uniswapOracle.js';
 import { runCli } from './runCli.js';
 
 interface Answer {
@@ -96,12 +95,12 @@ describe('ilhedge batch', () => {
 
   it("pays Uniswap's own burn amounts to the unit (v3-sdk SqrtPriceMath as oracle)", async () => {
     const [answer] = await batch([examples[3]!]);
-    const sqrtPrice = JSBI.BigInt('79228162514264337593543950336');
-    const liquidity = JSBI.BigInt('1000000000000');
-    const lower = TickMath.getSqrtRatioAtTick(-600);
-    const upper = TickMath.getSqrtRatioAtTick(600);
-    const amount0 = SqrtPriceMath.getAmount0Delta(sqrtPrice, upper, liquidity, false).toString();
-    const amount1 = SqrtPriceMath.getAmount1Delta(lower, sqrtPrice, liquidity, false).toString();
+    const sqrtPrice = toJsbi(79228162514264337593543950336n);
+    const liquidity = toJsbi(1000000000000n);
+    const lower = sdk.TickMath.getSqrtRatioAtTick(-600);
+    const upper = sdk.TickMath.getSqrtRatioAtTick(600);
+    const amount0 = fromJsbi(sdk.SqrtPriceMath.getAmount0Delta(sqrtPrice, upper, liquidity, false)).toString();
+    const amount1 = fromJsbi(sdk.SqrtPriceMath.getAmount1Delta(lower, sqrtPrice, liquidity, false)).toString();
     expect(answer!.result).toMatchObject({ amount0, amount1 });
   });
 

@@ -17,6 +17,9 @@ describe('tick grids', () => {
     expect(limitOnGrid(deribitOption, 0.0155, 'buy')).toBe(0.0155);
     expect(limitOnGrid({ priceTick: 0.5, priceTickSteps: [] }, 75_795.2, 'sell')).toBe(75_795);
     expect(roundToStep(0.30000000000000004, 0.1, 'up')).toBe(0.3);
+    // Just above the 0.005 threshold (coarse tick) a sell goes down to the threshold, which is on both grids.
+    expect(limitOnGrid(deribitOption, 0.0050999999999, 'sell')).toBe(0.005);
+    expect(limitOnGrid(deribitOption, 0.00491, 'buy')).toBe(0.005);
   });
 
   it('every limit lies on the grid and on the right side of the price', () => {
@@ -28,6 +31,7 @@ describe('tick grids', () => {
         else expect(limit).toBeLessThanOrEqual(price + 1e-12);
         expect(Math.abs(limit - price)).toBeLessThanOrEqual(0.0005 + 1e-12);
       }),
+      { numRuns: 1000 },
     );
   });
 });

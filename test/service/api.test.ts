@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService } from './helpers.js';
+import { createLogger } from '../../src/service/server.js';
 import type { TestService } from './helpers.js';
 
 let t: TestService;
@@ -65,20 +66,56 @@ describe('auth', () => {
   });
 });
 
+describe('logs', () => {
+  it('never carry a key: not from the header, not from a token query parameter', async () => {
+    const lines: string[] = [];
+    const logged = await startTestService({
+      logger: createLogger('debug', { write: (line: string) => void lines.push(line) }),
+    });
+    try {
+      await logged.call('GET', '/api/book', { key: logged.keys.viewer });
+      await logged.call('GET', `/api/book?token=${logged.keys.admin}`, { key: null });
+      await logged.call('POST', '/api/tickets', { key: logged.keys.trader, raw: '{bad' });
+      await logged.call('GET', '/api/keys', { key: logged.keys.viewer });
+    } finally {
+      await logged.handle.close();
+    }
+    const text = lines.join('');
+    expect(lines.filter((l) => l.includes('"msg":"request"')).length).toBe(4);
+    for (const key of Object.values(logged.keys)) {
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(key.split('_')[2]!);
+    }
+    expect(text).toContain('token=[Redacted]');
+  });
+});
+
 describe('validation', () => {
   it('names the field of a malformed body', async () => {
     const bad = await t.call('POST', '/api/positions', {
-      body: { name: 'x', underlying: 'BTC', pool: { kind: 'v3', lowerPrice: 'low', upperPrice: 2 }, entryPrice: 1, notionalQuote: 1 },
+      body: {
+        name: 'x',
+        underlying: 'BTC',
+        pool: { kind: 'v3', lowerPrice: 'low', upperPrice: 2 },
+        entryPrice: 1,
+        notionalQuote: 1,
+      },
     });
     expect(bad.status).toBe(400);
     expect(bad.json.message).toContain('body.pool.lowerPrice');
     const mode = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds, mode: 'sometimes' } });
     expect(mode.status).toBe(400);
     expect(mode.json.message).toContain('body.mode');
-    const extra = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds, mode: 'static', urgent: true } });
+    const extra = await t.call('POST', '/api/tickets', {
+      key: t.keys.trader,
+      body: { positionIds, mode: 'static', urgent: true },
+    });
     expect(extra.status).toBe(400);
     expect(extra.json.message).toContain('urgent');
-    const empty = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds: [], mode: 'static' } });
+    const empty = await t.call('POST', '/api/tickets', {
+      key: t.keys.trader,
+      body: { positionIds: [], mode: 'static' },
+    });
     expect(empty.status).toBe(400);
     expect(empty.json.message).toContain('body.positionIds');
   });
@@ -96,7 +133,13 @@ describe('validation', () => {
 
   it('refuses an inverted v3 range, naming upperPrice', async () => {
     const r = await t.call('POST', '/api/positions', {
-      body: { name: 'x', underlying: 'BTC', pool: { kind: 'v3', lowerPrice: 80_000, upperPrice: 70_000 }, entryPrice: 75_000, notionalQuote: 1 },
+      body: {
+        name: 'x',
+        underlying: 'BTC',
+        pool: { kind: 'v3', lowerPrice: 80_000, upperPrice: 70_000 },
+        entryPrice: 75_000,
+        notionalQuote: 1,
+      },
     });
     expect(r.status).toBe(400);
     expect(r.json.message).toContain('body.pool.upperPrice');
@@ -105,7 +148,13 @@ describe('validation', () => {
 
 describe('positions', () => {
   it('creates, reads, replaces and deletes a position, with an audit trail', async () => {
-    const spec = { name: 'ETH-free v3', underlying: 'BTC', pool: { kind: 'v3', lowerPrice: 60_000, upperPrice: 90_000 }, entryPrice: 75_000, notionalQuote: 50_000 };
+    const spec = {
+      name: 'ETH-free v3',
+      underlying: 'BTC',
+      pool: { kind: 'v3', lowerPrice: 60_000, upperPrice: 90_000 },
+      entryPrice: 75_000,
+      notionalQuote: 50_000,
+    };
     const created = await t.call('POST', '/api/positions', { body: spec });
     expect(created.status).toBe(201);
     expect(created.json.venue).toBe('deribit');
@@ -125,7 +174,9 @@ describe('positions', () => {
     expect((await t.call('GET', `/api/positions/${id}`)).status).toBe(404);
     expect((await t.call('DELETE', `/api/positions/${id}`)).status).toBe(404);
     const audit = await t.call('GET', '/api/audit?limit=50');
-    const actions = audit.json.entries.filter((e: { target: string }) => e.target === id).map((e: { action: string }) => e.action);
+    const actions = audit.json.entries
+      .filter((e: { target: string }) => e.target === id)
+      .map((e: { action: string }) => e.action);
     expect(actions).toEqual(['position.delete', 'position.update', 'position.create']);
   });
 
@@ -138,7 +189,9 @@ describe('positions', () => {
     for (const k of strikes) expect(k >= 70_000 && k <= 82_000).toBe(true);
     // Inside the range the strip replicates -IL, so LP + strip - HODL is flat (a constant: the premium paid)
     // while LP - HODL (the impermanent loss) is curved.
-    const inside = prices.map((p: number, i: number) => [p, i] as const).filter(([p]: readonly [number, number]) => p >= 70_000 && p <= 82_000);
+    const inside = prices
+      .map((p: number, i: number) => [p, i] as const)
+      .filter(([p]: readonly [number, number]) => p >= 70_000 && p <= 82_000);
     const spread = (f: (i: number) => number) => {
       const xs = inside.map(([, i]: readonly [number, number]) => f(i));
       return Math.max(...xs) - Math.min(...xs);
@@ -152,7 +205,10 @@ describe('positions', () => {
 
 describe('tickets', () => {
   it('runs the full lifecycle with enforced transitions and who did it', async () => {
-    const created = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds, mode: 'dynamic' } });
+    const created = await t.call('POST', '/api/tickets', {
+      key: t.keys.trader,
+      body: { positionIds, mode: 'dynamic' },
+    });
     expect(created.status).toBe(201);
     expect(created.json.status).toBe('proposed');
     expect(created.json.intact).toBe(true);
@@ -163,13 +219,20 @@ describe('tickets', () => {
     // Not executable before approval.
     const early = await t.call('POST', `/api/tickets/${id}/executed`, { key: t.keys.trader, body: {} });
     expect(early.status).toBe(409);
-    const approved = await t.call('POST', `/api/tickets/${id}/approve`, { key: t.keys.trader, body: { note: 'ok by desk' } });
+    const approved = await t.call('POST', `/api/tickets/${id}/approve`, {
+      key: t.keys.trader,
+      body: { note: 'ok by desk' },
+    });
     expect(approved.status).toBe(200);
     expect(approved.json.status).toBe('approved');
     expect((await t.call('POST', `/api/tickets/${id}/reject`, { key: t.keys.trader, body: {} })).status).toBe(409);
     const executed = await t.call('POST', `/api/tickets/${id}/executed`, { key: t.keys.admin });
     expect(executed.status).toBe(200);
-    const history = executed.json.history.map((h: { from: string | null; to: string; actor: string }) => [h.from, h.to, h.actor]);
+    const history = executed.json.history.map((h: { from: string | null; to: string; actor: string }) => [
+      h.from,
+      h.to,
+      h.actor,
+    ]);
     const traderId = t.keys.trader.split('_')[1];
     const adminId = t.keys.admin.split('_')[1];
     expect(history).toEqual([
@@ -187,7 +250,10 @@ describe('tickets', () => {
   });
 
   it('rejects a proposed ticket and then refuses every further move', async () => {
-    const created = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds: [positionIds[0]], mode: 'static' } });
+    const created = await t.call('POST', '/api/tickets', {
+      key: t.keys.trader,
+      body: { positionIds: [positionIds[0]], mode: 'static' },
+    });
     const id = created.json.id;
     expect((await t.call('POST', `/api/tickets/${id}/reject`, { key: t.keys.trader })).json.status).toBe('rejected');
     for (const verb of ['approve', 'reject', 'executed']) {
@@ -197,7 +263,10 @@ describe('tickets', () => {
   });
 
   it('names the unknown position of a ticket request', async () => {
-    const r = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds: [positionIds[0], 'ghost'], mode: 'static' } });
+    const r = await t.call('POST', '/api/tickets', {
+      key: t.keys.trader,
+      body: { positionIds: [positionIds[0], 'ghost'], mode: 'static' },
+    });
     expect(r.status).toBe(404);
     expect(r.json.message).toContain('body.positionIds.1');
   });
@@ -242,7 +311,11 @@ describe('market, readiness, metrics, OpenAPI', () => {
     const pos = r.json.paths['/api/positions'].post.requestBody.content['application/json'].schema;
     // `venue` has a default, so it is optional on input.
     expect(pos.required).not.toContain('venue');
-    expect(r.json.paths['/api/tickets/{id}/approve'].post.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(r.json.paths['/api/tickets/{id}/approve'].post.parameters[0]).toMatchObject({
+      name: 'id',
+      in: 'path',
+      required: true,
+    });
     expect(r.json.paths['/health'].get.security).toEqual([]);
   });
 });

@@ -39,7 +39,9 @@ describe('desk config for the service', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(
       file,
-      JSON.stringify({ positions: [{ id: 'a', kind: 'lp', model: 'v3', lower: 80_000, upper: 70_000, price: 75_000, depositValue: 1 }] }),
+      JSON.stringify({
+        positions: [{ id: 'a', kind: 'lp', model: 'v3', lower: 80_000, upper: 70_000, price: 75_000, depositValue: 1 }],
+      }),
     );
     await expect(loadDesk(file)).rejects.toThrow(/positions\[0\]\.upper/);
   });
@@ -48,7 +50,10 @@ describe('desk config for the service', () => {
     const file = join(dir, 'secret.json');
     writeFileSync(
       file,
-      JSON.stringify({ apiSecret: 'x', positions: [{ id: 'a', kind: 'lp', model: 'v2', price: 75_000, depositValue: 1 }] }),
+      JSON.stringify({
+        apiSecret: 'x',
+        positions: [{ id: 'a', kind: 'lp', model: 'v2', price: 75_000, depositValue: 1 }],
+      }),
     );
     await expect(loadDesk(file)).rejects.toThrow(/apiSecret/);
   });

@@ -87,7 +87,7 @@ describe('crash safety', () => {
       }
     };
     const writers = Array.from({ length: 6 }, (_, n) => writer(n));
-    while (acknowledged.size < 60) await new Promise((r) => setTimeout(r, 5));
+    while (acknowledged.size < 25) await new Promise((r) => setTimeout(r, 5));
     first.child.kill('SIGKILL');
     killed = true;
     await Promise.all(writers);

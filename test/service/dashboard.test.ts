@@ -67,7 +67,11 @@ describe('dashboard', () => {
     // The chart: three curves with real path data and strike markers.
     await page.waitForSelector('#payoff path.curve.lp');
     const curves = await page.$$eval('#payoff path.curve', (paths) =>
-      paths.map((p) => ({ cls: p.getAttribute('class'), segments: (p.getAttribute('d') ?? '').split('L').length, len: (p as SVGPathElement).getTotalLength() })),
+      paths.map((p) => ({
+        cls: p.getAttribute('class'),
+        segments: (p.getAttribute('d') ?? '').split('L').length,
+        len: (p as SVGPathElement).getTotalLength(),
+      })),
     );
     expect(curves.map((c) => c.cls)).toEqual(['curve hodl', 'curve lp', 'curve hedged']);
     for (const c of curves) {

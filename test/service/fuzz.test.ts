@@ -22,7 +22,10 @@ beforeAll(async () => {
     key: t.keys.trader,
     body: { positionIds: [(await t.call('GET', '/api/positions')).json.positions[0].id], mode: 'dynamic' },
   });
-  realIds = [ticket.json.id, ...(await t.call('GET', '/api/positions')).json.positions.map((p: { id: string }) => p.id)];
+  realIds = [
+    ticket.json.id,
+    ...(await t.call('GET', '/api/positions')).json.positions.map((p: { id: string }) => p.id),
+  ];
 });
 afterAll(async () => {
   clearInterval(ticker);
@@ -43,14 +46,20 @@ const body = fc.oneof(
       {
         positionIds: fc.oneof(fc.array(fc.oneof(fc.string(), fc.constant('REAL')), { maxLength: 4 }), fc.jsonValue()),
         mode: fc.oneof(fc.constantFrom('dynamic', 'static'), fc.jsonValue()),
-        policy: fc.oneof(fc.record({ deltaBandBase: fc.double(), horizonDays: fc.double() }, { requiredKeys: [] }), fc.jsonValue()),
+        policy: fc.oneof(
+          fc.record({ deltaBandBase: fc.double(), horizonDays: fc.double() }, { requiredKeys: [] }),
+          fc.jsonValue(),
+        ),
         note: fc.oneof(fc.string(), fc.jsonValue()),
         role: fc.oneof(fc.constantFrom('viewer', 'trader', 'admin', 'root'), fc.jsonValue()),
         name: fc.oneof(fc.string(), fc.jsonValue()),
         underlying: fc.oneof(fc.constantFrom('BTC', 'ETH', ''), fc.jsonValue()),
         venue: fc.oneof(fc.constantFrom('deribit', 'nowhere'), fc.jsonValue()),
         pool: fc.oneof(
-          fc.record({ kind: fc.constantFrom('v2', 'v3', 'v4'), lowerPrice: fc.double(), upperPrice: fc.double() }, { requiredKeys: ['kind'] }),
+          fc.record(
+            { kind: fc.constantFrom('v2', 'v3', 'v4'), lowerPrice: fc.double(), upperPrice: fc.double() },
+            { requiredKeys: ['kind'] },
+          ),
           fc.jsonValue(),
         ),
         entryPrice: fc.oneof(fc.double(), fc.jsonValue()),
@@ -63,7 +72,11 @@ const body = fc.oneof(
   fc.constantFrom('{', '[1,', '\u0000', 'null', '"x"', '1e999'),
 );
 
-const query = fc.dictionary(fc.constantFrom('status', 'limit', 'offset', 'token', 'x'), fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('1', '0', '-1', '1000000', 'approved')), { maxKeys: 3 });
+const query = fc.dictionary(
+  fc.constantFrom('status', 'limit', 'offset', 'token', 'x'),
+  fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('1', '0', '-1', '1000000', 'approved')),
+  { maxKeys: 3 },
+);
 
 describe('fuzzing every route', () => {
   it('never answers 5xx', async () => {

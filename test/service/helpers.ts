@@ -12,8 +12,20 @@ interface ChainFixture {
   snapshot_time: string;
   forwards: { expiry: string; forward_price: number; index_price: number }[];
   funding_rates: { index_price: number; instrument_name: string }[];
-  instruments: { instrument_name: string; expiry: string; option_type: 'C' | 'P'; strike: number; contract_size: number }[];
-  option_quotes: { instrument_name: string; mark_price: number; deribit_mark_iv: number; best_bid: number; best_ask: number }[];
+  instruments: {
+    instrument_name: string;
+    expiry: string;
+    option_type: 'C' | 'P';
+    strike: number;
+    contract_size: number;
+  }[];
+  option_quotes: {
+    instrument_name: string;
+    mark_price: number;
+    deribit_mark_iv: number;
+    best_bid: number;
+    best_ask: number;
+  }[];
 }
 
 export const fixturePath = fileURLToPath(
@@ -74,12 +86,20 @@ export const v2Position: PositionSpec = {
   notionalQuote: 250_000,
 };
 
+/** Parsed JSON of a response or message: tests read fields freely and assert on them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export interface TestService {
   handle: ServiceHandle;
   feed: ScriptedFeed;
   keys: { admin: string; trader: string; viewer: string };
   url: string;
-  call(method: string, path: string, opts?: { key?: string | null; body?: unknown; raw?: string }): Promise<{ status: number; json: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; raw?: string },
+  ): Promise<{ status: number; json: Json; text: string }>;
 }
 
 const agent = new http.Agent({ keepAlive: false });

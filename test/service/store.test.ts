@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Store, TransitionError, canonicalJson, migrations, openStore, parseApiKey } from '../../src/service/store/index.js';
+import {
+  Store,
+  TransitionError,
+  canonicalJson,
+  migrations,
+  openStore,
+  parseApiKey,
+} from '../../src/service/store/index.js';
 import { v3Position } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-store-'));
@@ -49,7 +56,12 @@ describe('store', () => {
 
   it('enforces ticket transitions atomically with history and audit', () => {
     const store = openStore(':memory:');
-    const t = store.createTicket({ mode: 'dynamic', positionIds: ['p'], content: { b: 1, a: [1, 2] }, actor: 'key:one' });
+    const t = store.createTicket({
+      mode: 'dynamic',
+      positionIds: ['p'],
+      content: { b: 1, a: [1, 2] },
+      actor: 'key:one',
+    });
     expect(Store.verifyTicket(t)).toBe(true);
     expect(() => store.transitionTicket(t.id, 'executed', 'key:two')).toThrow(TransitionError);
     store.transitionTicket(t.id, 'approved', 'key:two', 'fine');

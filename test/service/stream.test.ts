@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestService, v2Position } from './helpers.js';
+import type { Json } from './helpers.js';
 import type { TestService } from './helpers.js';
 import { nowPrecise } from '../../src/service/feeds/base.js';
 import { black76Greeks } from '../../pricing/black.js';
@@ -32,20 +33,21 @@ function open(url: string, options: WebSocket.ClientOptions = {}, protocols?: st
 
 /** Collects parsed messages; `next(pred)` resolves with the first (past or future) message matching. */
 function inbox(ws: WebSocket) {
-  const messages: any[] = [];
-  const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  const messages: Json[] = [];
+  const waiters: { pred: (m: Json) => boolean; resolve: (m: Json) => void }[] = [];
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString());
     msg.__receivedAt = nowPrecise();
     messages.push(msg);
-    for (const w of [...waiters]) if (w.pred(msg)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(msg);
-    }
+    for (const w of [...waiters])
+      if (w.pred(msg)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(msg);
+      }
   });
   return {
     messages,
-    next(pred: (m: any) => boolean, timeoutMs = 2000): Promise<any> {
+    next(pred: (m: Json) => boolean, timeoutMs = 2000): Promise<Json> {
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
@@ -85,7 +87,10 @@ describe('websocket auth on upgrade', () => {
 describe('hedge stream', () => {
   it('pushes hedge ratios within 100 ms of a replayed tick, computed once per tick', async () => {
     const t = await service();
-    const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string; pool: { kind: string } }[];
+    const positions = (await t.call('GET', '/api/positions')).json.positions as {
+      id: string;
+      pool: { kind: string };
+    }[];
     const clients = await Promise.all([0, 1, 2].map(() => open(wsUrl(t), auth(t.keys.viewer))));
     const boxes = clients.map(inbox);
     for (const ws of clients) ws.send(JSON.stringify({ type: 'subscribe', positionIds: positions.map((p) => p.id) }));
@@ -101,7 +106,9 @@ describe('hedge stream', () => {
     const tickAt = nowPrecise();
     const snapshot = t.feed.pushMove(1.02);
     const v3 = positions.find((p) => p.pool.kind === 'v3')!.id;
-    const messages = await Promise.all(boxes.map((b) => b.next((m) => m.type === 'hedge' && m.positionId === v3 && m.seq === snapshot.seq)));
+    const messages = await Promise.all(
+      boxes.map((b) => b.next((m) => m.type === 'hedge' && m.positionId === v3 && m.seq === snapshot.seq)),
+    );
     for (const msg of messages) {
       expect(msg.__receivedAt - tickAt).toBeLessThan(100);
       expect(msg.price).toBeCloseTo(snapshot.perp!.markPriceQuote, 6);
@@ -111,7 +118,13 @@ describe('hedge stream', () => {
       expect(msg.options.length).toBe(1);
       const leg = msg.options[0];
       const option = snapshot.options.find((o) => o.instrument === leg.instrument)!;
-      const g = black76Greeks(option.optionType, option.forward, option.strike, (option.expiryMs - snapshot.asOfMs) / (365 * 86_400_000), option.markIv);
+      const g = black76Greeks(
+        option.optionType,
+        option.forward,
+        option.strike,
+        (option.expiryMs - snapshot.asOfMs) / (365 * 86_400_000),
+        option.markIv,
+      );
       expect(leg.quantityBase).toBeGreaterThan(0);
       expect(leg.quantityBase * g.gamma + msg.gamma).toBeCloseTo(0, 12);
       const optionDeltaUsdFlat = g.delta - g.price / option.forward;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT_USAGE, parseNumberOption, printJson } from '../output.js';
 import { asCliErrors, loadAdapters, parseExpiryDate, parseVenue } from './chain.js';
 
-interface RecordOptions {
+export interface RecordOptions {
   venue: string;
   underlying: string;
   seconds: number;

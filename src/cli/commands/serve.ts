@@ -16,11 +16,13 @@ export function register(program: Command): void {
     .option('--config <file>', 'desk config (JSON; env ILHEDGE_CONFIG): positions, policy, service settings')
     .action(async (opts: { port?: string; host?: string; db?: string; config?: string }) => {
       const { runService } = await import('../../service/run.js');
-      const { ConfigError } = await import('../../service/config.js');
       try {
         await runService(opts);
       } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(`bad config: ${error.message}`, EXIT_USAGE);
+        // Both the service's settings and the desk config (src/config) raise a ConfigError naming the field.
+        if (error instanceof Error && error.name === 'ConfigError') {
+          throw new CliError(`bad config: ${error.message}`, EXIT_USAGE);
+        }
         throw error;
       }
     });

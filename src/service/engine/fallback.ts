@@ -158,7 +158,10 @@ export function staticStrip(
 export class FallbackHedgeEngine implements HedgeEngine {
   readonly name = 'service-fallback';
   /** The gamma option and its Greeks depend only on the snapshot and minOptionDays: computed once per tick. */
-  private readonly gammaCache = new WeakMap<FeedSnapshot, Map<number, { option: FeedOption; greeks: OptionGreeksUsd } | null>>();
+  private readonly gammaCache = new WeakMap<
+    FeedSnapshot,
+    Map<number, { option: FeedOption; greeks: OptionGreeksUsd } | null>
+  >();
 
   /** Per stored position (immutable objects: an update makes a new one): its LP model and effective policy. */
   private readonly prepared = new WeakMap<StoredPosition, { lp: LpModel; policy: Required<HedgePolicy> }>();
@@ -254,7 +257,10 @@ export class FallbackHedgeEngine implements HedgeEngine {
     const positions = request.positions.map((position) => {
       const market = request.markets.get(marketKey(position.venue, position.underlying));
       if (!market) throw new NoMarketError(position.venue, position.underlying);
-      const merged: StoredPosition = { ...position, policy: effectivePolicy(this.defaults, position.policy, request.policy) };
+      const merged: StoredPosition = {
+        ...position,
+        policy: effectivePolicy(this.defaults, position.policy, request.policy),
+      };
       if (request.mode === 'dynamic') {
         const state = this.positionState(merged, market, request.nowMs);
         return {

@@ -52,7 +52,9 @@ export function fromAdapterSnapshot(
           perp: {
             instrument: perp.instrument.venueId,
             markPriceQuote: perpPrice,
-            ...(perp.instrument.contractValueUsd !== null ? { contractValueQuote: perp.instrument.contractValueUsd } : {}),
+            ...(perp.instrument.contractValueUsd !== null
+              ? { contractValueQuote: perp.instrument.contractValueUsd }
+              : {}),
             ...(perp.instrument.contractSize !== null ? { contractSizeBase: perp.instrument.contractSize } : {}),
           },
         }
@@ -68,7 +70,8 @@ export function servableChain(snapshot: AdapterSnapshot): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(snapshot)) {
     if (value instanceof Set) out[key] = [...(value as Set<unknown>)];
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.constructor !== Object) continue;
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.constructor !== Object)
+      continue;
     else out[key] = value;
   }
   return out;

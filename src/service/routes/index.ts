@@ -16,7 +16,9 @@ function withIntegrity(ticket: StoredTicket) {
 
 /** JSON has no NaN: missing numbers travel as null. */
 function jsonSafe<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as T;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
+  ) as T;
 }
 
 /** Typed failures of ticket generation -> HTTP: the market's fault 503, the request's 400, the maths' 422. */
@@ -124,7 +126,8 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } },
       handler: async ({ res }) => {
-        for (const f of feedStatus()) if (f.ageMs !== null) ctx.metrics.feedAge.set({ market: f.market }, f.ageMs / 1000);
+        for (const f of feedStatus())
+          if (f.ageMs !== null) ctx.metrics.feedAge.set({ market: f.market }, f.ageMs / 1000);
         res.setHeader('Content-Type', ctx.metrics.registry.contentType);
         res.end(await ctx.metrics.registry.metrics());
         return { raw: true };
@@ -152,7 +155,9 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
       summary: 'List positions',
       tag: 'positions',
       auth: 'viewer',
-      responses: { 200: { description: 'positions', schema: z.object({ positions: z.array(s.storedPositionSchema) }) } },
+      responses: {
+        200: { description: 'positions', schema: z.object({ positions: z.array(s.storedPositionSchema) }) },
+      },
       handler: () => ({ body: { positions: ctx.store.listPositions() } }),
     }),
     route({
@@ -198,7 +203,10 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       params: s.idParams,
       body: s.positionSpecSchema,
-      responses: { 200: { description: 'updated', schema: s.storedPositionSchema }, 404: { description: 'no such position' } },
+      responses: {
+        200: { description: 'updated', schema: s.storedPositionSchema },
+        404: { description: 'no such position' },
+      },
       handler: ({ params, body, principal }) => {
         try {
           const position = ctx.store.updatePosition(params.id, body, actor(principal));
@@ -258,7 +266,8 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
         const feed = ctx.hub.feed(params.venue, params.underlying);
         const snapshot = feed?.current();
         if (!snapshot) throw notFound('market', marketKey(params.venue, params.underlying));
-        const { chain, ...rest } = snapshot;
+        // `adapter` is the engine's copy of the same snapshot (with class instances): `chain` is its JSON form.
+        const { chain, adapter: _adapter, ...rest } = snapshot;
         return {
           body: jsonSafe({
             ...rest,

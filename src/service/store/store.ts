@@ -286,7 +286,13 @@ export class Store {
 
   private toPosition(row: PositionRow): StoredPosition {
     const spec = JSON.parse(row.spec_json) as PositionSpec;
-    return { ...spec, id: row.id, version: row.version, createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms };
+    return {
+      ...spec,
+      id: row.id,
+      version: row.version,
+      createdAtMs: row.created_at_ms,
+      updatedAtMs: row.updated_at_ms,
+    };
   }
 
   createPosition(spec: PositionSpec, actor: string, id: string = randomUUID()): StoredPosition {
@@ -302,8 +308,7 @@ export class Store {
 
   getPosition(id: string): StoredPosition | null {
     const row = this.db.prepare('SELECT * FROM positions WHERE id = ? AND deleted_at_ms IS NULL').get(id) as
-      | PositionRow
-      | undefined;
+      PositionRow | undefined;
     return row ? this.toPosition(row) : null;
   }
 
@@ -376,9 +381,7 @@ export class Store {
   }
 
   private history(id: string): TicketHistoryEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM ticket_status_history WHERE ticket_id = ? ORDER BY id')
-      .all(id) as {
+    const rows = this.db.prepare('SELECT * FROM ticket_status_history WHERE ticket_id = ? ORDER BY id').all(id) as {
       from_status: TicketStatus | null;
       to_status: TicketStatus;
       actor: string;
@@ -425,8 +428,7 @@ export class Store {
   transitionTicket(id: string, to: TicketStatus, actor: string, note?: string): StoredTicket {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT status FROM tickets WHERE id = ?').get(id) as
-        | { status: TicketStatus }
-        | undefined;
+        { status: TicketStatus } | undefined;
       if (!row) throw new NotFoundError('ticket', id);
       if (!TICKET_TRANSITIONS[row.status].includes(to)) throw new TransitionError(id, row.status, to);
       const at = this.now();

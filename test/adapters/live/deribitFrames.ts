@@ -70,20 +70,21 @@ export const DERIBIT_2021_IDS = [
 ] as const;
 
 /**
- * REST recording of the 2021 instruments: the real full `public/get_instruments` bodies (options and futures
- * together) answer both the `kind=option` and the `kind=future` request of the adapter's loader; duplicates
- * collapse by symbol.
+ * REST recording of the 2021 instruments: the real `public/get_instruments` bodies (options and futures together in
+ * the capture), split by `kind` as the venue answers the adapter's `kind=option` and `kind=future` requests.
  */
 export function deribit2021InstrumentRecording(ws: WsFrame[] = []): Recording {
   const http: Recording['http'] = [];
   for (const currency of ['BTC', 'ETH']) {
-    const body = fixtureText('deribit', `get_instruments_${currency}_2021-07-22.json`);
+    const all = JSON.parse(fixtureText('deribit', `get_instruments_${currency}_2021-07-22.json`)) as {
+      result: { kind: string }[];
+    };
     for (const kind of ['option', 'future']) {
       http.push({
         method: 'GET',
         url: `https://www.deribit.com/api/v2/public/get_instruments?currency=${currency}&kind=${kind}`,
         status: 200,
-        body,
+        body: JSON.stringify({ ...all, result: all.result.filter((i) => i.kind === kind) }),
         receivedAtMs: 1626993720000,
       });
     }

@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Exchange } from 'ccxt';
 import { createLiveStream, type LiveEvent, type LiveExchange, type LiveStream } from '../../../adapters/live/stream.js';
 import { pointExchangeAt, startReplayWsServer, type ReplayWsServer } from '../../../adapters/replayWs.js';
-import { deribit } from '../../../adapters/venues/deribit.js';
 import type { OptionQuote } from '../../../adapters/model.js';
 import { deribitWsFrames, load2021Instruments, recordedSequence, replayProDeribit } from './deribitFrames.js';
 
@@ -81,8 +80,8 @@ async function setup(
   const stream = createLiveStream({
     exchange: exchange as unknown as LiveExchange,
     venue: 'deribit',
+    // No `normalise`: the stream defaults to the venue adapter's normaliseTicker (H3's Deribit normaliser).
     instruments,
-    normalise: deribit.normaliseTicker,
     subscriptions: withBooks
       ? [
           { kind: 'tickers', symbols },

@@ -261,7 +261,11 @@ describe('batch form', () => {
       expect(out.status[i]).toBe(IV_STATUS.ok);
       expect(out.vol[i]).toBe(impliedVolBlack76(c.type, F, c.strike, c.T, input.price[i]!, 0.02));
     });
-    expect([...out.status.subarray(m)]).toEqual([IV_STATUS.belowIntrinsic, IV_STATUS.aboveMaximum, IV_STATUS.invalidInput]);
+    expect([...out.status.subarray(m)]).toEqual([
+      IV_STATUS.belowIntrinsic,
+      IV_STATUS.aboveMaximum,
+      IV_STATUS.invalidInput,
+    ]);
     expect(Number.isNaN(out.vol[m])).toBe(true);
   });
   test('rejects short arrays', () => {

@@ -51,27 +51,69 @@ describe('Greeks against central finite differences', () => {
       const hV = 1e-4 * vol;
       switch (greek) {
         case 'delta':
-          expectClose(label, central((f) => price(f, T, vol, r), F, hF), g.delta, 1e-6, 1e-9);
+          expectClose(
+            label,
+            central((f) => price(f, T, vol, r), F, hF),
+            g.delta,
+            1e-6,
+            1e-9,
+          );
           break;
         case 'gamma':
-          expectClose(label, central((f) => greek1(f, vol, 'delta'), F, hF), g.gamma, 1e-6, 1e-12 / F);
+          expectClose(
+            label,
+            central((f) => greek1(f, vol, 'delta'), F, hF),
+            g.gamma,
+            1e-6,
+            1e-12 / F,
+          );
           break;
         case 'vega':
-          expectClose(label, central((v) => price(F, T, v, r), vol, hV), g.vega, 1e-6, 1e-9 * F);
+          expectClose(
+            label,
+            central((v) => price(F, T, v, r), vol, hV),
+            g.vega,
+            1e-6,
+            1e-9 * F,
+          );
           break;
         case 'theta':
           // theta = dV/dt at fixed forward = -dV/dT.
           expectClose(label, -central((t) => price(F, t, vol, r), T, 1e-4 * T), g.theta, 1e-6, 1e-9 * F);
           break;
         case 'rho':
-          expectClose(label, central((rr) => price(F, T, vol, rr), r, 1e-5), g.rho, 1e-6, 1e-9 * F);
+          expectClose(
+            label,
+            central((rr) => price(F, T, vol, rr), r, 1e-5),
+            g.rho,
+            1e-6,
+            1e-9 * F,
+          );
           break;
         case 'vanna':
-          expectClose(label, central((v) => greek1(F, v, 'delta'), vol, hV), g.vanna, 1e-6, 1e-9);
-          expectClose(label + ' (as dVega/dF)', central((f) => greek1(f, vol, 'vega'), F, hF), g.vanna, 1e-6, 1e-9);
+          expectClose(
+            label,
+            central((v) => greek1(F, v, 'delta'), vol, hV),
+            g.vanna,
+            1e-6,
+            1e-9,
+          );
+          expectClose(
+            label + ' (as dVega/dF)',
+            central((f) => greek1(f, vol, 'vega'), F, hF),
+            g.vanna,
+            1e-6,
+            1e-9,
+          );
           break;
         case 'volga':
-          expectClose(label, central((v) => greek1(F, v, 'vega'), vol, hV), g.volga, 1e-6, 1e-9 * F);
+          expectClose(
+            label,
+            central((v) => greek1(F, v, 'vega'), vol, hV),
+            g.volga,
+            1e-6,
+            1e-9 * F,
+          );
           break;
       }
     }
@@ -88,7 +130,13 @@ describe('Greeks against central finite differences', () => {
         const p = (s: number, t: number, v: number, rr: number, bb: number) => bsmPrice(type, s, K, t, v, rr, bb);
         const label = `BSM ${type} S=${S} K=${K}`;
         expect(g.price).toBe(p(S, T, vol, r, b));
-        expectClose(label + ' delta', central((s) => p(s, T, vol, r, b), S, 1e-4 * S), g.delta, 1e-6, 1e-9);
+        expectClose(
+          label + ' delta',
+          central((s) => p(s, T, vol, r, b), S, 1e-4 * S),
+          g.delta,
+          1e-6,
+          1e-9,
+        );
         expectClose(
           label + ' gamma',
           central((s) => bsmGreeks(type, s, K, T, vol, r, b).delta, S, 1e-4 * S),
@@ -96,10 +144,28 @@ describe('Greeks against central finite differences', () => {
           1e-6,
           1e-12,
         );
-        expectClose(label + ' vega', central((v) => p(S, T, v, r, b), vol, 1e-4 * vol), g.vega, 1e-6, 1e-9);
+        expectClose(
+          label + ' vega',
+          central((v) => p(S, T, v, r, b), vol, 1e-4 * vol),
+          g.vega,
+          1e-6,
+          1e-9,
+        );
         expectClose(label + ' theta', -central((t) => p(S, t, vol, r, b), T, 1e-4 * T), g.theta, 1e-6, 1e-9);
-        expectClose(label + ' rho', central((rr) => p(S, T, vol, rr, b), r, 1e-5), g.rho, 1e-6, 1e-9);
-        expectClose(label + ' carryRho', central((bb) => p(S, T, vol, r, bb), b, 1e-5), g.carryRho, 1e-6, 1e-9);
+        expectClose(
+          label + ' rho',
+          central((rr) => p(S, T, vol, rr, b), r, 1e-5),
+          g.rho,
+          1e-6,
+          1e-9,
+        );
+        expectClose(
+          label + ' carryRho',
+          central((bb) => p(S, T, vol, r, bb), b, 1e-5),
+          g.carryRho,
+          1e-6,
+          1e-9,
+        );
         expectClose(
           label + ' vanna',
           central((v) => bsmGreeks(type, S, K, T, v, r, b).delta, vol, 1e-4 * vol),
@@ -184,13 +250,19 @@ describe('properties (fast-check)', () => {
   test('never NaN or throwing for any valid input, however extreme', () => {
     const any = fc.double({ min: 0, max: 1e300, noNaN: true });
     fc.assert(
-      fc.property(any, any, fc.double({ min: 0, max: 1e4, noNaN: true }), fc.double({ min: 0, max: 1e3, noNaN: true }), (f, k, t, v) => {
-        for (const type of TYPES) {
-          const g = black76Greeks(type, f, k, t, v, 0);
-          if (Object.values(g).some((x) => Number.isNaN(x))) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        any,
+        any,
+        fc.double({ min: 0, max: 1e4, noNaN: true }),
+        fc.double({ min: 0, max: 1e3, noNaN: true }),
+        (f, k, t, v) => {
+          for (const type of TYPES) {
+            const g = black76Greeks(type, f, k, t, v, 0);
+            if (Object.values(g).some((x) => Number.isNaN(x))) return false;
+          }
+          return true;
+        },
+      ),
       { numRuns: 3000 },
     );
   });

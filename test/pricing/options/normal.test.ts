@@ -13,13 +13,18 @@ function points(lo: number, hi: number, n: number): number[] {
 
 describe('Cody erfc / erfcx', () => {
   test('erfc relative error <= 1e-15 on [-6, 26.5]', () => {
-    for (const x of points(-6, 26.5, 120)) expect(relErr(erfc(x), hpErfc(exact(x))), `x=${x}`).toBeLessThanOrEqual(1e-15);
+    for (const x of points(-6, 26.5, 120))
+      expect(relErr(erfc(x), hpErfc(exact(x))), `x=${x}`).toBeLessThanOrEqual(1e-15);
   });
   test('erfcx relative error <= 1e-15 on [-26, 1e6]', () => {
     for (const x of [...points(-26, 30, 120), 100, 1234.5, 6.7e7, 1e8]) {
       // Oracle: exp(x^2) erfc(x); beyond x = 30 the asymptotic series 1/(x sqrt(pi)) (1 - 1/(2x^2) + 3/(4x^4) - ...).
       let ref;
-      if (x <= 30) ref = exact(x).pow(2).exp().times(hpErfc(exact(x)));
+      if (x <= 30)
+        ref = exact(x)
+          .pow(2)
+          .exp()
+          .times(hpErfc(exact(x)));
       else {
         const X = exact(x);
         const u = new HP(1).div(X.times(X).times(2));
@@ -42,7 +47,8 @@ describe('Cody erfc / erfcx', () => {
 
 describe('normal distribution', () => {
   test('cdf relative error <= 1e-15 from z = -37 to 8 (left tail via erfcx)', () => {
-    for (const z of points(-37, 8, 150)) expect(relErr(normCdf(z), hpCdf(exact(z))), `z=${z}`).toBeLessThanOrEqual(1e-15);
+    for (const z of points(-37, 8, 150))
+      expect(relErr(normCdf(z), hpCdf(exact(z))), `z=${z}`).toBeLessThanOrEqual(1e-15);
   });
   test('cdf limits, symmetry and pdf', () => {
     expect(normCdf(-Infinity)).toBe(0);
@@ -52,7 +58,25 @@ describe('normal distribution', () => {
     for (const z of [-3, -1, 0.2, 2]) expect(relErr(normPdf(z), hpPdf(exact(z)))).toBeLessThan(1e-15);
   });
   test('inverse cdf (AS241): relative error <= 1e-15 for p from 1e-300 to 1 - 1e-16', () => {
-    const ps = [1e-300, 1e-100, 1e-20, 1e-10, 1e-5, 0.001, 0.02425, 0.075, 0.2, 0.4999, 0.5, 0.5001, 0.7, 0.9, 0.975, 0.999, 1 - 1e-10];
+    const ps = [
+      1e-300,
+      1e-100,
+      1e-20,
+      1e-10,
+      1e-5,
+      0.001,
+      0.02425,
+      0.075,
+      0.2,
+      0.4999,
+      0.5,
+      0.5001,
+      0.7,
+      0.9,
+      0.975,
+      0.999,
+      1 - 1e-10,
+    ];
     for (const p of ps) {
       const x = inverseNormCdf(p);
       // One Newton step in 60 digits from x gives the true quantile to ~30 digits.

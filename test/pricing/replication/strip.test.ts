@@ -217,6 +217,27 @@ describe('properties on random positions and strikes', () => {
     for (const leg of strip.legs) expect(leg.quantity).toBeGreaterThan(0);
   });
 
+  it('strikes all below a narrow range (a linear stretch) give no options at all (found by fast-check)', () => {
+    const position: LpPosition = {
+      model: 'v3',
+      liquidity: 1305.9418607344774,
+      lower: 987.1366845960304,
+      upper: 1036.4935188258319,
+      entryPrice: 1000,
+    };
+    const strip = replicationStrip({
+      position,
+      strikes: [300, 541.6383655560501],
+      expiryYears: 0.1,
+      vol: 0.8,
+      forward: 1013.7,
+    });
+    expect(strip.legs).toEqual([]);
+    expect(
+      Math.abs(strip.forward - -(lpState(position, 300).delta - lpEntryAmounts(position).amountBase)),
+    ).toBeLessThan(1e-12);
+  });
+
   it('hedging the value instead of IL keeps the legs and shifts the forward by -x0 and the cash by -V(F)', () => {
     fc.assert(
       fc.property(positionArb, strikesArb, (position, strikes) => {

@@ -6,7 +6,11 @@ const state = { key: sessionStorage.getItem(KEY_STORE), positions: [], hedges: n
 
 const $ = (id) => document.getElementById(id);
 const fmt = (x, digits = 4) =>
-  x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1e4 ? x.toFixed(0) : Number(x.toPrecision(digits)).toString();
+  x === null || x === undefined || !Number.isFinite(x)
+    ? '—'
+    : Math.abs(x) >= 1e4
+      ? x.toFixed(0)
+      : Number(x.toPrecision(digits)).toString();
 
 class ApiError extends Error {
   constructor(status, message) {
@@ -141,7 +145,8 @@ function connect() {
     if (msg.type !== 'hedge') return;
     if (msg.book) return renderBook(msg);
     state.hedges.set(msg.positionId, msg);
-    $('source').textContent = `data: ${msg.source}${msg.source === 'replay' ? ' (replay clock ' + new Date(msg.asOfMs).toISOString().slice(0, 19) + 'Z)' : ''}`;
+    $('source').textContent =
+      `data: ${msg.source}${msg.source === 'replay' ? ' (replay clock ' + new Date(msg.asOfMs).toISOString().slice(0, 19) + 'Z)' : ''}`;
     scheduleRender();
     if (msg.positionId === state.selected) renderGreeks(msg);
   });
@@ -169,7 +174,10 @@ async function select(id) {
   renderPositions();
   const position = state.positions.find((p) => p.id === id);
   $('detail-title').textContent = `Payoff: ${position?.name ?? id}`;
-  const [payoff, detail] = await Promise.all([api('GET', `/api/positions/${id}/payoff`), api('GET', `/api/positions/${id}`)]);
+  const [payoff, detail] = await Promise.all([
+    api('GET', `/api/positions/${id}/payoff`),
+    api('GET', `/api/positions/${id}`),
+  ]);
   drawPayoff(payoff);
   if (detail.hedge) renderGreeks(detail.hedge);
 }
@@ -187,22 +195,34 @@ function renderGreeks(h) {
     ['quotes age', `${fmt(h.quoteAgeMs, 3)} ms`],
   ];
   const body = $('greeks').querySelector('tbody');
-  body.replaceChildren(...rows.map(([k, v]) => {
-    const tr = el('tr');
-    tr.append(el('td', {}, k), el('td', {}, v));
-    return tr;
-  }));
+  body.replaceChildren(
+    ...rows.map(([k, v]) => {
+      const tr = el('tr');
+      tr.append(el('td', {}, k), el('td', {}, v));
+      return tr;
+    }),
+  );
 }
 
 function drawPayoff(p) {
   const chart = $('payoff');
   chart.replaceChildren();
-  const W = 720, H = 360, L = 70, R = 10, T = 10, B = 30;
+  const W = 720,
+    H = 360,
+    L = 70,
+    R = 10,
+    T = 10,
+    B = 30;
   const all = [...p.lp, ...p.hodl, ...p.hedged].filter(Number.isFinite);
   if (p.prices.length < 2 || all.length === 0) return;
-  const xMin = p.prices[0], xMax = p.prices[p.prices.length - 1];
-  let yMin = Math.min(...all), yMax = Math.max(...all);
-  if (yMax === yMin) { yMax += 1; yMin -= 1; }
+  const xMin = p.prices[0],
+    xMax = p.prices[p.prices.length - 1];
+  let yMin = Math.min(...all),
+    yMax = Math.max(...all);
+  if (yMax === yMin) {
+    yMax += 1;
+    yMin -= 1;
+  }
   const x = (v) => L + ((v - xMin) / (xMax - xMin)) * (W - L - R);
   const y = (v) => T + (1 - (v - yMin) / (yMax - yMin)) * (H - T - B);
   chart.append(svg('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }));
@@ -223,9 +243,15 @@ function drawPayoff(p) {
   if (p.currentPrice !== null && p.currentPrice >= xMin && p.currentPrice <= xMax) {
     chart.append(svg('line', { class: 'now', x1: x(p.currentPrice), y1: T, x2: x(p.currentPrice), y2: H - B }));
   }
-  for (const [name, ys] of [['hodl', p.hodl], ['lp', p.lp], ['hedged', p.hedged]]) {
+  for (const [name, ys] of [
+    ['hodl', p.hodl],
+    ['lp', p.lp],
+    ['hedged', p.hedged],
+  ]) {
     const d = ys
-      .map((v, i) => (Number.isFinite(v) ? `${i === 0 ? 'M' : 'L'}${x(p.prices[i]).toFixed(1)},${y(v).toFixed(1)}` : ''))
+      .map((v, i) =>
+        Number.isFinite(v) ? `${i === 0 ? 'M' : 'L'}${x(p.prices[i]).toFixed(1)},${y(v).toFixed(1)}` : '',
+      )
       .join('');
     chart.append(svg('path', { class: `curve ${name}`, d }));
   }
@@ -238,7 +264,9 @@ async function renderTickets() {
   const body = $('tickets').querySelector('tbody');
   body.replaceChildren();
   for (const t of tickets) {
-    const legs = (t.content.positions ?? []).reduce((n, p) => n + (p.legs?.length ?? 0), 0);
+    // Hedging-engine tickets carry `ticket.legs`; the fallback engine's carry legs per position.
+    const legs =
+      t.content.ticket?.legs?.length ?? (t.content.positions ?? []).reduce((n, p) => n + (p.legs?.length ?? 0), 0);
     const last = t.history[t.history.length - 1];
     const tr = el('tr', { 'data-id': t.id });
     tr.append(
@@ -264,7 +292,10 @@ async function renderTickets() {
       });
       actions.append(b);
     };
-    if (t.status === 'proposed') { add('approve', 'approve'); add('reject', 'reject'); }
+    if (t.status === 'proposed') {
+      add('approve', 'approve');
+      add('reject', 'reject');
+    }
     if (t.status === 'approved') add('mark executed', 'executed');
     tr.append(actions);
     body.append(tr);
@@ -277,7 +308,8 @@ async function propose(mode) {
     const ticket = await api('POST', '/api/tickets', { positionIds: [state.selected], mode });
     $('ticket-msg').textContent = `ticket ${ticket.id.slice(0, 8)} proposed`;
   } catch (error) {
-    $('ticket-msg').textContent = error.status === 403 ? 'your key may not propose tickets (trader role needed)' : error.message;
+    $('ticket-msg').textContent =
+      error.status === 403 ? 'your key may not propose tickets (trader role needed)' : error.message;
   }
   await renderTickets();
 }
