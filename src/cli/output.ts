@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import { ZodError } from 'zod';
 import { MarketDataError } from '../../adapters/errors.js';
+import { HedgingError } from '../../hedging/errors.js';
 import { PricingError } from '../../pricing/errors.js';
 
 export interface Column<Row> {
@@ -94,6 +95,7 @@ const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[
   CliError,
   PricingError,
   MarketDataError,
+  HedgingError,
   ZodError,
 ];
 

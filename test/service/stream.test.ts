@@ -4,7 +4,7 @@ import { startTestService, v2Position } from './helpers.js';
 import type { Json } from './helpers.js';
 import type { TestService } from './helpers.js';
 import { nowPrecise } from '../../src/service/feeds/base.js';
-import { black76Greeks } from '../../pricing/black.js';
+import { black76Greeks } from '../../pricing/index.js';
 
 const services: TestService[] = [];
 afterEach(async () => {

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { register as registerBatch } from './batch.js';
+import { register as registerBook } from './book.js';
 import { register as registerChain } from './chain.js';
 import { register as registerIv } from './iv.js';
 import { register as registerLp } from './lp.js';
 import { register as registerPrice } from './price.js';
 import { register as registerQuote } from './quote.js';
 import { register as registerReplicate } from './replicate.js';
+import { register as registerTicket } from './ticket.js';
 
 /** Every command, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerBatch(program);
   registerChain(program);
   registerQuote(program);
+  registerBook(program);
+  registerTicket(program);
 }

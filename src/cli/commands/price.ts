@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { OptionGreeks } from '../../../pricing/index.js';
 import { parseNumberOption } from '../output.js';
 
 export function register(program: Command): void {
@@ -27,7 +28,7 @@ export function register(program: Command): void {
         vol: options.vol,
         rate: options.rate,
       });
-      const g = priceOp.run(request) as import('../../../pricing/index.js').OptionGreeks;
+      const g = priceOp.run(request) as OptionGreeks;
       if (options.json) return printJson(g);
       process.stdout.write(
         renderKeyValues([

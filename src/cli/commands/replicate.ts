@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { StripResult } from '../../../pricing/replication.js';
 import { parseNumberOption } from '../output.js';
 import { addLpSpecOptions, lpSpecFromOptions, parseNumberList, type LpSpecOptions } from './lpSpecOptions.js';
 
@@ -40,7 +41,7 @@ export function register(program: Command): void {
         target: options.target,
         horizonYears: options.horizonYears,
       });
-      const strip = replicateOp.run(request) as import('../../../pricing/replication.js').StripResult;
+      const strip = replicateOp.run(request) as StripResult;
       if (options.json) return printJson(strip);
       process.stdout.write(
         renderTable(strip.legs, [

@@ -8,7 +8,7 @@
  * `q_perp = -(delta_LP + q_opt * delta_opt)`. For coin-settled options the USD-flat delta is Black's minus the
  * coin premium (CONVENTIONS.md, "Inverse options").
  */
-import { black76Greeks } from '../../../pricing/black.js';
+import { black76Greeks } from '../../../pricing/index.js';
 import { lpModel } from './lp.js';
 import type { LpModel } from './lp.js';
 import type {

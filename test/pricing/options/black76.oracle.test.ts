@@ -135,6 +135,28 @@ describe('Black-76 against the 60-digit oracle', () => {
     expect(o.gt(new HP(0))).toBe(true);
   });
 
+  test('on both sides of every region boundary of the normalised Black function: price 1e-12 relative', () => {
+    // Regions (Jäckel 2015): I h < -10 and t < tau + |h| - 10; II t < tau = 2 eps^(1/16); III h + t > 0.85; IV rest.
+    const tau = 2 * Math.pow(2.220446049250313e-16, 1 / 16);
+    const points: [number, number][] = [];
+    for (const d of [-1e-9, 1e-9]) {
+      points.push([-10 * (1 + d), 0.05], [-10 * (1 + d), tau * 1.5], [-12, tau + 2 + d]); // I vs II/IV
+      points.push([-0.3, tau * (1 + d)], [-3, tau * (1 + d)], [-9.9, tau * (1 + d)]); // II vs IV/III
+      points.push([-0.2, 1.05 + d], [-1, 1.85 + d], [-0.01, 0.86 + d]); // III vs IV
+    }
+    for (const [h, t] of points) {
+      const vol = 2 * t; // T = 1, so s = vol
+      const F = 100;
+      const K = F * Math.exp(-h * vol); // x = ln(F/K) = h s <= 0: the call is out of the money
+      for (const isCall of [true, false]) {
+        const p = black76Price(isCall ? 'call' : 'put', F, K, 1, vol);
+        const o = hpBlack76(isCall, F, K, 1, vol).price;
+        const err = exact(p).minus(o).abs().div(o).toNumber();
+        if (!(err <= 1e-12)) throw new Error(`price error ${err} at h=${h} t=${t} call=${isCall}`);
+      }
+    }
+  });
+
   test('deep wings (8 to 20 standard deviations, asymptotic and small-t regions): price 1e-12 relative', () => {
     // Regions I and II of the normalised Black function (h < -10, t < 0.21) are only reached out here. The price's
     // own condition number in x grows like h^2, which is why we stop at 20 standard deviations (h^2 eps ~ 1e-13).

@@ -1,7 +1,7 @@
 /**
  * Black-76 against real Deribit option tickers: the 89 `ticker.*.raw` frames (10 BTC/ETH options, 2021-07-22) of
- * test/pricing/options/fixtures/deribit_ws_ticker_book_options_2021-07-22.json, copied verbatim from
- * shared/fixtures/exchanges/deribit/ (origin: bmoscon/cryptofeed sample_data, see shared/fixtures/exchanges/SOURCES.md).
+ * test/fixtures/exchanges/deribit/ws_ticker_book_options_2021-07-22.json (a verbatim copy of the shared fixture;
+ * origin bmoscon/cryptofeed sample_data, see test/fixtures/exchanges/SOURCES.md).
  *
  * Deribit prices on the forward of each expiry (`underlying_price`), with `mark_iv` in percent rounded to 0.01 and
  * Greeks rounded to 5 decimals, in USD (vega per vol point, theta per day). So for every ticker we compute the Greeks
@@ -36,7 +36,7 @@ const MONTHS: Record<string, number> = {
 };
 
 function tickers(): Ticker[] {
-  const url = new URL('./fixtures/deribit_ws_ticker_book_options_2021-07-22.json', import.meta.url);
+  const url = new URL('../../fixtures/exchanges/deribit/ws_ticker_book_options_2021-07-22.json', import.meta.url);
   const frames = JSON.parse(readFileSync(url, 'utf8')) as unknown[];
   const out: Ticker[] = [];
   for (const frame of frames) {
