@@ -6,6 +6,7 @@ import { register as registerIv } from './iv.js';
 import { register as registerLp } from './lp.js';
 import { register as registerPrice } from './price.js';
 import { register as registerQuote } from './quote.js';
+import { register as registerRecord } from './record.js';
 import { register as registerReplicate } from './replicate.js';
 import { register as registerTicket } from './ticket.js';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerBatch(program);
   registerChain(program);
   registerQuote(program);
+  registerRecord(program);
   registerBook(program);
   registerTicket(program);
 }
