@@ -3,11 +3,13 @@ import { register as registerBatch } from './batch.js';
 import { register as registerBook } from './book.js';
 import { register as registerChain } from './chain.js';
 import { register as registerIv } from './iv.js';
+import { register as registerKeys } from './keys.js';
 import { register as registerLp } from './lp.js';
 import { register as registerPrice } from './price.js';
 import { register as registerQuote } from './quote.js';
 import { register as registerRecord } from './record.js';
 import { register as registerReplicate } from './replicate.js';
+import { register as registerServe } from './serve.js';
 import { register as registerTicket } from './ticket.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -22,4 +24,6 @@ export function registerCommands(program: Command): void {
   registerRecord(program);
   registerBook(program);
   registerTicket(program);
+  registerServe(program);
+  registerKeys(program);
 }
