@@ -190,7 +190,7 @@ export function renderTicketText(ticket: Ticket): string {
   const out: string[] = [];
   out.push(
     `ticket ${ticket.id}  ${ticket.mode}  ${ticket.venue} ${ticket.underlying}  created ${ticket.createdAt}`,
-    `source ${ticket.source.kind}: ${ticket.source.label} (data time ${ticket.source.dataTime})`,
+    `source ${ticket.source.label} (data time ${ticket.source.dataTime})`,
     `price ${num(ticket.price)}`,
     '',
     'positions',

@@ -27,7 +27,7 @@ export function register(program: Command): void {
         const report = bookReport(positions, market, asOfMs, policy);
         if (options.json) return printJson(report);
         const out: string[] = [
-          `book at ${new Date(asOfMs).toISOString()}  ${report.source.kind}: ${report.source.label}`,
+          `book at ${new Date(asOfMs).toISOString()}  source ${report.source.label}`,
           `price ${report.price} (quote per base)`,
           renderTable(report.positions, [
             { header: 'id', value: (p) => p.id, align: 'left' },
