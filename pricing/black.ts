@@ -153,8 +153,11 @@ function greeksCoreFor(theta: number, forward: number, strike: number, expiryYea
   greeksCore(theta);
 }
 
-/** greeksCore on IN = (forward, strike, expiryYears, vol, rate). */
-function greeksCore(theta: number) {
+/**
+ * greeksCore on IN = (forward, strike, expiryYears, vol, rate). `secondOrder` false skips vanna and volga (left
+ * as they were), which the chain batch does not need unless asked.
+ */
+function greeksCore(theta: number, secondOrder = true) {
   const forward = IN[0]!;
   const strike = IN[1]!;
   const expiryYears = IN[2]!;
@@ -194,15 +197,25 @@ function greeksCore(theta: number) {
   const price = df * (iv + sqrtFK * NB_OUT[0]!);
   const d1 = h + t;
   const d2 = h - t;
-  // N(theta d1) with exp(-d1^2/2) = E sqrt(K/F): erf inside Cody's first interval, erfcx in the tails.
-  const y = theta * d1 * ONE_OVER_SQRT_TWO;
-  const expD1 = (E * sqrtK) / sqrtF;
-  const n =
-    y < -CODY_THRESHOLD
-      ? 0.5 * expD1 * erfcxPositive(-y)
-      : y <= CODY_THRESHOLD
-        ? 0.5 + 0.5 * erfSmall(y)
-        : 1 - 0.5 * expD1 * erfcxPositive(y);
+  // Where the normalised Black already evaluated N(d1), N(d2) of the out-of-the-money call b(-|x|, s) (region III),
+  // reuse them. For x <= 0 that option's d1 is ours: N(theta d1) is N(d1) (call) or 1 - N(d1) (put). For x > 0 its
+  // d2 is -d1 of ours: N(theta d1) is 1 - N(d2) (call) or N(d2) (put). The out-of-the-money delta keeps its full
+  // relative precision; the in-the-money one (at least 1/2) is a subtraction from 1.
+  let n: number;
+  if (NB_OUT[1]! >= 0) {
+    const otm = x <= 0 ? NB_OUT[1]! : NB_OUT[2]!;
+    n = x <= 0 === (theta === 1) ? otm : 1 - otm;
+  } else {
+    // N(theta d1) with exp(-d1^2/2) = E sqrt(K/F): erf inside Cody's first interval, erfcx in the tails.
+    const y = theta * d1 * ONE_OVER_SQRT_TWO;
+    const expD1 = (E * sqrtK) / sqrtF;
+    n =
+      y < -CODY_THRESHOLD
+        ? 0.5 * expD1 * erfcxPositive(-y)
+        : y <= CODY_THRESHOLD
+          ? 0.5 + 0.5 * erfSmall(y)
+          : 1 - 0.5 * expD1 * erfcxPositive(y);
+  }
   CORE[PRICE] = price;
   CORE[DELTA] = theta * df * n;
   CORE[RHO] = -expiryYears * price;
@@ -222,6 +235,7 @@ function greeksCore(theta: number) {
   CORE[GAMMA] = dfPhiSqrtFK / forward / forward / s;
   CORE[VEGA] = vega;
   CORE[THETA] = rate * price - (dfPhiSqrtFK * vol) / (2 * sqrtT);
+  if (!secondOrder) return;
   CORE[VANNA] = (-dfPhiSqrtFK * d2) / forward / vol;
   CORE[VOLGA] = (vega * d1 * d2) / vol;
 }
@@ -371,6 +385,7 @@ export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOu
   const rhoOut = out.rho ?? null;
   const vannaOut = out.vanna ?? null;
   const volgaOut = out.volga ?? null;
+  const secondOrder = vannaOut !== null || volgaOut !== null;
   for (let i = 0; i < n; i++) {
     const F = forward[i]!;
     const K = strike[i]!;
@@ -397,7 +412,7 @@ export function black76GreeksBatch(input: Black76BatchInput, out: Black76BatchOu
     IN[2] = T;
     IN[3] = sigma;
     IN[4] = r;
-    greeksCore(c === 1 ? 1 : -1);
+    greeksCore(c === 1 ? 1 : -1, secondOrder);
     price[i] = CORE[PRICE]!;
     delta[i] = CORE[DELTA]!;
     gamma[i] = CORE[GAMMA]!;

@@ -54,7 +54,12 @@ for (let n = 0; n <= ASYMPTOTIC_TERMS; n++) {
  * function it did not inline (one heap allocation per call); writing into a typed array does not, which removes
  * most garbage collection from the batch loops.
  */
-export const NB_OUT = new Float64Array(1);
+/**
+ * NB_OUT[0]: the normalised value. NB_OUT[1] and NB_OUT[2]: N(d1) and N(d2) of the out-of-the-money call b(x, s)
+ * when the region computed them on the way (region III), else -1; the Greeks reuse them instead of a second erfc
+ * (see black.ts).
+ */
+export const NB_OUT = new Float64Array(3);
 /** Argument slots of `normalisedBlackOtmInto` (x, s, E, bMax): doubles passed as arguments are boxed too. */
 export const NB_IN = new Float64Array(4);
 /** Argument slots (h, t, E) of the region I and II functions. */
@@ -162,6 +167,7 @@ export function normalisedBlackOtmInto(): void {
   const t = 0.5 * s;
   const h = x / s;
   if (x < s * ETA && 0.5 * s * s + x < s * (TAU + ETA)) {
+    NB_OUT[1] = -1;
     if (E === 0) {
       // Region I is E times a bounded sum: it underflows with E, no need to sum the series.
       NB_OUT[0] = 0;
@@ -174,6 +180,7 @@ export function normalisedBlackOtmInto(): void {
     return;
   }
   if (t < TAU) {
+    NB_OUT[1] = -1;
     REGION_IN[0] = h;
     REGION_IN[1] = t;
     REGION_IN[2] = E;
@@ -191,6 +198,10 @@ export function normalisedBlackOtmInto(): void {
   const term2 = y2 <= CODY_THRESHOLD ? (0.5 * (1 - erfSmall(y2))) / bMax : 0.5 * E * erfcxPositive(y2);
   const b = term1 - term2;
   NB_OUT[0] = b > 0 ? b : 0;
+  // term1 = bMax N(d1) and term2 = N(d2) / bMax (Cody's erfc of -y1 = -d1/sqrt 2 and of y2 = -d2/sqrt 2, scaled by
+  // exp(-y1^2) = E / bMax and exp(-y2^2) = E bMax): N(d1) and N(d2) to a rounding each.
+  NB_OUT[1] = term1 / bMax;
+  NB_OUT[2] = term2 * bMax;
 }
 
 /** As `normalisedBlackOtmInto`, returning the value. */
