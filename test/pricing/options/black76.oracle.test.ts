@@ -8,6 +8,7 @@
  * resp. d1 d2, which pass through zero, so their scale is D phi(d1)(1 + |d1| + |d2|)/sigma resp.
  * vega (1 + d1^2 + d2^2)/sigma. Where a Greek is not a difference, the bound is purely relative.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { black76Greeks, black76GreeksBatch, black76Price } from '../../../pricing/black.js';
 import { normCdf } from '../../../pricing/normal.js';
@@ -172,5 +173,40 @@ describe('Black-76 against the 60-digit oracle', () => {
             const err = exact(p).minus(o).abs().div(o).toNumber();
             if (!(err <= 1e-12)) throw new Error(`price error ${err} at m=${m} T=${T} vol=${vol} call=${isCall}`);
           }
+  });
+
+  test('random points of the asymptotic (I) and small-t (II) regions: price 1e-12 relative (fast-check)', () => {
+    // These two regions are straight-line polynomial code (Estrin's scheme, see lbr/normalisedBlack.ts); any slip in
+    // a generated coefficient or a regrouping shows up here as an error far above 1e-12. The exponent (h^2+t^2)/2 is
+    // kept below 500: the price carries its rounding, ~(h^2+t^2)/2 eps relative, which passes 1e-12 near 1000 (in
+    // Jäckel's reference code as in ours; that is the double-precision condition of exp, not of the expansion).
+    const tau = 2 * Math.pow(2.220446049250313e-16, 1 / 16);
+    const regionI = fc
+      .tuple(fc.double({ min: -30, max: -10.0001, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }))
+      .map(([h, u]) => {
+        // t bounded by region I itself, by the exponent bound, and by |x| = 2|h|t <= 600 (a finite strike F e^{-x}).
+        const tMax = Math.min(tau + Math.abs(h) - 10 - 2e-4, Math.sqrt(1000 - h * h), 300 / Math.abs(h));
+        return [h, 1e-4 + u * tMax] as const;
+      });
+    const regionII = fc.tuple(
+      fc.double({ min: -9.9999, max: -1e-6, noNaN: true }),
+      fc.double({ min: 1e-4, max: tau * 0.9999, noNaN: true }),
+    );
+    let worstErr = 0;
+    fc.assert(
+      fc.property(fc.oneof(regionI, regionII), fc.boolean(), ([h, t], isCall) => {
+        const vol = 2 * t; // T = 1, so s = vol
+        const F = 1000;
+        const K = F * Math.exp(-h * vol);
+        const p = black76Price(isCall ? 'call' : 'put', F, K, 1, vol);
+        const o = hpBlack76(isCall, F, K, 1, vol).price;
+        if (o.lt(new HP(1e-290))) return; // the exact value is below double range
+        const err = exact(p).minus(o).abs().div(o).toNumber();
+        worstErr = Math.max(worstErr, err);
+        expect(err, `h=${h} t=${t} call=${isCall}`).toBeLessThanOrEqual(1e-12);
+      }),
+      { numRuns: 300, seed: 20261125 },
+    );
+    console.log('worst price error in regions I and II', worstErr);
   });
 });
