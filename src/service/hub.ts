@@ -13,12 +13,21 @@ import type {
   StoredPosition,
 } from './types.js';
 import { marketKey } from './types.js';
+import { bookMessage, hedgeMessage, textFrame } from './wire.js';
 
 export interface PreparedState {
   state: PositionHedgeState;
-  /** The `{"type":"hedge",...}` message, serialised once per tick. */
-  message: string;
-  /** The same as UTF-8 bytes, encoded once per tick (ws would otherwise encode the string once per client). */
+  /**
+   * The `{"type":"hedge",...}` message (wire.ts) as a complete websocket text frame, built once per tick and written
+   * as is to every subscriber. Only the frame is kept: the string would be one more object per position surviving
+   * into the next garbage collection, and those survivors are what the collector's pauses scale with.
+   */
+  frame: Buffer;
+}
+
+/** The book's state and its websocket frame. */
+export interface PreparedBook {
+  state: BookHedgeState;
   frame: Buffer;
 }
 
@@ -30,25 +39,17 @@ export interface TickResult {
   /** High-resolution receipt time (performance.now()), for the latency histogram. */
   receivedAtHr: number;
   positions: PreparedState[];
-  book: { state: BookHedgeState; message: string; frame: Buffer };
+  book: PreparedBook;
 }
 
 export type TickListener = (tick: TickResult) => void;
-
-/**
- * `{"type":"hedge",...state}` without an object spread (slow on V8 for wide objects, see engine/fallback.ts).
- * JSON.stringify writes NaN and infinities as null, which is what a missing number should read as.
- */
-export function hedgeMessage(state: PositionHedgeState): string {
-  return '{"type":"hedge",' + JSON.stringify(state).slice(1);
-}
 
 export class HedgeHub {
   private readonly feeds = new Map<string, MarketFeed>();
   private readonly unsubscribers: (() => void)[] = [];
   private positions: StoredPosition[] = [];
   private readonly latest = new Map<string, PreparedState>();
-  private book: { state: BookHedgeState; message: string; frame: Buffer };
+  private book: PreparedBook;
   private readonly listeners = new Set<TickListener>();
   onError: (error: unknown) => void = () => {};
 
@@ -135,7 +136,7 @@ export class HedgeHub {
     return this.latest.get(positionId);
   }
 
-  bookState(): { state: BookHedgeState; message: string; frame: Buffer } {
+  bookState(): PreparedBook {
     return this.book;
   }
 
@@ -148,8 +149,7 @@ export class HedgeHub {
       state = this.engine.positionState(position, undefined, nowMs);
       state.error = error instanceof Error ? error.message : String(error);
     }
-    const message = hedgeMessage(state);
-    const prepared = { state, message, frame: Buffer.from(message, 'utf8') };
+    const prepared = { state, frame: textFrame(hedgeMessage(state)) };
     this.latest.set(position.id, prepared);
     return prepared;
   }
@@ -180,7 +180,7 @@ export class HedgeHub {
     }
   }
 
-  private computeBook(seq: number, asOfMs: number): { state: BookHedgeState; message: string; frame: Buffer } {
+  private computeBook(seq: number, asOfMs: number): PreparedBook {
     const byUnderlying: BookHedgeState['byUnderlying'] = {};
     let valueQuote = 0;
     let bandBreaches = 0;
@@ -204,7 +204,6 @@ export class HedgeHub {
       byUnderlying,
       bandBreaches,
     };
-    const message = '{"type":"hedge","book":true,' + JSON.stringify(state).slice(1);
-    return { state, message, frame: Buffer.from(message, 'utf8') };
+    return { state, frame: textFrame(bookMessage(state)) };
   }
 }

@@ -3,7 +3,8 @@ export { startService, installSignalHandlers, createLogger, SERVICE_VERSION } fr
 export type { ServiceOptions, ServiceHandle } from './server.js';
 export { runService, loadDesk, replayFeed, positionSpecOf, EXAMPLE_POSITIONS } from './run.js';
 export { createApp } from './app.js';
-export { HedgeHub, hedgeMessage } from './hub.js';
+export { HedgeHub } from './hub.js';
+export { bookMessage, hedgeMessage } from './wire.js';
 export type { PreparedState, TickResult } from './hub.js';
 export {
   HedgeStream,

@@ -158,6 +158,25 @@ describe('hedge stream', () => {
     ws.close(1000);
   });
 
+  it('sends a client subscribed to everything every state of a tick, intact, in order of the positions', async () => {
+    // Such a client's frames for one tick leave in a single socket write (stream.ts, flush): each must still arrive
+    // as its own complete message.
+    const t = await service();
+    const ids = ((await t.call('GET', '/api/positions')).json.positions as { id: string }[]).map((p) => p.id);
+    const ws = await open(wsUrl(t), auth(t.keys.viewer));
+    const box = inbox(ws);
+    ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ids }));
+    await box.next((m) => m.type === 'subscribed');
+    const seqs = [t.feed.pushMove(1.01).seq, t.feed.pushMove(0.98).seq];
+    for (const seq of seqs) {
+      await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === seq);
+      const tick = box.messages.filter((m) => m.type === 'hedge' && m.seq === seq);
+      expect(tick.map((m) => (m.book ? 'book' : m.positionId))).toEqual([...ids, 'book']);
+      for (const m of tick.filter((m) => !m.book)) expect(Number.isFinite(m.delta)).toBe(true);
+    }
+    ws.close(1000);
+  });
+
   it('closes with 1003 on a message that is not JSON or not a known shape, naming the field', async () => {
     const t = await service();
     const a = await open(wsUrl(t), auth(t.keys.viewer));

@@ -1,0 +1,173 @@
+/**
+ * The stream's hand-written wire format (src/service/wire.ts): byte for byte what JSON.stringify writes, on the
+ * engine's own states and on random ones (fast-check), and websocket frames that a real `ws` client decodes at
+ * every header size, written straight to the upgraded socket as the stream does.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { FallbackHedgeEngine } from '../../src/service/engine/fallback.js';
+import type { PositionHedgeState, StoredPosition } from '../../src/service/types.js';
+import { bookMessage, hedgeMessage, textFrame } from '../../src/service/wire.js';
+import { fixtureSnapshot, v2Position, v3Position } from './helpers.js';
+
+const viaJson = (state: object) => '{"type":"hedge",' + JSON.stringify(state).slice(1);
+
+function stored(spec: typeof v3Position, id: string): StoredPosition {
+  return { ...spec, id, createdAtMs: 0, updatedAtMs: 0, version: 1 };
+}
+
+describe('hedgeMessage', () => {
+  it('writes exactly what JSON.stringify writes for the engine states, with and without a market', () => {
+    const engine = new FallbackHedgeEngine();
+    const market = { ...fixtureSnapshot(), seq: 7, receivedAtMs: 1779823664123.457 };
+    const positions = [
+      stored(v3Position, 'pos_v3'),
+      stored(v2Position, 'pos_v2'),
+      stored({ ...v3Position, name: 'ETH–USDC "wide" \\ range \u2028 ü' }, 'pos_unicode'),
+    ];
+    let checked = 0;
+    for (const position of positions) {
+      for (const state of [
+        engine.positionState(position, market, market.receivedAtMs + 3.25),
+        engine.positionState(position, undefined, 0),
+      ]) {
+        expect(hedgeMessage(state)).toBe(viaJson(state));
+        JSON.parse(hedgeMessage(state));
+        checked++;
+      }
+    }
+    expect(checked).toBe(6);
+  });
+
+  it('matches JSON.stringify on random states: NaN and infinities as null, -0, escapes, optional fields', () => {
+    const number = fc.oneof(
+      fc.double(),
+      fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e21, 1e-7, 5e-324),
+      fc.integer(),
+    );
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\u0000', '\ud800'));
+    const leg = fc.record(
+      {
+        instrument: text,
+        kind: fc.constantFrom('perp' as const, 'option' as const),
+        quantityBase: number,
+        contracts: number,
+        strike: number,
+        optionType: fc.constantFrom('call' as const, 'put' as const),
+        expiryMs: number,
+      },
+      { requiredKeys: ['instrument', 'kind', 'quantityBase', 'contracts'] },
+    );
+    const state = fc.record(
+      {
+        positionId: text,
+        name: text,
+        venue: text,
+        underlying: text,
+        seq: number,
+        asOfMs: number,
+        source: fc.constantFrom('replay' as const, 'live' as const, 'scripted' as const, 'synthetic' as const),
+        price: number,
+        valueQuote: number,
+        delta: number,
+        gamma: number,
+        perp: fc.option(leg, { nil: null }),
+        options: fc.array(leg, { maxLength: 3 }),
+        band: fc.record({
+          status: fc.constantFrom('inside' as const, 'breach' as const, 'no-market' as const),
+          deltaBandBase: number,
+          netDeltaBase: number,
+        }),
+        quoteAgeMs: number,
+        tickAtMs: number,
+        error: text,
+      },
+      { requiredKeys: ['positionId', 'name', 'venue', 'underlying', 'seq', 'asOfMs', 'source', 'price'] },
+    );
+    fc.assert(
+      fc.property(state, (s) => {
+        // Keys the engine always writes; the record above leaves some out to exercise the optional ones.
+        const full = {
+          positionId: s.positionId,
+          name: s.name,
+          venue: s.venue,
+          underlying: s.underlying,
+          seq: s.seq,
+          asOfMs: s.asOfMs,
+          source: s.source,
+          price: s.price,
+          valueQuote: s.valueQuote ?? NaN,
+          delta: s.delta ?? NaN,
+          gamma: s.gamma ?? NaN,
+          perp: s.perp ?? null,
+          options: s.options ?? [],
+          band: s.band ?? { status: 'no-market', deltaBandBase: 0.05, netDeltaBase: NaN },
+          quoteAgeMs: s.quoteAgeMs ?? 0,
+          ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
+          ...(s.error !== undefined ? { error: s.error } : {}),
+        } as PositionHedgeState;
+        expect(hedgeMessage(full)).toBe(viaJson(full));
+      }),
+      { numRuns: 500, seed: 20261126 },
+    );
+  });
+
+  it('writes the book message as JSON.stringify does', () => {
+    const book = {
+      seq: 3,
+      asOfMs: 1779823664000,
+      positions: 2,
+      valueQuote: 1234.5,
+      byUnderlying: { 'deribit/BTC': { delta: 0.1, gamma: NaN, valueQuote: 1, perpQuantityBase: -0.1 } },
+      bandBreaches: 1,
+    };
+    expect(bookMessage(book)).toBe('{"type":"hedge","book":true,' + JSON.stringify(book).slice(1));
+  });
+});
+
+describe('textFrame', () => {
+  const servers: http.Server[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('is decoded intact by a ws client at every header size, several frames per write', async () => {
+    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+    const upgraded = new Promise<Duplex>((resolve) => {
+      const server = http.createServer();
+      servers.push(server);
+      server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, () => resolve(socket)));
+      server.listen(0, '127.0.0.1');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const port = (servers[0]!.address() as AddressInfo).port;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const received: string[] = [];
+    client.on('message', (data, isBinary) => {
+      expect(isBinary).toBe(false);
+      received.push(data.toString());
+    });
+    await new Promise((resolve) => client.once('open', resolve));
+    const socket = await upgraded;
+    // Payload lengths at the edges of the 7-bit, 16-bit and 64-bit length forms, and multi-byte UTF-8.
+    const messages = [0, 1, 125, 126, 127, 65535, 65536, 70000].map((n) => 'x'.repeat(n));
+    messages.push('ü€😀'.repeat(30_000));
+    socket.write(Buffer.concat(messages.slice(0, 4).map(textFrame)));
+    for (const message of messages.slice(4)) socket.write(textFrame(message));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${received.length} frames arrived`)), 5000);
+      const check = () =>
+        received.length >= messages.length ? (clearTimeout(timer), resolve()) : setTimeout(check, 5);
+      check();
+    });
+    expect(received).toEqual(messages);
+    client.terminate();
+  });
+});
