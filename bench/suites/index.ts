@@ -6,12 +6,16 @@ import { lpSuite } from './lp.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
 
-/** Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. */
+/**
+ * Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. The pure
+ * compute suites go first, on a fresh process: the later ones start worker threads, sockets and a service whose heap
+ * and background threads would otherwise be measured along with the option maths.
+ */
 export const suites: BenchSuite[] = [
+  pricingSuite,
+  lpSuite,
   adaptersSuite,
   adaptersLiveSuite,
   hedgingSuite,
-  pricingSuite,
-  lpSuite,
   serviceSuite,
 ];

@@ -14,7 +14,7 @@ import type { FeedOption, PositionSpec } from '../../src/service/types.js';
 
 const POSITIONS = 100;
 const TICKS_PER_SEC = 100;
-const MEASURE_MS = 3_000;
+const MEASURE_MS = 5_000;
 const WARMUP_MS = 500;
 
 /** A Deribit-like BTC chain: 3 expiries x 31 strikes, calls and puts (the numbers only need to be plausible). */

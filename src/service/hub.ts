@@ -13,7 +13,7 @@ import type {
   StoredPosition,
 } from './types.js';
 import { marketKey } from './types.js';
-import { bookMessage, hedgeMessage, textFrame } from './wire.js';
+import { bookFrame, hedgeFrame } from './wire.js';
 
 export interface PreparedState {
   state: PositionHedgeState;
@@ -44,13 +44,22 @@ export interface TickResult {
 
 export type TickListener = (tick: TickResult) => void;
 
+/**
+ * Called for each position as soon as its state and frame are ready, before the rest of the tick is computed, so
+ * the stream can send it at once (see HedgeHub.onPrepared). `receivedAtHr` is the tick's performance.now().
+ */
+export type PreparedListener = (prepared: PreparedState, receivedAtHr: number) => void;
+
 export class HedgeHub {
   private readonly feeds = new Map<string, MarketFeed>();
   private readonly unsubscribers: (() => void)[] = [];
   private positions: StoredPosition[] = [];
+  /** marketKey of each entry of `positions`, computed once per position set instead of once per tick. */
+  private positionMarkets: string[] = [];
   private readonly latest = new Map<string, PreparedState>();
   private book: PreparedBook;
   private readonly listeners = new Set<TickListener>();
+  private readonly preparedListeners = new Set<PreparedListener>();
   onError: (error: unknown) => void = () => {};
 
   constructor(
@@ -98,9 +107,20 @@ export class HedgeHub {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Each position's state as soon as it is computed on a market update. A slow tick (many positions, or a garbage
+   * collection part-way through) then delays only the positions not yet computed, instead of every message of the
+   * tick waiting for the last position and the book.
+   */
+  onPrepared(listener: PreparedListener): () => void {
+    this.preparedListeners.add(listener);
+    return () => this.preparedListeners.delete(listener);
+  }
+
   /** Replaces the position set (after a create/update/delete) and recomputes every state on the current markets. */
   setPositions(positions: readonly StoredPosition[]): void {
     this.positions = [...positions];
+    this.positionMarkets = this.positions.map((p) => marketKey(p.venue, p.underlying));
     const ids = new Set(positions.map((p) => p.id));
     for (const id of [...this.latest.keys()]) if (!ids.has(id)) this.latest.delete(id);
     const nowMs = this.now();
@@ -149,7 +169,7 @@ export class HedgeHub {
       state = this.engine.positionState(position, undefined, nowMs);
       state.error = error instanceof Error ? error.message : String(error);
     }
-    const prepared = { state, frame: textFrame(hedgeMessage(state)) };
+    const prepared = { state, frame: hedgeFrame(state) };
     this.latest.set(position.id, prepared);
     return prepared;
   }
@@ -158,9 +178,17 @@ export class HedgeHub {
     const receivedAtHr = performance.now();
     const nowMs = this.now();
     const affected: PreparedState[] = [];
-    for (const position of this.positions) {
-      if (marketKey(position.venue, position.underlying) !== key) continue;
-      affected.push(this.prepare(position, snapshot, nowMs));
+    for (let i = 0; i < this.positions.length; i++) {
+      if (this.positionMarkets[i] !== key) continue;
+      const prepared = this.prepare(this.positions[i]!, snapshot, nowMs);
+      affected.push(prepared);
+      for (const listener of this.preparedListeners) {
+        try {
+          listener(prepared, receivedAtHr);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
     }
     this.book = this.computeBook(snapshot.seq, snapshot.asOfMs);
     const tick: TickResult = {
@@ -204,6 +232,6 @@ export class HedgeHub {
       byUnderlying,
       bandBreaches,
     };
-    return { state, frame: textFrame(bookMessage(state)) };
+    return { state, frame: bookFrame(state) };
   }
 }

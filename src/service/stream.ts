@@ -80,6 +80,11 @@ export class HedgeStream {
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly offTick: () => void;
+  private readonly offPrepared: () => void;
+  /** Clients with frames pending for the tick in progress, flushed together when the tick completes. */
+  private readonly touched = new Set<Client>();
+  /** Frames handed to sockets since the last tick completed (counted once per tick, not once per client). */
+  private sentThisTick = 0;
   private nextId = 1;
   private closing = false;
   private readonly path: string;
@@ -106,6 +111,7 @@ export class HedgeStream {
       handleProtocols: (protocols) => (protocols.has('ilhedge.v1') ? 'ilhedge.v1' : false),
     });
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.offPrepared = hub.onPrepared((prepared) => this.onPrepared(prepared.state.positionId, prepared.frame));
     this.offTick = hub.onTick((tick) => this.onTick(tick));
     const heartbeatMs = options.heartbeatMs ?? 30_000;
     this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs);
@@ -225,24 +231,41 @@ export class HedgeStream {
         if (prepared) client.pending.set(key, prepared.frame);
       }
     }
-    this.flush(client, undefined);
+    const sent = this.flush(client);
+    if (sent > 0) this.metrics?.wsMessages.inc(sent);
+  }
+
+  /**
+   * One position's new frame, as soon as the hub has it. A client watching only this position gets it now; a client
+   * watching several gets all of the tick's frames in one write when the tick completes (`onTick`).
+   */
+  private onPrepared(key: string, frame: Buffer): void {
+    const set = this.subscribers.get(key);
+    if (!set) return;
+    for (const client of set) {
+      if (client.pending.has(key)) this.metrics?.wsConflated.inc();
+      client.pending.set(key, frame);
+      if (client.subscriptions.size === 1) this.sentThisTick += this.flush(client);
+      else this.touched.add(client);
+    }
   }
 
   private onTick(tick: TickResult): void {
-    if (this.subscribers.size === 0) return;
-    const touched = new Set<Client>();
-    const enqueue = (key: string, frame: Buffer) => {
-      const set = this.subscribers.get(key);
-      if (!set) return;
-      for (const client of set) {
-        if (client.pending.has(key)) this.metrics?.wsConflated.inc();
-        client.pending.set(key, frame);
-        touched.add(client);
+    const book = this.subscribers.get(BOOK);
+    if (book) {
+      for (const client of book) {
+        if (client.pending.has(BOOK)) this.metrics?.wsConflated.inc();
+        client.pending.set(BOOK, tick.book.frame);
+        this.touched.add(client);
       }
-    };
-    for (const prepared of tick.positions) enqueue(prepared.state.positionId, prepared.frame);
-    enqueue(BOOK, tick.book.frame);
-    for (const client of touched) this.flush(client, tick.receivedAtHr);
+    }
+    for (const client of this.touched) this.sentThisTick += this.flush(client);
+    this.touched.clear();
+    if (this.sentThisTick > 0) {
+      this.metrics?.wsMessages.inc(this.sentThisTick);
+      this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
+      this.sentThisTick = 0;
+    }
   }
 
   /**
@@ -254,18 +277,18 @@ export class HedgeStream {
    * stream disables) writes each of its own frames synchronously and whole, so frames never interleave; its
    * `bufferedAmount` counts our bytes too, which is what the conflation check reads.
    */
-  private flush(client: Client, tickAtHr: number | undefined): void {
+  private flush(client: Client): number {
     const ws = client.ws;
     if (ws.readyState !== WebSocket.OPEN) {
       client.pending.clear();
-      return;
+      return 0;
     }
     const count = client.pending.size;
-    if (count === 0) return;
+    if (count === 0) return 0;
     if (ws.bufferedAmount > this.highWater) {
       this.slow.add(client);
       this.scheduleFlush();
-      return;
+      return 0;
     }
     if (count === 1) {
       for (const frame of client.pending.values()) client.socket.write(frame);
@@ -274,15 +297,16 @@ export class HedgeStream {
     }
     client.pending.clear();
     this.slow.delete(client);
-    this.metrics?.wsMessages.inc(count);
-    if (tickAtHr !== undefined) this.metrics?.tickToSend.observe((performance.now() - tickAtHr) / 1000);
+    return count;
   }
 
   private scheduleFlush(): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      for (const client of [...this.slow]) this.flush(client, undefined);
+      let sent = 0;
+      for (const client of [...this.slow]) sent += this.flush(client);
+      if (sent > 0) this.metrics?.wsMessages.inc(sent);
       if (this.slow.size > 0) this.scheduleFlush();
     }, 20);
   }
@@ -306,6 +330,7 @@ export class HedgeStream {
   async close(timeoutMs = 2_000): Promise<void> {
     this.closing = true;
     this.offTick();
+    this.offPrepared();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const closed = [...this.clients].map(
