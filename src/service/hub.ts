@@ -44,12 +44,6 @@ export interface TickResult {
 
 export type TickListener = (tick: TickResult) => void;
 
-/**
- * Called for each position as soon as its state and frame are ready, before the rest of the tick is computed, so
- * the stream can send it at once (see HedgeHub.onPrepared). `receivedAtHr` is the tick's performance.now().
- */
-export type PreparedListener = (prepared: PreparedState, receivedAtHr: number) => void;
-
 export class HedgeHub {
   private readonly feeds = new Map<string, MarketFeed>();
   private readonly unsubscribers: (() => void)[] = [];
@@ -59,7 +53,6 @@ export class HedgeHub {
   private readonly latest = new Map<string, PreparedState>();
   private book: PreparedBook;
   private readonly listeners = new Set<TickListener>();
-  private readonly preparedListeners = new Set<PreparedListener>();
   onError: (error: unknown) => void = () => {};
 
   constructor(
@@ -105,16 +98,6 @@ export class HedgeHub {
   onTick(listener: TickListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * Each position's state as soon as it is computed on a market update. A slow tick (many positions, or a garbage
-   * collection part-way through) then delays only the positions not yet computed, instead of every message of the
-   * tick waiting for the last position and the book.
-   */
-  onPrepared(listener: PreparedListener): () => void {
-    this.preparedListeners.add(listener);
-    return () => this.preparedListeners.delete(listener);
   }
 
   /** Replaces the position set (after a create/update/delete) and recomputes every state on the current markets. */
@@ -180,15 +163,7 @@ export class HedgeHub {
     const affected: PreparedState[] = [];
     for (let i = 0; i < this.positions.length; i++) {
       if (this.positionMarkets[i] !== key) continue;
-      const prepared = this.prepare(this.positions[i]!, snapshot, nowMs);
-      affected.push(prepared);
-      for (const listener of this.preparedListeners) {
-        try {
-          listener(prepared, receivedAtHr);
-        } catch (error) {
-          this.onError(error);
-        }
-      }
+      affected.push(this.prepare(this.positions[i]!, snapshot, nowMs));
     }
     this.book = this.computeBook(snapshot.seq, snapshot.asOfMs);
     const tick: TickResult = {

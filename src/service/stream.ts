@@ -80,11 +80,8 @@ export class HedgeStream {
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly offTick: () => void;
-  private readonly offPrepared: () => void;
-  /** Clients with frames pending for the tick in progress, flushed together when the tick completes. */
+  /** Clients with frames queued by the tick in progress (reused from tick to tick). */
   private readonly touched = new Set<Client>();
-  /** Frames handed to sockets since the last tick completed (counted once per tick, not once per client). */
-  private sentThisTick = 0;
   private nextId = 1;
   private closing = false;
   private readonly path: string;
@@ -111,7 +108,6 @@ export class HedgeStream {
       handleProtocols: (protocols) => (protocols.has('ilhedge.v1') ? 'ilhedge.v1' : false),
     });
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.offPrepared = hub.onPrepared((prepared) => this.onPrepared(prepared.state.positionId, prepared.frame));
     this.offTick = hub.onTick((tick) => this.onTick(tick));
     const heartbeatMs = options.heartbeatMs ?? 30_000;
     this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs);
@@ -235,36 +231,27 @@ export class HedgeStream {
     if (sent > 0) this.metrics?.wsMessages.inc(sent);
   }
 
-  /**
-   * One position's new frame, as soon as the hub has it. A client watching only this position gets it now; a client
-   * watching several gets all of the tick's frames in one write when the tick completes (`onTick`).
-   */
-  private onPrepared(key: string, frame: Buffer): void {
+  /** Queues the tick's frames for their subscribers, then sends each touched client everything in one write. */
+  private onTick(tick: TickResult): void {
+    if (this.subscribers.size === 0) return;
+    for (const prepared of tick.positions) this.enqueue(prepared.state.positionId, prepared.frame);
+    this.enqueue(BOOK, tick.book.frame);
+    let sent = 0;
+    for (const client of this.touched) sent += this.flush(client);
+    this.touched.clear();
+    if (sent > 0) {
+      this.metrics?.wsMessages.inc(sent);
+      this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
+    }
+  }
+
+  private enqueue(key: string, frame: Buffer): void {
     const set = this.subscribers.get(key);
     if (!set) return;
     for (const client of set) {
       if (client.pending.has(key)) this.metrics?.wsConflated.inc();
       client.pending.set(key, frame);
-      if (client.subscriptions.size === 1) this.sentThisTick += this.flush(client);
-      else this.touched.add(client);
-    }
-  }
-
-  private onTick(tick: TickResult): void {
-    const book = this.subscribers.get(BOOK);
-    if (book) {
-      for (const client of book) {
-        if (client.pending.has(BOOK)) this.metrics?.wsConflated.inc();
-        client.pending.set(BOOK, tick.book.frame);
-        this.touched.add(client);
-      }
-    }
-    for (const client of this.touched) this.sentThisTick += this.flush(client);
-    this.touched.clear();
-    if (this.sentThisTick > 0) {
-      this.metrics?.wsMessages.inc(this.sentThisTick);
-      this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
-      this.sentThisTick = 0;
+      this.touched.add(client);
     }
   }
 
@@ -330,7 +317,6 @@ export class HedgeStream {
   async close(timeoutMs = 2_000): Promise<void> {
     this.closing = true;
     this.offTick();
-    this.offPrepared();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const closed = [...this.clients].map(
