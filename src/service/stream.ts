@@ -20,6 +20,7 @@ import type { Authenticator, Principal } from './auth.js';
 import { keyFromUpgrade } from './auth.js';
 import type { HedgeHub, TickResult } from './hub.js';
 import type { ServiceMetrics } from './metrics.js';
+import { ClientSubscriptions } from './clientSubscriptions.js';
 
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
@@ -58,10 +59,11 @@ export interface StreamOptions {
 const BOOK = '\u0000book';
 
 class Client {
-  readonly subscriptions = new Set<string>();
-  /** Complete websocket frames (see wire.ts `textFrame`) waiting to go out, one per subscription at most. */
-  readonly pending = new Map<string, Buffer>();
+  /** What the client watches and the complete websocket frames (wire.ts) waiting to go out to it. */
+  readonly subscriptions = new ClientSubscriptions();
   alive = true;
+  /** The tick number that last queued a frame for this client (so `touched` lists it once per tick). */
+  touchedTick = -1;
   constructor(
     readonly ws: WebSocket,
     /** The upgraded TCP socket under `ws`: hedge frames are written to it directly (see `flush`). */
@@ -80,8 +82,14 @@ export class HedgeStream {
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly offTick: () => void;
-  /** Clients with frames queued by the tick in progress (reused from tick to tick). */
-  private readonly touched = new Set<Client>();
+  /**
+   * Clients with frames queued by the tick in progress: an array reused from tick to tick with `touchedCount`
+   * entries in use (a Set emptied every tick would get a fresh hash table in the old generation each time; see
+   * clientSubscriptions.ts).
+   */
+  private readonly touched: (Client | undefined)[] = [];
+  private touchedCount = 0;
+  private tickNumber = 0;
   private nextId = 1;
   private closing = false;
   private readonly path: string;
@@ -151,7 +159,7 @@ export class HedgeStream {
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
     ws.on('close', () => {
-      for (const key of client.subscriptions) this.removeSubscriber(key, client);
+      for (const key of [...client.subscriptions.keys()]) this.removeSubscriber(key, client);
       this.clients.delete(client);
       this.slow.delete(client);
       this.metrics?.wsClients.set(this.clients.size);
@@ -169,7 +177,6 @@ export class HedgeStream {
 
   private removeSubscriber(key: string, client: Client): void {
     client.subscriptions.delete(key);
-    client.pending.delete(key);
     const set = this.subscribers.get(key);
     if (!set) return;
     set.delete(client);
@@ -221,10 +228,10 @@ export class HedgeStream {
     );
     // The current state at once, so a new subscriber does not wait for the next tick.
     for (const key of keys) {
-      if (key === BOOK) client.pending.set(BOOK, this.hub.bookState().frame);
+      if (key === BOOK) client.subscriptions.put(BOOK, this.hub.bookState().frame);
       else {
         const prepared = this.hub.prepared(key);
-        if (prepared) client.pending.set(key, prepared.frame);
+        if (prepared) client.subscriptions.put(key, prepared.frame);
       }
     }
     const sent = this.flush(client);
@@ -234,11 +241,15 @@ export class HedgeStream {
   /** Queues the tick's frames for their subscribers, then sends each touched client everything in one write. */
   private onTick(tick: TickResult): void {
     if (this.subscribers.size === 0) return;
+    this.tickNumber++;
     for (const prepared of tick.positions) this.enqueue(prepared.state.positionId, prepared.frame);
     this.enqueue(BOOK, tick.book.frame);
     let sent = 0;
-    for (const client of this.touched) sent += this.flush(client);
-    this.touched.clear();
+    for (let i = 0; i < this.touchedCount; i++) {
+      sent += this.flush(this.touched[i]!);
+      this.touched[i] = undefined;
+    }
+    this.touchedCount = 0;
     if (sent > 0) {
       this.metrics?.wsMessages.inc(sent);
       this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
@@ -249,9 +260,11 @@ export class HedgeStream {
     const set = this.subscribers.get(key);
     if (!set) return;
     for (const client of set) {
-      if (client.pending.has(key)) this.metrics?.wsConflated.inc();
-      client.pending.set(key, frame);
-      this.touched.add(client);
+      if (client.subscriptions.put(key, frame) === 'replaced') this.metrics?.wsConflated.inc();
+      if (client.touchedTick !== this.tickNumber) {
+        client.touchedTick = this.tickNumber;
+        this.touched[this.touchedCount++] = client;
+      }
     }
   }
 
@@ -267,23 +280,18 @@ export class HedgeStream {
   private flush(client: Client): number {
     const ws = client.ws;
     if (ws.readyState !== WebSocket.OPEN) {
-      client.pending.clear();
+      client.subscriptions.dropPending();
       return 0;
     }
-    const count = client.pending.size;
+    const count = client.subscriptions.pendingCount;
     if (count === 0) return 0;
     if (ws.bufferedAmount > this.highWater) {
       this.slow.add(client);
       this.scheduleFlush();
       return 0;
     }
-    if (count === 1) {
-      for (const frame of client.pending.values()) client.socket.write(frame);
-    } else {
-      client.socket.write(Buffer.concat([...client.pending.values()]));
-    }
-    client.pending.clear();
-    this.slow.delete(client);
+    client.socket.write(client.subscriptions.take()!);
+    if (this.slow.size > 0) this.slow.delete(client);
     return count;
   }
 
