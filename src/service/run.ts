@@ -12,6 +12,7 @@ import type { DeskConfig } from '../config/deskConfig.js';
 import { ConfigError, resolveServiceSettings } from './config.js';
 import type { CliServeOptions, ServiceSettings } from './config.js';
 import { SnapshotReplayFeed } from './feeds/replay.js';
+import { RecordedStreamFeed } from './feeds/recordedStream.js';
 import { fromAdapterSnapshot } from './feeds/fromAdapters.js';
 import { nowPrecise } from './feeds/base.js';
 import { createLogger, installSignalHandlers, startService } from './server.js';
@@ -38,18 +39,35 @@ export const EXAMPLE_POSITIONS: readonly PositionSpec[] = [
   },
 ];
 
-/** A market feed for a desk config's `market` section: built-in or recorded data replayed on its own clock. */
+/**
+ * A market feed for a desk config's `market` section, on the data's own clock: the built-in data or a REST-only
+ * recording as a snapshot moved along a seeded price path; a recording with (Deribit) websocket frames replayed
+ * frame by frame, looping.
+ */
 export async function replayFeed(
   venue: string,
   underlying: string,
   source: string,
   intervalMs: number,
 ): Promise<MarketFeed> {
-  const { loadMarketSnapshot, parseSourceSpec, isVenue } = await import('../../adapters/index.js');
+  const { loadMarketSnapshot, parseSourceSpec, isVenue, readRecordingFile, openReplayFeed } =
+    await import('../../adapters/index.js');
   if (!isVenue(venue)) throw new ConfigError('market.venue', `unknown venue ${venue}`);
   const spec = parseSourceSpec(source);
   if (spec.kind === 'live') {
     throw new ConfigError('market.source', 'live data is not wired into the service yet; use builtin or replay:<file>');
+  }
+  if (spec.kind === 'replay') {
+    // A recording with websocket frames replays them, as the venue sent them, through the adapters' live path.
+    const recording = readRecordingFile(spec.file);
+    if (recording.ws.length > 0 && venue === 'deribit') {
+      return new RecordedStreamFeed({
+        venue,
+        underlying,
+        open: () =>
+          openReplayFeed({ recording, underlying, loop: true, label: `replay:${spec.file} (looping, replay clock)` }),
+      });
+    }
   }
   const snapshot = await loadMarketSnapshot({ venue, underlying, source: spec });
   const base = fromAdapterSnapshot(snapshot, 'replay', nowPrecise());

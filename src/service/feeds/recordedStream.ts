@@ -1,0 +1,144 @@
+/**
+ * A recording's websocket frames as the service's market feed: the adapters' replay feed (`openReplayFeed`: frames
+ * over a loopback server, through ccxt pro and the live stream, looping) turned into service snapshots. Every
+ * option quote that arrives updates that option (mark IV, forward, mark, bid and ask), a perp quote the perp, and
+ * the index the spot; the quotes that arrive together (one read) make one snapshot. The snapshot's time is the
+ * replay clock's, its source `replay`, its label the replay feed's, so nothing recorded is ever shown as new.
+ *
+ * An option is only used once its quote carries a positive mark IV and forward (the live stream has already refused
+ * inconsistent updates); nothing is invented for what the recording does not hold (no perp in the recording: no
+ * perp in the snapshot).
+ */
+import type { OptionQuote, PerpQuote } from '../../../adapters/index.js';
+import type { LiveEvent, ReplayFeed } from '../../../adapters/index.js';
+import type { FeedOption, FeedSnapshot } from '../types.js';
+import { BaseFeed, nowPrecise } from './base.js';
+
+export interface RecordedStreamFeedOptions {
+  venue: string;
+  underlying: string;
+  /** Opens the adapters' replay feed (so tests and the service choose speed, looping, the recording). */
+  open: () => Promise<ReplayFeed>;
+}
+
+export class RecordedStreamFeed extends BaseFeed {
+  private feed: ReplayFeed | undefined;
+  private readonly options = new Map<string, FeedOption>();
+  private spot = NaN;
+  private perp: FeedSnapshot['perp'];
+  private seq = 0;
+  private dataTimeMs = 0;
+  private emitScheduled = false;
+  private consuming: Promise<void> | undefined;
+
+  constructor(private readonly settings: RecordedStreamFeedOptions) {
+    super(settings.venue, settings.underlying);
+  }
+
+  async start(): Promise<void> {
+    if (this.feed) return;
+    this.feed = await this.settings.open();
+    this.running = true;
+    const feed = this.feed;
+    this.consuming = (async () => {
+      try {
+        for await (const event of feed.stream) this.onEvent(event);
+      } catch (error) {
+        this.onError(error);
+      } finally {
+        this.running = false;
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    const feed = this.feed;
+    this.feed = undefined;
+    this.running = false;
+    if (!feed) return;
+    await feed.close();
+    await this.consuming;
+  }
+
+  private onEvent(event: LiveEvent): void {
+    if (event.type === 'status') {
+      // Connected while the replayed socket is up (/ready reads this); a failed subscription leaves it as it is.
+      if (event.status !== 'error') this.running = event.status === 'up';
+      return;
+    }
+    if (event.type !== 'quote' || event.stale) return;
+    const quote = event.quote;
+    if (quote.kind === 'option') this.onOption(quote);
+    else if (quote.kind === 'perp') this.onPerp(quote);
+    else return;
+    this.dataTimeMs = Math.max(this.dataTimeMs, event.receivedAtMs);
+    this.scheduleEmit();
+  }
+
+  private onOption(quote: OptionQuote): void {
+    const instrument = quote.instrument;
+    if (quote.index !== null && quote.index > 0) this.spot = quote.index;
+    const forward = quote.forward;
+    if (
+      instrument.strike === null ||
+      instrument.expiryMs === null ||
+      instrument.optionType === null ||
+      quote.markIv === null ||
+      !(quote.markIv > 0) ||
+      forward === null ||
+      !(forward > 0)
+    ) {
+      return;
+    }
+    this.options.set(instrument.venueId, {
+      instrument: instrument.venueId,
+      optionType: instrument.optionType,
+      strike: instrument.strike,
+      expiryMs: instrument.expiryMs,
+      forward,
+      markIv: quote.markIv,
+      ...(quote.markQuote !== null ? { markPriceQuote: quote.markQuote } : {}),
+      ...(quote.bidQuote !== null ? { bidQuote: quote.bidQuote } : {}),
+      ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
+      contractSizeBase: instrument.contractSize ?? 1,
+      inverse: instrument.inverse,
+    });
+  }
+
+  private onPerp(quote: PerpQuote): void {
+    if (quote.index !== null && quote.index > 0) this.spot = quote.index;
+    const price = quote.mark ?? quote.index;
+    if (price === null || !(price > 0)) return;
+    const instrument = quote.instrument;
+    this.perp = {
+      instrument: instrument.venueId,
+      markPriceQuote: price,
+      ...(instrument.contractValueUsd !== null ? { contractValueQuote: instrument.contractValueUsd } : {}),
+      ...(instrument.contractSize !== null ? { contractSizeBase: instrument.contractSize } : {}),
+    };
+  }
+
+  /** Quotes delivered in one read arrive in one turn of the event loop: they make one snapshot. */
+  private scheduleEmit(): void {
+    if (this.emitScheduled) return;
+    this.emitScheduled = true;
+    setImmediate(() => {
+      this.emitScheduled = false;
+      const spot = Number.isFinite(this.spot) ? this.spot : (this.perp?.markPriceQuote ?? NaN);
+      if (!(spot > 0) || this.options.size === 0 || !this.feed) return;
+      const source = this.feed.source();
+      this.emit({
+        venue: this.venue,
+        underlying: this.underlying,
+        source: 'replay',
+        label: source.label,
+        seq: ++this.seq,
+        asOfMs: this.dataTimeMs,
+        receivedAtMs: nowPrecise(),
+        spot,
+        ...(this.perp ? { perp: this.perp } : {}),
+        options: [...this.options.values()],
+      });
+    });
+  }
+}

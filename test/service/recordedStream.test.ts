@@ -1,0 +1,99 @@
+/**
+ * A recording's websocket frames as the service's market: the real 2021 Deribit capture replayed over loopback
+ * through ccxt pro (adapters' replay feed) into the service, and out of its websocket as hedge ratios on the
+ * recorded prices and the recording's own clock.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { openReplayFeed } from '../../adapters/index.js';
+import { RecordedStreamFeed } from '../../src/service/feeds/recordedStream.js';
+import { replayFeed } from '../../src/service/run.js';
+import { createLogger, startService, type ServiceHandle } from '../../src/service/server.js';
+import type { FeedSnapshot } from '../../src/service/types.js';
+import { deribit2021InstrumentRecording, deribitWsFrames } from '../adapters/live/deribitFrames.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function recordingFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ilhedge-recorded-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'deribit-2021.json');
+  writeFileSync(file, JSON.stringify(deribit2021InstrumentRecording(deribitWsFrames())));
+  return file;
+}
+
+describe('recorded websocket frames as the service market', () => {
+  it('a replay:<file> market with websocket frames replays them rather than the REST snapshot', async () => {
+    const feed = await replayFeed('deribit', 'BTC', `replay:${recordingFile()}`, 1000);
+    expect(feed).toBeInstanceOf(RecordedStreamFeed);
+  });
+
+  it('streams hedge ratios on the recorded quotes, on the recording clock, labelled as a replay', async () => {
+    const recording = deribit2021InstrumentRecording(deribitWsFrames());
+    const feed = new RecordedStreamFeed({
+      venue: 'deribit',
+      underlying: 'BTC',
+      open: () => openReplayFeed({ recording, underlying: 'BTC', speed: 400, maxGapMs: 2, loop: true }),
+    });
+    const snapshots: FeedSnapshot[] = [];
+    feed.onUpdate((s) => snapshots.push(s));
+    const handle: ServiceHandle = await startService({
+      dbPath: ':memory:',
+      feeds: [feed],
+      logger: createLogger('silent'),
+      seedPositions: [
+        {
+          name: 'BTC v3 28k-36k (2021)',
+          venue: 'deribit',
+          underlying: 'BTC',
+          pool: { kind: 'v3', lowerPrice: 28_000, upperPrice: 36_000 },
+          entryPrice: 32_000,
+          notionalQuote: 100_000,
+        },
+      ],
+    });
+    cleanups.push(() => handle.close());
+    const key = handle.store.createApiKey('viewer', 'test').key;
+    const id = handle.store.listPositions()[0]!.id;
+    const ws = new WebSocket(handle.url.replace('http', 'ws') + '/ws', { headers: { authorization: `Bearer ${key}` } });
+    cleanups.push(() => ws.terminate());
+    const hedges: Record<string, unknown>[] = [];
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (msg.type === 'hedge' && typeof msg.seq === 'number' && msg.seq > 0) hedges.push(msg);
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ type: 'subscribe', positionIds: [id] }));
+    const deadline = Date.now() + 10_000;
+    while (hedges.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(hedges.length).toBeGreaterThanOrEqual(3);
+
+    const last = hedges.at(-1)!;
+    const snapshot = snapshots.find((s) => s.seq === last.seq)!;
+    expect(last.source).toBe('replay');
+    // The data's own time (2021-07-22), never the wall clock.
+    expect(new Date(last.asOfMs as number).toISOString().slice(0, 10)).toBe('2021-07-22');
+    // Priced on the recorded index, with the recorded BTC options only.
+    expect(last.price).toBe(snapshot.spot);
+    expect(snapshot.spot).toBeGreaterThan(25_000);
+    expect(snapshot.spot).toBeLessThan(40_000);
+    expect(snapshot.perp).toBeUndefined(); // the capture holds no perp: none is invented
+    for (const option of snapshot.options) {
+      expect(option.instrument).toMatch(/^BTC-/);
+      expect(option.markIv).toBeGreaterThan(0);
+      expect(option.inverse).toBe(true);
+    }
+    // Gamma is neutralised with the first expiry at least 7 days out (30JUL21), as on any market.
+    expect((last.options as { instrument: string }[])[0]!.instrument).toBe('BTC-30JUL21-24000-P');
+    expect(snapshot.label).toMatch(/replay/);
+    // Ticks keep coming in order as the replay loops.
+    const seqs = hedges.map((h) => h.seq as number);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+});
