@@ -21,6 +21,7 @@ import { keyFromUpgrade } from './auth.js';
 import type { HedgeHub, TickResult } from './hub.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ClientSubscriptions } from './clientSubscriptions.js';
+import { framePayloads } from './wire.js';
 
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
@@ -274,7 +275,8 @@ export class HedgeStream {
    * The frames are prebuilt (one per state per tick, shared by every subscriber) and all of a client's pending
    * frames go out in one socket write, so a client subscribed to the whole book costs one syscall per tick, not one
    * per position. Writing beside `ws` on its own socket is safe because `ws` (without permessage-deflate, which the
-   * stream disables) writes each of its own frames synchronously and whole, so frames never interleave; its
+   * stream disables) writes each of its own frames synchronously and whole, so frames never interleave; should it
+   * ever hold bytes back (its `bufferedAmount` above the socket's own count), the frames go through `ws.send`. Its
    * `bufferedAmount` counts our bytes too, which is what the conflation check reads.
    */
   private flush(client: Client): number {
@@ -290,7 +292,14 @@ export class HedgeStream {
       this.scheduleFlush();
       return 0;
     }
-    client.socket.write(client.subscriptions.take()!);
+    const frames = client.subscriptions.take()!;
+    if (ws.bufferedAmount === client.socket.writableLength) {
+      client.socket.write(frames);
+    } else {
+      // \`ws\` holds bytes of its own that are not on the socket yet (it queues while compressing, which this stream
+      // never asks for): writing beside it could interleave, so hand it the payloads to send in order instead.
+      for (const payload of framePayloads(frames)) ws.send(payload, { binary: false });
+    }
     if (this.slow.size > 0) this.slow.delete(client);
     return count;
   }

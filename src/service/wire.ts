@@ -205,6 +205,21 @@ export function textFrame(message: string): Buffer {
   return frame;
 }
 
+/** The payloads of consecutive frames made here (one buffer, as a client's pending frames are sent), in order. */
+export function framePayloads(frames: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < frames.length) {
+    const marker = frames[at + 1]! & 0x7f;
+    const header = marker < 126 ? 2 : marker === 126 ? 4 : 10;
+    const length =
+      marker < 126 ? marker : marker === 126 ? frames.readUInt16BE(at + 2) : Number(frames.readBigUInt64BE(at + 2));
+    out.push(frames.subarray(at + header, at + header + length));
+    at += header + length;
+  }
+  return out;
+}
+
 /** The text payload of a frame made here (tests, and anything that wants the message as a string). */
 export function framePayload(frame: Buffer): string {
   const marker = frame[1]!;

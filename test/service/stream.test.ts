@@ -177,6 +177,31 @@ describe('hedge stream', () => {
     ws.close(1000);
   });
 
+  it('hands frames to ws.send, in order, when ws holds bytes of its own back', async () => {
+    const t = await service();
+    const ids = ((await t.call('GET', '/api/positions')).json.positions as { id: string }[]).map((p) => p.id);
+    const ws = await open(wsUrl(t), auth(t.keys.viewer));
+    const box = inbox(ws);
+    ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ids }));
+    await box.next((m) => m.type === 'subscribed');
+    // Make the server side of this client report one byte that ws holds and the socket does not have yet.
+    const [server] = [...t.handle.stream.wss.clients];
+    const socket = (server as unknown as { _socket: { writableLength: number } })._socket;
+    let sends = 0;
+    const send = server!.send.bind(server);
+    Object.defineProperty(server, 'bufferedAmount', { get: () => socket.writableLength + 1 });
+    server!.send = ((...args: Parameters<typeof send>) => {
+      sends++;
+      return send(...args);
+    }) as typeof send;
+    const seq = t.feed.pushMove(1.01).seq;
+    await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === seq);
+    const tick = box.messages.filter((m) => m.type === 'hedge' && m.seq === seq);
+    expect(tick.map((m) => (m.book ? 'book' : m.positionId))).toEqual([...ids, 'book']);
+    expect(sends).toBe(ids.length + 1);
+    ws.close(1000);
+  });
+
   it('closes with 1003 on a message that is not JSON or not a known shape, naming the field', async () => {
     const t = await service();
     const a = await open(wsUrl(t), auth(t.keys.viewer));

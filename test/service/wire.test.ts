@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FallbackHedgeEngine } from '../../src/service/engine/fallback.js';
 import type { PositionHedgeState, StoredPosition } from '../../src/service/types.js';
-import { bookMessage, hedgeMessage, textFrame } from '../../src/service/wire.js';
+import { bookMessage, framePayloads, hedgeMessage, textFrame } from '../../src/service/wire.js';
 import { fixtureSnapshot, v2Position, v3Position } from './helpers.js';
 
 const viaJson = (state: object) => '{"type":"hedge",' + JSON.stringify(state).slice(1);
@@ -136,6 +136,12 @@ describe('textFrame', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('splits consecutive frames back into their payloads (the path for a ws that holds bytes back)', () => {
+    const messages = [0, 5, 125, 126, 65535, 65536, 70000].map((n) => 'é'.repeat(n));
+    const payloads = framePayloads(Buffer.concat(messages.map(textFrame)));
+    expect(payloads.map((p) => p.toString('utf8'))).toEqual(messages);
   });
 
   it('is decoded intact by a ws client at every header size, several frames per write', async () => {
