@@ -3,8 +3,31 @@
  * (`usableForHedging`) are used for hedging; the whole normalised snapshot is kept as `chain` for
  * `GET /api/market/:venue/:underlying`.
  */
-import type { MarketSnapshot as AdapterSnapshot } from '../../../adapters/index.js';
+import type { MarketSnapshot as AdapterSnapshot, OptionQuote } from '../../../adapters/index.js';
 import type { FeedOption, FeedSnapshot } from '../types.js';
+
+/**
+ * One adapters' option quote as a feed option on `forward`; null when it cannot be priced (no strike, expiry or
+ * type, no positive mark IV or forward).
+ */
+export function feedOptionOf(quote: OptionQuote, forward: number | null): FeedOption | null {
+  const instrument = quote.instrument;
+  if (instrument.strike === null || instrument.expiryMs === null || instrument.optionType === null) return null;
+  if (quote.markIv === null || !(quote.markIv > 0) || forward === null || !(forward > 0)) return null;
+  return {
+    instrument: instrument.venueId,
+    optionType: instrument.optionType,
+    strike: instrument.strike,
+    expiryMs: instrument.expiryMs,
+    forward,
+    markIv: quote.markIv,
+    ...(quote.markQuote !== null ? { markPriceQuote: quote.markQuote } : {}),
+    ...(quote.bidQuote !== null ? { bidQuote: quote.bidQuote } : {}),
+    ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
+    contractSizeBase: instrument.contractSize ?? 1,
+    inverse: instrument.inverse,
+  };
+}
 
 export function fromAdapterSnapshot(
   snapshot: AdapterSnapshot,
@@ -17,22 +40,8 @@ export function fromAdapterSnapshot(
     for (const quote of chain.options) {
       const instrument = quote.instrument;
       if (!snapshot.usableForHedging.has(instrument.symbol)) continue;
-      const forward = quote.forward ?? chain.forward;
-      if (instrument.strike === null || instrument.expiryMs === null || instrument.optionType === null) continue;
-      if (quote.markIv === null || !(forward > 0)) continue;
-      options.push({
-        instrument: instrument.venueId,
-        optionType: instrument.optionType,
-        strike: instrument.strike,
-        expiryMs: instrument.expiryMs,
-        forward,
-        markIv: quote.markIv,
-        ...(quote.markQuote !== null ? { markPriceQuote: quote.markQuote } : {}),
-        ...(quote.bidQuote !== null ? { bidQuote: quote.bidQuote } : {}),
-        ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
-        contractSizeBase: instrument.contractSize ?? 1,
-        inverse: instrument.inverse,
-      });
+      const option = feedOptionOf(quote, quote.forward ?? chain.forward);
+      if (option) options.push(option);
     }
   }
   const perp = snapshot.perp;

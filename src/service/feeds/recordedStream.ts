@@ -12,6 +12,7 @@
 import type { OptionQuote, PerpQuote } from '../../../adapters/index.js';
 import type { LiveEvent, ReplayFeed } from '../../../adapters/index.js';
 import type { FeedOption, FeedSnapshot } from '../types.js';
+import { feedOptionOf } from './fromAdapters.js';
 import { BaseFeed, nowPrecise } from './base.js';
 
 export interface RecordedStreamFeedOptions {
@@ -76,33 +77,9 @@ export class RecordedStreamFeed extends BaseFeed {
   }
 
   private onOption(quote: OptionQuote): void {
-    const instrument = quote.instrument;
     if (quote.index !== null && quote.index > 0) this.spot = quote.index;
-    const forward = quote.forward;
-    if (
-      instrument.strike === null ||
-      instrument.expiryMs === null ||
-      instrument.optionType === null ||
-      quote.markIv === null ||
-      !(quote.markIv > 0) ||
-      forward === null ||
-      !(forward > 0)
-    ) {
-      return;
-    }
-    this.options.set(instrument.venueId, {
-      instrument: instrument.venueId,
-      optionType: instrument.optionType,
-      strike: instrument.strike,
-      expiryMs: instrument.expiryMs,
-      forward,
-      markIv: quote.markIv,
-      ...(quote.markQuote !== null ? { markPriceQuote: quote.markQuote } : {}),
-      ...(quote.bidQuote !== null ? { bidQuote: quote.bidQuote } : {}),
-      ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
-      contractSizeBase: instrument.contractSize ?? 1,
-      inverse: instrument.inverse,
-    });
+    const option = feedOptionOf(quote, quote.forward);
+    if (option) this.options.set(option.instrument, option);
   }
 
   private onPerp(quote: PerpQuote): void {
