@@ -64,6 +64,25 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
 
 const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
+/** A client on every position and the book, past its `subscribed` acknowledgement. */
+async function subscribedToEverything() {
+  const t = await service();
+  const ids = ((await t.call('GET', '/api/positions')).json.positions as { id: string }[]).map((p) => p.id);
+  const ws = await open(wsUrl(t), auth(t.keys.viewer));
+  const box = inbox(ws);
+  ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ids }));
+  await box.next((m) => m.type === 'subscribed');
+  return { t, ids, ws, box };
+}
+
+/** Waits for tick `seq`'s book message and checks every position's message of that tick came first, in order. */
+async function wholeTick(box: ReturnType<typeof inbox>, ids: string[], seq: number): Promise<Json[]> {
+  await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === seq);
+  const tick = box.messages.filter((m) => m.type === 'hedge' && m.seq === seq);
+  expect(tick.map((m) => (m.book ? 'book' : m.positionId))).toEqual([...ids, 'book']);
+  return tick;
+}
+
 describe('websocket auth on upgrade', () => {
   it('refuses a missing or forged key with 401 before upgrading', async () => {
     const t = await service();
@@ -161,29 +180,17 @@ describe('hedge stream', () => {
   it('sends a client subscribed to everything every state of a tick, intact, in order of the positions', async () => {
     // Such a client's frames for one tick leave in a single socket write (stream.ts, flush): each must still arrive
     // as its own complete message.
-    const t = await service();
-    const ids = ((await t.call('GET', '/api/positions')).json.positions as { id: string }[]).map((p) => p.id);
-    const ws = await open(wsUrl(t), auth(t.keys.viewer));
-    const box = inbox(ws);
-    ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ids }));
-    await box.next((m) => m.type === 'subscribed');
+    const { t, ids, ws, box } = await subscribedToEverything();
     const seqs = [t.feed.pushMove(1.01).seq, t.feed.pushMove(0.98).seq];
     for (const seq of seqs) {
-      await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === seq);
-      const tick = box.messages.filter((m) => m.type === 'hedge' && m.seq === seq);
-      expect(tick.map((m) => (m.book ? 'book' : m.positionId))).toEqual([...ids, 'book']);
+      const tick = await wholeTick(box, ids, seq);
       for (const m of tick.filter((m) => !m.book)) expect(Number.isFinite(m.delta)).toBe(true);
     }
     ws.close(1000);
   });
 
   it('hands frames to ws.send, in order, when ws holds bytes of its own back', async () => {
-    const t = await service();
-    const ids = ((await t.call('GET', '/api/positions')).json.positions as { id: string }[]).map((p) => p.id);
-    const ws = await open(wsUrl(t), auth(t.keys.viewer));
-    const box = inbox(ws);
-    ws.send(JSON.stringify({ type: 'subscribe', book: true, positionIds: ids }));
-    await box.next((m) => m.type === 'subscribed');
+    const { t, ids, ws, box } = await subscribedToEverything();
     // Make the server side of this client report one byte that ws holds and the socket does not have yet.
     const [server] = [...t.handle.stream.wss.clients];
     const socket = (server as unknown as { _socket: { writableLength: number } })._socket;
@@ -195,9 +202,7 @@ describe('hedge stream', () => {
       return send(...args);
     }) as typeof send;
     const seq = t.feed.pushMove(1.01).seq;
-    await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === seq);
-    const tick = box.messages.filter((m) => m.type === 'hedge' && m.seq === seq);
-    expect(tick.map((m) => (m.book ? 'book' : m.positionId))).toEqual([...ids, 'book']);
+    await wholeTick(box, ids, seq);
     expect(sends).toBe(ids.length + 1);
     ws.close(1000);
   });
