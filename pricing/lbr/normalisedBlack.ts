@@ -30,18 +30,9 @@ const FOURTH_ROOT_DBL_EPSILON = Math.sqrt(Math.sqrt(DBL_EPSILON));
 const TAU = 2 * Math.sqrt(Math.sqrt(Math.sqrt(Math.sqrt(DBL_EPSILON))));
 
 /**
- * The asymptotic expansion is A&S 26.2.12 Y(z) ~ -sum_n (-1)^n (2n-1)!! z^{-(2n+1)} for Y = Phi/phi. With
- * e = (t/h)^2, r = (h+t)(h-t), q = (h/r)^2 it gives
- *   (r/t) [Y(h+t) - Y(h-t)] = sum_{n=0..17} (2n-1)!! q^n c_n(e),  c_n(e) = (-1)^n 2 sum_i C(2n+1, 2i+1) e^i,
- * the 17th-order polynomial written out in Jäckel's asymptotic_expansion_of_normalised_black_call.
- */
-/**
  * Result slot of `normalisedBlackOtmInto` and the region functions. Optimised V8 code boxes a double returned from a
  * function it did not inline (one heap allocation per call); writing into a typed array does not, which removes
- * most garbage collection from the batch loops.
- */
-/**
- * NB_OUT[0]: the normalised value. NB_OUT[1] and NB_OUT[2]: N(d1) and N(d2) of the out-of-the-money call b(x, s)
+ * most garbage collection from the batch loops. NB_OUT[0]: the normalised value. NB_OUT[1] and NB_OUT[2]: N(d1) and N(d2) of the out-of-the-money call b(x, s)
  * when the region computed them on the way (region III), else -1; the Greeks reuse them instead of a second erfc
  * (see black.ts).
  */
@@ -60,7 +51,14 @@ const INV_362880 = 1 / 362880;
 const INV_39916800 = 1 / 39916800;
 const INV_6227020800 = 1 / 6227020800;
 
-/** Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). Result in NB_OUT[0]. */
+/**
+ * Region I: h < eta, t < tau + |h| - |eta|. E = exp(-(h^2+t^2)/2). Result in NB_OUT[0].
+ *
+ * A&S 26.2.12, Y(z) ~ -sum_n (-1)^n (2n-1)!! z^{-(2n+1)} for Y = Phi/phi, gives with e = (t/h)^2,
+ * r = (h+t)(h-t), q = (h/r)^2
+ *   (r/t) [Y(h+t) - Y(h-t)] = sum_{n=0..17} (2n-1)!! q^n c_n(e),  c_n(e) = (-1)^n 2 sum_i C(2n+1, 2i+1) e^i,
+ * the 17th-order polynomial written out in Jäckel's asymptotic_expansion_of_normalised_black_call.
+ */
 function asymptoticExpansion(): void {
   const h = REGION_IN[0]!;
   const t = REGION_IN[1]!;

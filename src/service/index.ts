@@ -4,7 +4,7 @@ export type { ServiceOptions, ServiceHandle } from './server.js';
 export { runService, loadDesk, replayFeed, positionSpecOf, EXAMPLE_POSITIONS } from './run.js';
 export { createApp } from './app.js';
 export { HedgeHub } from './hub.js';
-export { bookFrame, bookMessage, framePayload, hedgeFrame, hedgeMessage, textFrame } from './wire.js';
+export { hedgeFrame, hedgeMessage } from './wire.js';
 export type { PreparedState, TickResult } from './hub.js';
 export {
   HedgeStream,

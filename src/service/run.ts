@@ -59,8 +59,9 @@ export async function replayFeed(
   }
   if (spec.kind === 'replay') {
     // A recording with websocket frames replays them, as the venue sent them, through the adapters' live path.
+    // (A recording of another venue falls through to loadMarketSnapshot, which refuses it by name.)
     const recording = readRecordingFile(spec.file);
-    if (recording.ws.length > 0 && venue === 'deribit') {
+    if (recording.venue === venue && venue === 'deribit' && recording.ws.length > 0) {
       return new RecordedStreamFeed({
         venue,
         underlying,

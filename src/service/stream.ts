@@ -296,11 +296,11 @@ export class HedgeStream {
     if (ws.bufferedAmount === client.socket.writableLength) {
       client.socket.write(frames);
     } else {
-      // \`ws\` holds bytes of its own that are not on the socket yet (it queues while compressing, which this stream
+      // `ws` holds bytes of its own that are not on the socket yet (it queues while compressing, which this stream
       // never asks for): writing beside it could interleave, so hand it the payloads to send in order instead.
       for (const payload of framePayloads(frames)) ws.send(payload, { binary: false });
     }
-    if (this.slow.size > 0) this.slow.delete(client);
+    this.slow.delete(client);
     return count;
   }
 

@@ -31,16 +31,14 @@ function quotedBytes(value: string): Buffer {
 /** Room for the longest websocket header (10 bytes) in front of the payload. */
 const HEADER_ROOM = 10;
 
-/** Length of the websocket frame header for a payload of `payloadBytes` (RFC 6455 section 5.2). */
-function headerLength(payloadBytes: number): number {
-  return payloadBytes < 126 ? 2 : payloadBytes < 65536 ? 4 : 10;
-}
-
 /**
- * Writes the header of a final, unmasked text frame: FIN + opcode 1, then the 7-, 16- or 64-bit length. Server to
- * client frames carry no mask, so one frame serves every subscriber.
+ * A final, unmasked text frame (RFC 6455 section 5.2) for a payload of `payloadBytes`, header written: FIN + opcode 1,
+ * then the 7-, 16- or 64-bit length; the payload goes at `offset`. Server-to-client frames carry no mask, so one
+ * frame serves every subscriber.
  */
-function writeHeader(frame: Buffer, payloadBytes: number): void {
+function allocFrame(payloadBytes: number): { frame: Buffer; offset: number } {
+  const offset = payloadBytes < 126 ? 2 : payloadBytes < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(offset + payloadBytes);
   frame[0] = 0x81;
   if (payloadBytes < 126) {
     frame[1] = payloadBytes;
@@ -51,6 +49,7 @@ function writeHeader(frame: Buffer, payloadBytes: number): void {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(payloadBytes), 2);
   }
+  return { frame, offset };
 }
 
 /**
@@ -95,13 +94,22 @@ class MessageWriter {
     this.at += bytes.length;
   }
 
+  /** `prefix` (ASCII: punctuation and a key) then a number. */
+  numberField(prefix: string, value: number): void {
+    this.ascii(prefix);
+    this.number(value);
+  }
+
+  /** `prefix` (ASCII: punctuation and a key) then a string literal. */
+  stringField(prefix: string, value: string): void {
+    this.ascii(prefix);
+    this.string(value);
+  }
+
   /** The message written so far as a complete websocket text frame; starts a new message. */
   frame(): Buffer {
-    const length = this.at - HEADER_ROOM;
-    const header = headerLength(length);
-    const frame = Buffer.allocUnsafe(header + length);
-    writeHeader(frame, length);
-    this.buffer.copy(frame, header, HEADER_ROOM, this.at);
+    const { frame, offset } = allocFrame(this.at - HEADER_ROOM);
+    this.buffer.copy(frame, offset, HEADER_ROOM, this.at);
     this.at = HEADER_ROOM;
     return frame;
   }
@@ -110,53 +118,29 @@ class MessageWriter {
 const writer = new MessageWriter();
 
 function writeLeg(w: MessageWriter, leg: HedgeLeg): void {
-  w.ascii('{"instrument":');
-  w.string(leg.instrument);
-  w.ascii(',"kind":');
-  w.string(leg.kind);
-  w.ascii(',"quantityBase":');
-  w.number(leg.quantityBase);
-  w.ascii(',"contracts":');
-  w.number(leg.contracts);
-  if (leg.strike !== undefined) {
-    w.ascii(',"strike":');
-    w.number(leg.strike);
-  }
-  if (leg.optionType !== undefined) {
-    w.ascii(',"optionType":');
-    w.string(leg.optionType);
-  }
-  if (leg.expiryMs !== undefined) {
-    w.ascii(',"expiryMs":');
-    w.number(leg.expiryMs);
-  }
+  w.stringField('{"instrument":', leg.instrument);
+  w.stringField(',"kind":', leg.kind);
+  w.numberField(',"quantityBase":', leg.quantityBase);
+  w.numberField(',"contracts":', leg.contracts);
+  if (leg.strike !== undefined) w.numberField(',"strike":', leg.strike);
+  if (leg.optionType !== undefined) w.stringField(',"optionType":', leg.optionType);
+  if (leg.expiryMs !== undefined) w.numberField(',"expiryMs":', leg.expiryMs);
   w.ascii('}');
 }
 
 /** `{"type":"hedge",...state}` in the engine's key order. */
 function writeHedge(w: MessageWriter, state: PositionHedgeState): void {
-  w.ascii('{"type":"hedge","positionId":');
-  w.string(state.positionId);
-  w.ascii(',"name":');
-  w.string(state.name);
-  w.ascii(',"venue":');
-  w.string(state.venue);
-  w.ascii(',"underlying":');
-  w.string(state.underlying);
-  w.ascii(',"seq":');
-  w.number(state.seq);
-  w.ascii(',"asOfMs":');
-  w.number(state.asOfMs);
-  w.ascii(',"source":');
-  w.string(state.source);
-  w.ascii(',"price":');
-  w.number(state.price);
-  w.ascii(',"valueQuote":');
-  w.number(state.valueQuote);
-  w.ascii(',"delta":');
-  w.number(state.delta);
-  w.ascii(',"gamma":');
-  w.number(state.gamma);
+  w.stringField('{"type":"hedge","positionId":', state.positionId);
+  w.stringField(',"name":', state.name);
+  w.stringField(',"venue":', state.venue);
+  w.stringField(',"underlying":', state.underlying);
+  w.numberField(',"seq":', state.seq);
+  w.numberField(',"asOfMs":', state.asOfMs);
+  w.stringField(',"source":', state.source);
+  w.numberField(',"price":', state.price);
+  w.numberField(',"valueQuote":', state.valueQuote);
+  w.numberField(',"delta":', state.delta);
+  w.numberField(',"gamma":', state.gamma);
   w.ascii(',"perp":');
   if (state.perp) writeLeg(w, state.perp);
   else w.ascii('null');
@@ -165,22 +149,12 @@ function writeHedge(w: MessageWriter, state: PositionHedgeState): void {
     if (i > 0) w.ascii(',');
     writeLeg(w, state.options[i]!);
   }
-  w.ascii('],"band":{"status":');
-  w.string(state.band.status);
-  w.ascii(',"deltaBandBase":');
-  w.number(state.band.deltaBandBase);
-  w.ascii(',"netDeltaBase":');
-  w.number(state.band.netDeltaBase);
-  w.ascii('},"quoteAgeMs":');
-  w.number(state.quoteAgeMs);
-  if (state.tickAtMs !== undefined) {
-    w.ascii(',"tickAtMs":');
-    w.number(state.tickAtMs);
-  }
-  if (state.error !== undefined) {
-    w.ascii(',"error":');
-    w.string(state.error);
-  }
+  w.stringField('],"band":{"status":', state.band.status);
+  w.numberField(',"deltaBandBase":', state.band.deltaBandBase);
+  w.numberField(',"netDeltaBase":', state.band.netDeltaBase);
+  w.numberField('},"quoteAgeMs":', state.quoteAgeMs);
+  if (state.tickAtMs !== undefined) w.numberField(',"tickAtMs":', state.tickAtMs);
+  if (state.error !== undefined) w.stringField(',"error":', state.error);
   w.ascii('}');
 }
 
@@ -197,11 +171,8 @@ export function bookFrame(state: BookHedgeState): Buffer {
 
 /** A complete websocket text frame around `message`, UTF-8 encoded once into the frame's own buffer. */
 export function textFrame(message: string): Buffer {
-  const length = Buffer.byteLength(message, 'utf8');
-  const header = headerLength(length);
-  const frame = Buffer.allocUnsafe(header + length);
-  writeHeader(frame, length);
-  frame.write(message, header, 'utf8');
+  const { frame, offset } = allocFrame(Buffer.byteLength(message, 'utf8'));
+  frame.write(message, offset, 'utf8');
   return frame;
 }
 
@@ -211,27 +182,16 @@ export function framePayloads(frames: Buffer): Buffer[] {
   let at = 0;
   while (at < frames.length) {
     const marker = frames[at + 1]! & 0x7f;
-    const header = marker < 126 ? 2 : marker === 126 ? 4 : 10;
+    const offset = marker < 126 ? 2 : marker === 126 ? 4 : 10;
     const length =
       marker < 126 ? marker : marker === 126 ? frames.readUInt16BE(at + 2) : Number(frames.readBigUInt64BE(at + 2));
-    out.push(frames.subarray(at + header, at + header + length));
-    at += header + length;
+    out.push(frames.subarray(at + offset, at + offset + length));
+    at += offset + length;
   }
   return out;
 }
 
-/** The text payload of a frame made here (tests, and anything that wants the message as a string). */
-export function framePayload(frame: Buffer): string {
-  const marker = frame[1]!;
-  return frame.toString('utf8', marker < 126 ? 2 : marker === 126 ? 4 : 10);
-}
-
 /** `{"type":"hedge",...state}` as a string (what `hedgeFrame` carries). */
 export function hedgeMessage(state: PositionHedgeState): string {
-  return framePayload(hedgeFrame(state));
-}
-
-/** `{"type":"hedge","book":true,...state}` as a string (what `bookFrame` carries). */
-export function bookMessage(state: BookHedgeState): string {
-  return framePayload(bookFrame(state));
+  return framePayloads(hedgeFrame(state))[0]!.toString('utf8');
 }

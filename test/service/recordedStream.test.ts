@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openReplayFeed } from '../../adapters/index.js';
+import { openReplayFeed, type LiveEvent, type ReplayFeed } from '../../adapters/index.js';
 import { RecordedStreamFeed } from '../../src/service/feeds/recordedStream.js';
 import { replayFeed } from '../../src/service/run.js';
 import { createLogger, startService, type ServiceHandle } from '../../src/service/server.js';
@@ -95,5 +95,82 @@ describe('recorded websocket frames as the service market', () => {
     // Ticks keep coming in order as the replay loops.
     const seqs = hedges.map((h) => h.seq as number);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+});
+
+describe('recorded stream feed: stale quotes', () => {
+  it('drops an option the stream reports stale, and takes it back with its next fresh quote', async () => {
+    const events: LiveEvent[] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    const stream = {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (events.length > 0) yield events.shift()!;
+          if (closed) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+    };
+    const push = (event: LiveEvent) => {
+      events.push(event);
+      wake?.();
+    };
+    const fake = {
+      stream,
+      source: () => ({ kind: 'replay' as const, label: 'replay: fake', dataTimeMs: 0 }),
+      close: async () => {
+        closed = true;
+        wake?.();
+      },
+    } as unknown as ReplayFeed;
+    const feed = new RecordedStreamFeed({ venue: 'deribit', underlying: 'BTC', open: async () => fake });
+    const snapshots: FeedSnapshot[] = [];
+    feed.onUpdate((s) => snapshots.push(s));
+    await feed.start();
+    cleanups.push(() => feed.stop());
+    const instrument = {
+      venueId: 'BTC-30JUL21-24000-P',
+      symbol: 'BTC/USD:BTC-210730-24000-P',
+      strike: 24_000,
+      expiryMs: Date.parse('2021-07-30T08:00:00Z'),
+      optionType: 'put',
+      contractSize: 1,
+      inverse: true,
+    };
+    const quote = (receivedAtMs: number): LiveEvent =>
+      ({
+        type: 'quote',
+        venue: 'deribit',
+        symbol: instrument.symbol,
+        stale: false,
+        receivedAtMs,
+        quote: {
+          kind: 'option',
+          instrument,
+          markIv: 0.9,
+          forward: 32_100,
+          index: 32_000,
+          markQuote: 120,
+          bidQuote: null,
+          askQuote: null,
+        },
+      }) as unknown as LiveEvent;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+    push(quote(1_000));
+    await settle();
+    expect(snapshots.at(-1)!.options.map((o) => o.instrument)).toEqual(['BTC-30JUL21-24000-P']);
+    expect(snapshots.at(-1)!.spot).toBe(32_000);
+    expect(snapshots.at(-1)!.asOfMs).toBe(1_000);
+
+    push({ type: 'stale', venue: 'deribit', symbols: [instrument.symbol], reason: 'age', atMs: 12_000 });
+    await settle();
+    expect(snapshots.at(-1)!.options).toEqual([]);
+
+    push(quote(13_000));
+    await settle();
+    expect(snapshots.at(-1)!.options.map((o) => o.instrument)).toEqual(['BTC-30JUL21-24000-P']);
+    expect(snapshots.map((s) => s.seq)).toEqual([1, 2, 3]);
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FallbackHedgeEngine } from '../../src/service/engine/fallback.js';
 import type { PositionHedgeState, StoredPosition } from '../../src/service/types.js';
-import { bookMessage, framePayloads, hedgeMessage, textFrame } from '../../src/service/wire.js';
+import { bookFrame, framePayloads, hedgeMessage, textFrame } from '../../src/service/wire.js';
 import { fixtureSnapshot, v2Position, v3Position } from './helpers.js';
 
 const viaJson = (state: object) => '{"type":"hedge",' + JSON.stringify(state).slice(1);
@@ -116,7 +116,7 @@ describe('hedgeMessage', () => {
     );
   });
 
-  it('writes the book message as JSON.stringify does', () => {
+  it('frames the book message, the JSON.stringify text with the type in front', () => {
     const book = {
       seq: 3,
       asOfMs: 1779823664000,
@@ -125,7 +125,8 @@ describe('hedgeMessage', () => {
       byUnderlying: { 'deribit/BTC': { delta: 0.1, gamma: NaN, valueQuote: 1, perpQuantityBase: -0.1 } },
       bandBreaches: 1,
     };
-    expect(bookMessage(book)).toBe('{"type":"hedge","book":true,' + JSON.stringify(book).slice(1));
+    const [payload] = framePayloads(bookFrame(book));
+    expect(payload!.toString('utf8')).toBe('{"type":"hedge","book":true,' + JSON.stringify(book).slice(1));
   });
 });
 

@@ -3,7 +3,7 @@
  * (`usableForHedging`) are used for hedging; the whole normalised snapshot is kept as `chain` for
  * `GET /api/market/:venue/:underlying`.
  */
-import type { MarketSnapshot as AdapterSnapshot, OptionQuote } from '../../../adapters/index.js';
+import type { Instrument, MarketSnapshot as AdapterSnapshot, OptionQuote } from '../../../adapters/index.js';
 import type { FeedOption, FeedSnapshot } from '../types.js';
 
 /**
@@ -26,6 +26,16 @@ export function feedOptionOf(quote: OptionQuote, forward: number | null): FeedOp
     ...(quote.askQuote !== null ? { askQuote: quote.askQuote } : {}),
     contractSizeBase: instrument.contractSize ?? 1,
     inverse: instrument.inverse,
+  };
+}
+
+/** A perp instrument priced at `priceQuote` (quote per base) as the feed's perp, with its contract terms. */
+export function feedPerpOf(instrument: Instrument, priceQuote: number): NonNullable<FeedSnapshot['perp']> {
+  return {
+    instrument: instrument.venueId,
+    markPriceQuote: priceQuote,
+    ...(instrument.contractValueUsd !== null ? { contractValueQuote: instrument.contractValueUsd } : {}),
+    ...(instrument.contractSize !== null ? { contractSizeBase: instrument.contractSize } : {}),
   };
 }
 
@@ -56,18 +66,7 @@ export function fromAdapterSnapshot(
     asOfMs: snapshot.source.dataTimeMs,
     receivedAtMs,
     spot,
-    ...(perp && perpPrice !== null
-      ? {
-          perp: {
-            instrument: perp.instrument.venueId,
-            markPriceQuote: perpPrice,
-            ...(perp.instrument.contractValueUsd !== null
-              ? { contractValueQuote: perp.instrument.contractValueUsd }
-              : {}),
-            ...(perp.instrument.contractSize !== null ? { contractSizeBase: perp.instrument.contractSize } : {}),
-          },
-        }
-      : {}),
+    ...(perp && perpPrice !== null ? { perp: feedPerpOf(perp.instrument, perpPrice) } : {}),
     options,
     chain: servableChain(snapshot),
     adapter: snapshot,

@@ -6,13 +6,13 @@
  * replay clock's, its source `replay`, its label the replay feed's, so nothing recorded is ever shown as new.
  *
  * An option is only used once its quote carries a positive mark IV and forward (the live stream has already refused
- * inconsistent updates); nothing is invented for what the recording does not hold (no perp in the recording: no
- * perp in the snapshot).
+ * inconsistent updates), and only until the stream says it went stale (by age on the replay clock, or while the
+ * socket was down); nothing is invented for what the recording does not hold (no perp in the recording: no perp in
+ * the snapshot).
  */
-import type { OptionQuote, PerpQuote } from '../../../adapters/index.js';
-import type { LiveEvent, ReplayFeed } from '../../../adapters/index.js';
+import type { LiveEvent, OptionQuote, PerpQuote, ReplayFeed } from '../../../adapters/index.js';
 import type { FeedOption, FeedSnapshot } from '../types.js';
-import { feedOptionOf } from './fromAdapters.js';
+import { feedOptionOf, feedPerpOf } from './fromAdapters.js';
 import { BaseFeed, nowPrecise } from './base.js';
 
 export interface RecordedStreamFeedOptions {
@@ -24,9 +24,12 @@ export interface RecordedStreamFeedOptions {
 
 export class RecordedStreamFeed extends BaseFeed {
   private feed: ReplayFeed | undefined;
+  /** Usable options by ccxt symbol (the key the stream's stale events use). */
   private readonly options = new Map<string, FeedOption>();
+  /** Index price, quote per base. */
   private spot = NaN;
   private perp: FeedSnapshot['perp'];
+  private perpSymbol: string | undefined;
   private seq = 0;
   private dataTimeMs = 0;
   private emitScheduled = false;
@@ -67,32 +70,40 @@ export class RecordedStreamFeed extends BaseFeed {
       if (event.status !== 'error') this.running = event.status === 'up';
       return;
     }
-    if (event.type !== 'quote' || event.stale) return;
+    if (event.type === 'stale') {
+      // Stale quotes are not hedged on: drop them until a fresh quote brings them back.
+      for (const symbol of event.symbols) this.dropStale(symbol);
+      this.scheduleEmit();
+      return;
+    }
+    if (event.type !== 'quote') return;
     const quote = event.quote;
-    if (quote.kind === 'option') this.onOption(quote);
-    else if (quote.kind === 'perp') this.onPerp(quote);
+    if (event.stale) this.dropStale(event.symbol);
+    else if (quote.kind === 'option') this.onOption(event.symbol, quote);
+    else if (quote.kind === 'perp') this.onPerp(event.symbol, quote);
     else return;
     this.dataTimeMs = Math.max(this.dataTimeMs, event.receivedAtMs);
     this.scheduleEmit();
   }
 
-  private onOption(quote: OptionQuote): void {
-    if (quote.index !== null && quote.index > 0) this.spot = quote.index;
-    const option = feedOptionOf(quote, quote.forward);
-    if (option) this.options.set(option.instrument, option);
+  private dropStale(symbol: string): void {
+    this.options.delete(symbol);
+    if (symbol === this.perpSymbol) this.perp = undefined;
   }
 
-  private onPerp(quote: PerpQuote): void {
+  private onOption(symbol: string, quote: OptionQuote): void {
+    if (quote.index !== null && quote.index > 0) this.spot = quote.index;
+    const option = feedOptionOf(quote, quote.forward);
+    if (option) this.options.set(symbol, option);
+    else this.options.delete(symbol);
+  }
+
+  private onPerp(symbol: string, quote: PerpQuote): void {
     if (quote.index !== null && quote.index > 0) this.spot = quote.index;
     const price = quote.mark ?? quote.index;
     if (price === null || !(price > 0)) return;
-    const instrument = quote.instrument;
-    this.perp = {
-      instrument: instrument.venueId,
-      markPriceQuote: price,
-      ...(instrument.contractValueUsd !== null ? { contractValueQuote: instrument.contractValueUsd } : {}),
-      ...(instrument.contractSize !== null ? { contractSizeBase: instrument.contractSize } : {}),
-    };
+    this.perp = feedPerpOf(quote.instrument, price);
+    this.perpSymbol = symbol;
   }
 
   /** Quotes delivered in one read arrive in one turn of the event loop: they make one snapshot. */
@@ -102,7 +113,8 @@ export class RecordedStreamFeed extends BaseFeed {
     setImmediate(() => {
       this.emitScheduled = false;
       const spot = Number.isFinite(this.spot) ? this.spot : (this.perp?.markPriceQuote ?? NaN);
-      if (!(spot > 0) || this.options.size === 0 || !this.feed) return;
+      // Without an index there is nothing to price on; without usable options the snapshot says so (no gamma leg).
+      if (!(spot > 0) || !this.feed) return;
       const source = this.feed.source();
       this.emit({
         venue: this.venue,
