@@ -1,14 +1,48 @@
 /**
- * Typed errors of the market-data layer. ccxt raises its own hierarchy (`js/src/base/errorHierarchy.js`); every
+ * Typed errors of the market-data layer, registered in the one error registry (pricing/errors.ts: a stable
+ * kebab-case `code` and an HTTP status per class). ccxt raises its own hierarchy (`js/src/base/errorHierarchy.js`); every
  * ccxt error that leaves an adapter is translated by `fromCcxtError` into a `VenueError` whose message names the
  * venue, the symbol and the operation, and whose `kind` says whether a retry can help. This file does not import
  * ccxt (so the CLI can load it cheaply): ccxt classes are recognised by their class names along the prototype chain.
  */
 import type { Venue } from './model.js';
+import { defineError, IlhedgeError, type ErrorDefinition } from '../pricing/errors.js';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../pricing/time.js';
+
+export const MARKET_DATA = defineError(
+  'market-data',
+  502,
+  'market data could not be loaded or read (a bad source spec, an unreadable recording, a feed without data)',
+);
+export const VENUE_ERROR = defineError(
+  'venue-error',
+  502,
+  'a venue call failed (timeout, rate limit, maintenance, rejection); `kind` and `retryable` say whether to retry',
+);
+export const STALE_QUOTES = defineError(
+  'stale-quotes',
+  503,
+  "quotes older than the caller's or the policy's maximum age, judged on the caller's asOfMs (the data's own clock in replay)",
+);
+export const UNKNOWN_INSTRUMENT = defineError(
+  'unknown-instrument',
+  404,
+  'a symbol or venue id the venue does not list (refused before ccxt can invent a market)',
+);
+export const INCONSISTENT_MARKET = defineError(
+  'inconsistent-market',
+  502,
+  'venue data that contradicts itself (a contract size that disagrees with the raw field, a missing forward)',
+);
+export const REPLAY_MISS = defineError(
+  'replay-miss',
+  502,
+  'a replay asked for a response the recording does not hold (replay never falls through to the network)',
+);
 
 /** Base class of every market-data error: the CLI prints its message alone. */
-export class MarketDataError extends Error {
-  override name = 'MarketDataError';
+export class MarketDataError extends IlhedgeError {
+  static override readonly definition: ErrorDefinition = MARKET_DATA;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -39,7 +73,7 @@ export interface VenueErrorContext {
 
 /** A failure reported by (or on the way to) a venue, translated from ccxt. */
 export class VenueError extends MarketDataError {
-  override name = 'VenueError';
+  static override readonly definition: ErrorDefinition = VENUE_ERROR;
   constructor(
     readonly kind: VenueErrorKind,
     /** The ccxt class that was raised, e.g. `RateLimitExceeded`; `Error` for a non-ccxt error. */
@@ -56,7 +90,7 @@ export class VenueError extends MarketDataError {
 
 /** A quote older than the allowed age relative to the caller's `asOfMs`. */
 export class StaleQuoteError extends MarketDataError {
-  override name = 'StaleQuoteError';
+  static override readonly definition: ErrorDefinition = STALE_QUOTES;
   constructor(
     readonly symbol: string,
     readonly ageMs: number,
@@ -66,9 +100,9 @@ export class StaleQuoteError extends MarketDataError {
   }
 }
 
-/** A symbol or venue id the venue does not list (checked before ccxt can invent a market: pitfall P1). */
+/** A symbol or venue id the venue does not list (checked before ccxt can invent a market: ccxt's `safeMarket` never throws and builds one from the id). */
 export class UnknownInstrumentError extends MarketDataError {
-  override name = 'UnknownInstrumentError';
+  static override readonly definition: ErrorDefinition = UNKNOWN_INSTRUMENT;
   constructor(
     readonly venue: string,
     readonly symbol: string,
@@ -80,7 +114,7 @@ export class UnknownInstrumentError extends MarketDataError {
 
 /** Data that contradicts itself: a contract size that disagrees with the raw field, a missing forward, ... */
 export class InconsistentMarketError extends MarketDataError {
-  override name = 'InconsistentMarketError';
+  static override readonly definition: ErrorDefinition = INCONSISTENT_MARKET;
   constructor(
     readonly venue: string,
     readonly symbol: string,
@@ -92,7 +126,7 @@ export class InconsistentMarketError extends MarketDataError {
 
 /** A replay asked for a response that is not in the recording (never falls through to the network). */
 export class ReplayMissError extends MarketDataError {
-  override name = 'ReplayMissError';
+  static override readonly definition: ErrorDefinition = REPLAY_MISS;
   constructor(
     readonly method: string,
     readonly routeKey: string,
@@ -182,9 +216,9 @@ export function fromCcxtError(error: unknown, context: VenueErrorContext): Marke
 export function formatAge(ms: number): string {
   const abs = Math.abs(ms);
   const sign = ms < 0 ? '-' : '';
-  if (abs < 1000) return `${sign}${Math.round(abs)} ms`;
-  if (abs < 120_000) return `${sign}${(abs / 1000).toFixed(1)} s`;
-  if (abs < 7_200_000) return `${sign}${(abs / 60_000).toFixed(1)} min`;
-  if (abs < 172_800_000) return `${sign}${(abs / 3_600_000).toFixed(1)} h`;
-  return `${sign}${(abs / 86_400_000).toFixed(1)} d`;
+  if (abs < MS_PER_SECOND) return `${sign}${Math.round(abs)} ms`;
+  if (abs < 2 * MS_PER_MINUTE) return `${sign}${(abs / MS_PER_SECOND).toFixed(1)} s`;
+  if (abs < 2 * MS_PER_HOUR) return `${sign}${(abs / MS_PER_MINUTE).toFixed(1)} min`;
+  if (abs < 2 * MS_PER_DAY) return `${sign}${(abs / MS_PER_HOUR).toFixed(1)} h`;
+  return `${sign}${(abs / MS_PER_DAY).toFixed(1)} d`;
 }

@@ -1,5 +1,6 @@
 /** adapters/ public surface. */
 export * from './model.js';
+export { moveMarket, type MarketMove } from './moveMarket.js';
 export * from './errors.js';
 export * from './recording.js';
 export * from './client.js';
@@ -14,6 +15,8 @@ export * from './live/rateLimit.js';
 export * from './live/staleness.js';
 export * from './live/tap.js';
 export * from './live/stream.js';
+export * from './live/subscriptions.js';
+export * from './live/eventQueue.js';
 export * from './live/replayFeed.js';
 export * from './live/snapshotFeed.js';
 export * from './replayWs.js';

@@ -1,7 +1,7 @@
 /**
  * The one market model every venue is normalised into at the adapter boundary.
  *
- * Conventions (see `shared/domain/CONVENTIONS.md`):
+ * Conventions (see `docs/CONVENTIONS.md`):
  * - Prices of the underlying (strike, forward, index, perp prices) are in the **quote currency per one unit of
  *   base** (USD per BTC).
  * - Option premiums are always **per one unit of base** (not per contract) and come in two currencies: the settle
@@ -247,10 +247,8 @@ export interface MarketSnapshot {
   usableForHedging: ReadonlySet<string>;
 }
 
-export const MS_PER_DAY = 86_400_000;
-export const MS_PER_YEAR_ACT365 = 365 * MS_PER_DAY;
-
-/** ACT/365 year fraction from `asOfMs` to `expiryMs` (may be negative when expired). */
-export function yearFractionAct365(asOfMs: number, expiryMs: number): number {
-  return (expiryMs - asOfMs) / MS_PER_YEAR_ACT365;
-}
+/**
+ * The time vocabulary lives in pricing/time.ts (ACT/365, docs/CONVENTIONS.md); re-exported here so adapters'
+ * callers keep one import. `MS_PER_YEAR_ACT365` is the old name of `MS_PER_YEAR`.
+ */
+export { MS_PER_DAY, MS_PER_YEAR, MS_PER_YEAR as MS_PER_YEAR_ACT365, yearFractionAct365 } from '../pricing/time.js';

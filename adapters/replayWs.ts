@@ -24,6 +24,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MS_PER_SECOND } from '../pricing/time.js';
 import { ReplayClock, type Clock } from './clock.js';
 import type { Venue } from './model.js';
 import type { WsFrame } from './recording.js';
@@ -324,7 +325,7 @@ export class ReplayWsServer {
         if (this.options.loop && this.frames.length > 0) {
           // A quiet gap between loops (on the replay clock, at least 1 ms of wall time) keeps a recording whose
           // frames share one timestamp from spinning the event loop.
-          const gapMs = this.options.loopGapMs ?? 1000;
+          const gapMs = this.options.loopGapMs ?? MS_PER_SECOND;
           await this.wait(Math.max(1, Math.min(gapMs / this.clock.speed, maxGapMs)));
           if (this.stopped) return;
           this.cursorIndex = 0;

@@ -15,6 +15,7 @@
  *   `|C_mark - P_mark - (F - K)|` must stay within `parityMarkTolerance * F` (marks come from one IV per strike).
  */
 import type { Chain, FutureQuote, Instrument, OptionQuote, PerpQuote, SanityIssue } from './model.js';
+import { MS_PER_MINUTE, MS_PER_SECOND } from '../pricing/time.js';
 
 export interface SanityOptions {
   /** The time the quotes are judged at (UTC ms): replay clock or the caller's now. */
@@ -28,7 +29,7 @@ export interface SanityOptions {
   parityMarkTolerance?: number;
 }
 
-export const DEFAULT_MAX_AGE_MS = 60_000;
+export const DEFAULT_MAX_AGE_MS = MS_PER_MINUTE;
 
 interface Resolved {
   asOfMs: number;
@@ -86,7 +87,7 @@ function commonChecks(
     issues.push({
       symbol,
       reason: 'stale',
-      detail: `quote is ${fmt(age / 1000)} s old (max ${fmt(o.maxAgeMs / 1000)} s)`,
+      detail: `quote is ${fmt(age / MS_PER_SECOND)} s old (max ${fmt(o.maxAgeMs / MS_PER_SECOND)} s)`,
     });
   }
   if (bid === null && ask === null) issues.push({ symbol, reason: 'empty-book', detail: 'no bid and no ask' });

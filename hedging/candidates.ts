@@ -5,14 +5,16 @@
  * the best put and the best call of each expiry are kept first so the optimiser can trade expiry against cost and
  * put against call, then the rest by rank up to `maxCandidates`.
  */
+import { msToDays, perYearToPerDay } from '../pricing/index.js';
 import type { MarketSnapshot, OptionQuote } from '../adapters/model.js';
 import { baseUnitsPerContract, optionUnitGreeks, type UnitGreeks } from './book.js';
 import type { CostModel, HedgeCandidate } from './optimise.js';
+import { legMaxBase } from './limits.js';
 import type { HedgePolicy } from './policySchema.js';
+import { limitOnGrid } from './ticks.js';
 
 /** Fees on options are capped at 12.5% of the option price on Deribit and OKX (venue fee schedules). */
 const OPTION_FEE_CAP_FRACTION = 0.125;
-const MS_PER_DAY = 86_400_000;
 
 export interface OptionCandidate {
   quote: OptionQuote;
@@ -50,10 +52,23 @@ function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: nu
       return { buy: buySpread, sell: sellSpread };
     case 'theta':
       // A day of theta bleed (theta < 0 for a long option) on top of the cost of crossing the spread.
-      return { buy: buySpread - c.theta / 365, sell: sellSpread + c.theta / 365 };
+      return { buy: buySpread - perYearToPerDay(c.theta), sell: sellSpread + perYearToPerDay(c.theta) };
     case 'premium':
       return { buy: c.askUsd + c.feeUsd, sell: -c.bidUsd + c.feeUsd };
   }
+}
+
+/**
+ * Premium per base unit at the leg's limit price, USD: what a buy pays (the ask rounded up to the tick) or a sell
+ * receives (the bid rounded down), as the ticket's legs price it (legs.ts), so the optimiser's premium limit and the
+ * ticket's premium total agree.
+ */
+function limitPremiumUsd(quote: OptionQuote, side: 'buy' | 'sell'): number {
+  const i = quote.instrument;
+  const venuePrice = side === 'buy' ? quote.askSettle : quote.bidSettle;
+  if (venuePrice === null) return side === 'buy' ? quote.askQuote! : quote.bidQuote!;
+  const limit = limitOnGrid(i, venuePrice, side);
+  return i.inverse ? limit * quote.forward! : limit;
 }
 
 /** Builds one candidate from a quote, or null when it cannot be traded both ways or priced. */
@@ -75,7 +90,6 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
     feeUsd,
     theta: unit.theta,
   });
-  const maxContracts = policy.limits.maxContractsPerLeg;
   return {
     quote,
     unit,
@@ -97,7 +111,9 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
       sellCost: cost.sell,
       lotBase,
       minBase,
-      maxBase: maxContracts === null ? Infinity : maxContracts * basePerContract,
+      maxBase: legMaxBase(policy, quote.forward, basePerContract),
+      buyPremiumUsd: limitPremiumUsd(quote, 'buy'),
+      sellPremiumUsd: limitPremiumUsd(quote, 'sell'),
       canBuy: true,
       canSell: policy.candidates.allowSell,
     },
@@ -113,7 +129,7 @@ export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy:
   for (const chain of market.chains) {
     listed += chain.options.length;
     if (!venueAllowed) continue;
-    const days = (chain.expiryMs - asOfMs) / MS_PER_DAY;
+    const days = msToDays(chain.expiryMs - asOfMs);
     if (days < f.minExpiryDays || days > f.maxExpiryDays) continue;
     for (const quote of chain.options) {
       if (!market.usableForHedging.has(quote.instrument.symbol)) continue;

@@ -28,6 +28,7 @@ export {
 export { selectCandidates, type CandidateSelection, type OptionCandidate } from './candidates.js';
 export {
   deltaBandHalfWidth,
+  deltaBandOf,
   rebalanceDecision,
   nextReviewTimes,
   type DeltaBand,
@@ -55,19 +56,29 @@ export {
   renderTicketText,
   renderTicketJson,
   renderTicketCsv,
+  displayGreeksOf,
   type Ticket,
   type TicketLeg,
   type TicketWarning,
 } from './ticket.js';
 export { limitOnGrid, isOnTickGrid, tickAt, roundToStep } from './ticks.js';
+export { makeTicket, WIDE_SPREAD_WARNING_FRACTION, TICKET_REVIEW_COUNT } from './assemble.js';
+export { bookReport, type BookReport, type HedgeRatio } from './report.js';
+export { checkMarket, atmVol } from './marketChecks.js';
+export { ticketIdFor } from './ids.js';
+export { selectPositions, type TicketRequest, type HedgeMode } from './request.js';
+export { HEDGE_ENGINES, type HedgeEngine, type HedgeArguments, type HedgeOutcome } from './engines/index.js';
+export { legOf, type LegSource } from './legs.js';
+export { deltaHedgeInstrument, type DeltaHedgeInstrument } from './deltaHedge.js';
 export {
-  makeTicket,
-  bookReport,
-  checkMarket,
-  ticketIdFor,
-  selectPositions,
-  type TicketRequest,
-  type HedgeMode,
-  type BookReport,
-  type HedgeRatio,
-} from './engine.js';
+  vegaPerVolPointToPerUnitVol,
+  vegaPerUnitVolToPerVolPoint,
+  VOL_POINTS_PER_UNIT_VOL,
+  LimitInfeasibleError,
+  LIMIT_INFEASIBLE,
+  LIMIT_FIELDS,
+  type LimitField,
+} from './limits.js';
+export * from './positions.js';
+export * from './netBook.js';
+export * from './ledger.js';

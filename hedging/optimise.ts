@@ -11,6 +11,10 @@
  *   |gamma_book + sum_i lot_i gamma_i (b_i - s_i) - gamma_target|                  <= tol_gamma
  *   |vega_book  + sum_i lot_i vega_i  (b_i - s_i)|                                 <= vega_bound   (optional)
  *   sum_i (yb_i + ys_i) <= max_legs                                                                 (optional)
+ *   sum_i lot_i (p+_i b_i - p-_i s_i) <= max_premium   (premium at the limit prices)                (optional)
+ *   |delta_book + sum_i lot_i delta_i (b_i - s_i) + d_h (h+ - h-)| <= net_delta                     (optional)
+ *   |gamma_book + sum_i lot_i gamma_i (b_i - s_i)|                 <= net_gamma                     (optional)
+ *   lot_i b_i, lot_i s_i <= max_base_i;  h+, h- <= max_base_h         (per-leg contracts, notional) (bounds)
  *
  * and minimises the linear cost sum_i lot_i (c+_i b_i + c-_i s_i) + c_h (h+ + h-). The relaxed problem (integrality,
  * minimum orders and the leg limit dropped) is solved too: its optimum is a lower bound on any whole-lot hedge and
@@ -23,98 +27,30 @@
  * or pick a needlessly expensive combination; the MIP answers exactly, in about a millisecond at this size.
  */
 import type { Highs } from 'highs';
-import { InfeasibleHedgeError, InvalidHedgeInputError, SolverError, requireFiniteField } from './errors.js';
+import { InfeasibleHedgeError, SolverError } from './errors.js';
+import { buildLp, planColumns, type ColumnPlan } from './lpFormat.js';
+import {
+  addGreeks,
+  validate,
+  type BookGreeks,
+  type HedgeAllocation,
+  type OptimiseProblem,
+  type OptimiseResult,
+} from './optimiseProblem.js';
 
-/** What the optimiser minimises. */
-export type CostModel = 'spread' | 'theta' | 'premium';
-export const COST_MODELS: readonly CostModel[] = ['spread', 'theta', 'premium'];
-
-/** An option the optimiser may trade, reduced to numbers: Greeks and costs per base unit, lots in base units. */
-export interface HedgeCandidate {
-  /** Stable key, e.g. `deribit:BTC-26JUN26-80000-C`. */
-  key: string;
-  /** Greeks of one base unit held long, quote currency (delta premium-adjusted for coin-settled options). */
-  delta: number;
-  gamma: number;
-  /** dV/dsigma (sigma decimal), quote currency per base unit. */
-  vega: number;
-  /** dV/dt per year, quote currency per base unit. */
-  theta: number;
-  /** Cost of buying / selling one base unit under the chosen cost model, quote currency (may be < 0 for premium). */
-  buyCost: number;
-  sellCost: number;
-  /** Order step and minimum order, in base units (contracts x contract size). */
-  lotBase: number;
-  minBase: number;
-  /** Largest quantity the hedge may trade in this candidate, base units (limits); Infinity for no limit. */
-  maxBase: number;
-  canBuy: boolean;
-  canSell: boolean;
-}
-
-/** The instrument that takes the delta (a perp or a future): linear in the underlying, no gamma. */
-export interface DeltaHedgeCandidate {
-  key: string;
-  /** Delta of one base unit held long (1 for a perp or a future on the same underlying). */
-  delta: number;
-  /** Cost per base unit bought / sold, quote currency. */
-  buyCost: number;
-  sellCost: number;
-  /** Order step and minimum in base units at the current price (inverse perps: contract USD / price). */
-  lotBase: number;
-  minBase: number;
-  /** Largest |quantity| in base units; Infinity for no limit. */
-  maxBase: number;
-}
-
-export interface BookGreeks {
-  delta: number;
-  gamma: number;
-  vega: number;
-  theta: number;
-}
-
-export interface OptimiseProblem {
-  /** The book before the hedge. */
-  book: BookGreeks;
-  target: { delta: number; gamma: number };
-  /** Absolute tolerances: base units for delta, base units per quote unit for gamma; both > 0. */
-  tolerance: { delta: number; gamma: number };
-  /** Optional bound on |vega| of the book after the hedge, quote currency per unit of vol (decimal). */
-  vegaBound?: number | null;
-  /** Optional maximum number of option legs (the delta hedge does not count). */
-  maxLegs?: number | null;
-  options: readonly HedgeCandidate[];
-  deltaHedge: DeltaHedgeCandidate | null;
-}
-
-export interface HedgeAllocation {
-  /** Signed base units per option candidate, in the order of `problem.options` (+ bought, - sold). */
-  optionBase: number[];
-  /** Signed base units of the delta hedge. */
-  deltaHedgeBase: number;
-  /** Objective value of this allocation, quote currency. */
-  cost: number;
-}
-
-export interface RoundedAllocation extends HedgeAllocation {
-  /** Signed whole lots per option candidate. */
-  optionLots: number[];
-  /** Signed whole lots of the delta hedge after the re-fix. */
-  deltaHedgeLots: number;
-  /** MIP objective (continuous delta hedge, before its own rounding), quote currency: never below `relaxed.cost`. */
-  mipCost: number;
-}
-
-export interface OptimiseResult {
-  relaxed: HedgeAllocation;
-  rounded: RoundedAllocation;
-  /** The book after the rounded hedge. */
-  after: BookGreeks;
-  /** `after - target` for delta and gamma: what rounding (and the tolerance) leaves. */
-  residual: { delta: number; gamma: number };
-  withinTolerance: { delta: boolean; gamma: boolean; vega: boolean };
-}
+export { formatLpProblem } from './lpFormat.js';
+export {
+  COST_MODELS,
+  addGreeks,
+  type BookGreeks,
+  type CostModel,
+  type DeltaHedgeCandidate,
+  type HedgeAllocation,
+  type HedgeCandidate,
+  type OptimiseProblem,
+  type OptimiseResult,
+  type RoundedAllocation,
+} from './optimiseProblem.js';
 
 // --- the solver: loaded once per process, reused by every solve ---------------------------------------------------
 
@@ -149,159 +85,6 @@ const SOLVE_OPTIONS = {
   mip_detect_symmetry: false,
   time_limit: 10,
 } as const;
-
-/** Lots per candidate when no limit is given: enough to cover the gamma gap several times over on its own. */
-const MAX_LOTS_CAP = 1_000_000;
-
-function fmt(x: number): string {
-  // Shortest round-trip representation; HiGHS's LP reader accepts JS exponent notation (1e-7).
-  return Object.is(x, -0) ? '0' : String(x);
-}
-
-function term(coefficient: number, variable: string): string {
-  if (coefficient === 0) return '';
-  return coefficient < 0 ? ` - ${fmt(-coefficient)} ${variable}` : ` + ${fmt(coefficient)} ${variable}`;
-}
-
-interface ColumnPlan {
-  buyLotsMax: number;
-  sellLotsMax: number;
-  minLots: number;
-  needsBinary: boolean;
-}
-
-function validate(problem: OptimiseProblem): void {
-  const { book, target, tolerance } = problem;
-  requireFiniteField('book.delta', book.delta);
-  requireFiniteField('book.gamma', book.gamma);
-  requireFiniteField('book.vega', book.vega);
-  requireFiniteField('target.delta', target.delta);
-  requireFiniteField('target.gamma', target.gamma);
-  if (!(tolerance.delta > 0 && Number.isFinite(tolerance.delta)))
-    throw new InvalidHedgeInputError('tolerance.delta', tolerance.delta, 'must be a finite number greater than 0');
-  if (!(tolerance.gamma > 0 && Number.isFinite(tolerance.gamma)))
-    throw new InvalidHedgeInputError('tolerance.gamma', tolerance.gamma, 'must be a finite number greater than 0');
-  if (problem.vegaBound != null && !(problem.vegaBound > 0))
-    throw new InvalidHedgeInputError('vegaBound', problem.vegaBound, 'must be greater than 0 when given');
-  if (problem.maxLegs != null && !(Number.isInteger(problem.maxLegs) && problem.maxLegs >= 0))
-    throw new InvalidHedgeInputError('maxLegs', problem.maxLegs, 'must be a whole number at least 0 when given');
-  problem.options.forEach((c, i) => {
-    const f = `options[${i}]`;
-    for (const k of ['delta', 'gamma', 'vega', 'theta', 'buyCost', 'sellCost'] as const)
-      requireFiniteField(`${f}.${k}`, c[k]);
-    if (!(c.lotBase > 0 && Number.isFinite(c.lotBase)))
-      throw new InvalidHedgeInputError(`${f}.lotBase`, c.lotBase, 'must be a finite number greater than 0');
-    if (!(c.minBase >= 0 && Number.isFinite(c.minBase)))
-      throw new InvalidHedgeInputError(`${f}.minBase`, c.minBase, 'must be a finite number at least 0');
-    if (!(c.maxBase >= 0))
-      throw new InvalidHedgeInputError(`${f}.maxBase`, c.maxBase, 'must be at least 0 (Infinity for no limit)');
-  });
-  const h = problem.deltaHedge;
-  if (h) {
-    for (const k of ['delta', 'buyCost', 'sellCost'] as const) requireFiniteField(`deltaHedge.${k}`, h[k]);
-    if (!(h.delta !== 0)) throw new InvalidHedgeInputError('deltaHedge.delta', h.delta, 'must not be 0');
-    if (!(h.lotBase > 0 && Number.isFinite(h.lotBase)))
-      throw new InvalidHedgeInputError('deltaHedge.lotBase', h.lotBase, 'must be a finite number greater than 0');
-  }
-}
-
-function planColumns(problem: OptimiseProblem, useLegCount: boolean): ColumnPlan[] {
-  const gammaGap = Math.abs(problem.target.gamma - problem.book.gamma) + problem.tolerance.gamma;
-  const deltaGap = Math.abs(problem.target.delta - problem.book.delta) + problem.tolerance.delta;
-  return problem.options.map((c) => {
-    // Without a limit, a candidate never needs more than a few times the gap it could close alone.
-    const byGamma = c.gamma !== 0 ? (4 * gammaGap) / Math.abs(c.gamma) : 0;
-    const byDelta = c.delta !== 0 && !problem.deltaHedge ? (4 * deltaGap) / Math.abs(c.delta) : 0;
-    const naturalBase = Math.max(byGamma, byDelta, c.minBase);
-    const capBase = Number.isFinite(c.maxBase) ? c.maxBase : naturalBase;
-    const maxLots = Math.min(MAX_LOTS_CAP, Math.floor(capBase / c.lotBase + 1e-9));
-    const minLots = Math.max(1, Math.ceil(c.minBase / c.lotBase - 1e-9));
-    const usable = maxLots >= minLots;
-    return {
-      buyLotsMax: c.canBuy && usable ? maxLots : 0,
-      sellLotsMax: c.canSell && usable ? maxLots : 0,
-      minLots,
-      needsBinary: useLegCount || minLots > 1,
-    };
-  });
-}
-
-/** Writes the problem in CPLEX LP format; `integral` false gives the relaxation (binaries become [0, 1]). */
-export function formatLpProblem(problem: OptimiseProblem, integral: boolean): string {
-  const plan = planColumns(problem, problem.maxLegs != null);
-  return buildLp(problem, plan, integral, problem.maxLegs ?? null);
-}
-
-function buildLp(problem: OptimiseProblem, plan: ColumnPlan[], integral: boolean, maxLegs: number | null): string {
-  const { book, target, tolerance, options, deltaHedge } = problem;
-  let objective = '';
-  let deltaRow = '';
-  let gammaRow = '';
-  let vegaRow = '';
-  let legsRow = '';
-  const linkRows: string[] = [];
-  const bounds: string[] = [];
-  const generals: string[] = [];
-  const binaries: string[] = [];
-  const vegaBound = problem.vegaBound ?? null;
-
-  options.forEach((c, i) => {
-    const p = plan[i]!;
-    const sides: [string, number, number, number][] = [];
-    if (p.buyLotsMax > 0) sides.push([`b${i}`, 1, c.buyCost, p.buyLotsMax]);
-    if (p.sellLotsMax > 0) sides.push([`s${i}`, -1, c.sellCost, p.sellLotsMax]);
-    for (const [name, sign, cost, maxLots] of sides) {
-      objective += term(cost * c.lotBase, name);
-      deltaRow += term((sign * c.delta * c.lotBase) / tolerance.delta, name);
-      gammaRow += term((sign * c.gamma * c.lotBase) / tolerance.gamma, name);
-      if (vegaBound != null) vegaRow += term((sign * c.vega * c.lotBase) / vegaBound, name);
-      bounds.push(` 0 <= ${name} <= ${maxLots}`);
-      generals.push(name);
-      if (p.needsBinary) {
-        const y = `y${name}`;
-        linkRows.push(` lo_${name}: ${name} - ${p.minLots} ${y} >= 0`);
-        linkRows.push(` hi_${name}: ${name} - ${maxLots} ${y} <= 0`);
-        legsRow += ` + ${y}`;
-        if (integral) binaries.push(y);
-        else bounds.push(` 0 <= ${y} <= 1`);
-      }
-    }
-  });
-  if (deltaHedge) {
-    const maxBase = Number.isFinite(deltaHedge.maxBase) ? fmt(deltaHedge.maxBase) : '+inf';
-    objective += term(deltaHedge.buyCost, 'hp') + term(deltaHedge.sellCost, 'hm');
-    deltaRow += term(deltaHedge.delta / tolerance.delta, 'hp') + term(-deltaHedge.delta / tolerance.delta, 'hm');
-    bounds.push(` 0 <= hp <= ${maxBase}`, ` 0 <= hm <= ${maxBase}`);
-  }
-
-  const rows: string[] = [];
-  const range = (name: string, expr: string, centre: number) => {
-    // expr in tolerance units must lie in [centre - 1, centre + 1]. An empty row is checked by the caller.
-    if (expr === '') expr = ' + 0 zero';
-    rows.push(` ${name}_lo:${expr} >= ${fmt(centre - 1)}`, ` ${name}_hi:${expr} <= ${fmt(centre + 1)}`);
-  };
-  range('delta', deltaRow, (target.delta - book.delta) / tolerance.delta);
-  range('gamma', gammaRow, (target.gamma - book.gamma) / tolerance.gamma);
-  if (vegaBound != null) range('vega', vegaRow, -book.vega / vegaBound);
-  if (maxLegs !== null && legsRow !== '') rows.push(` legs:${legsRow} <= ${maxLegs}`);
-  rows.push(...linkRows);
-  if (objective === '') objective = ' 0 zero';
-  const usesZero = rows.some((r) => r.includes(' zero')) || objective.includes(' zero');
-  if (usesZero) bounds.push(' 0 <= zero <= 0');
-
-  return [
-    'Minimize',
-    ` cost:${objective}`,
-    'Subject To',
-    ...rows,
-    'Bounds',
-    ...bounds,
-    ...(integral && generals.length ? ['Generals', ' ' + generals.join(' ')] : []),
-    ...(integral && binaries.length ? ['Binaries', ' ' + binaries.join(' ')] : []),
-    'End',
-    '',
-  ].join('\n');
-}
 
 type Solution = ReturnType<Highs['solve']>;
 
@@ -388,6 +171,7 @@ function feasibleCost(
   let vega = book.vega;
   let cost = 0;
   let legs = 0;
+  let premium = 0;
   for (let i = 0; i < lots.length; i++) {
     const [b, s] = lots[i]!;
     const c = problem.options[i]!;
@@ -402,7 +186,10 @@ function feasibleCost(
     gamma += q * c.gamma;
     vega += q * c.vega;
     cost += b * c.lotBase * c.buyCost + s * c.lotBase * c.sellCost;
+    if (problem.premiumBound != null) premium += c.lotBase * (b * c.buyPremiumUsd! - s * c.sellPremiumUsd!);
   }
+  if (problem.premiumBound != null && premium > problem.premiumBound) return Infinity;
+  if (problem.netGammaBound != null && Math.abs(gamma) > problem.netGammaBound) return Infinity;
   if (Math.abs(gamma - target.gamma) > tolerance.gamma) return Infinity;
   if (problem.vegaBound != null && Math.abs(vega) > problem.vegaBound) return Infinity;
   if (problem.maxLegs != null && legs > problem.maxLegs) return Infinity;
@@ -414,7 +201,11 @@ function feasibleCost(
     if (base > h.maxBase) return Infinity;
     const buying = (target.delta - delta) * h.delta > 0;
     cost += base * (buying ? h.buyCost : h.sellCost);
+    // The hedge stops at the near edge of the tolerance band: that is the delta the net-delta bound must admit.
+    delta = target.delta + Math.sign(delta - target.delta) * tolerance.delta;
   }
+  // Infinity only withholds this incumbent from the cost cut-off, so a conservative check is safe.
+  if (problem.netDeltaBound != null && Math.abs(delta) > problem.netDeltaBound) return Infinity;
   // A hair above, so the cut-off never excludes the incumbent itself through rounding of the objective.
   return cost * (1 + 1e-9) + 1e-9;
 }
@@ -422,6 +213,14 @@ function feasibleCost(
 function primal(solution: Solution, name: string): number {
   const column = solution.Columns[name] as { Primal?: number } | undefined;
   return column?.Primal ?? 0;
+}
+
+function describeBounds(problem: OptimiseProblem): string {
+  return (
+    (problem.premiumBound != null ? `, premium <= ${problem.premiumBound}` : '') +
+    (problem.netDeltaBound != null ? `, |net delta| <= ${problem.netDeltaBound}` : '') +
+    (problem.netGammaBound != null ? `, |net gamma| <= ${problem.netGammaBound}` : '')
+  );
 }
 
 function describeReach(problem: OptimiseProblem, plan: ColumnPlan[]): string {
@@ -474,6 +273,7 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
           `the target ${problem.target.gamma.toExponential(4)} +- ${problem.tolerance.gamma.toExponential(3)} ` +
           `(a gap of ${gap.toExponential(4)}); the ${problem.options.length} ${describeReach(problem, plan)}` +
           (problem.vegaBound != null ? `, with |vega| <= ${problem.vegaBound}` : '') +
+          describeBounds(problem) +
           (problem.deltaHedge ? '' : '; no perp or future is allowed for delta'),
       );
     }
@@ -487,6 +287,7 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
         `no combination of whole lots reaches the targets: the relaxed hedge exists, but with lot sizes ` +
           `(${[...new Set(problem.options.map((c) => c.lotBase))].join(', ')} base units)` +
           (problem.maxLegs != null ? `, at most ${problem.maxLegs} legs` : '') +
+          describeBounds(problem) +
           ` the gamma tolerance ${problem.tolerance.gamma.toExponential(3)} cannot be met; widen it or allow more legs`,
       );
     }
@@ -512,8 +313,11 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
   let deltaHedgeBase = 0;
   const h = problem.deltaHedge;
   if (h) {
-    // Re-fix delta: the perp closes whatever the options leave, to the nearest lot it trades in.
-    const wantedBase = (problem.target.delta - optionsOnly.delta) / h.delta;
+    // Re-fix delta: the perp closes whatever the options leave, to the nearest lot it trades in. With a net-delta
+    // bound narrower than the target, it aims at the admissible delta nearest the target (the MIP held both rows).
+    const bound = problem.netDeltaBound ?? Infinity;
+    const aim = Math.max(-bound, Math.min(bound, problem.target.delta));
+    const wantedBase = (aim - optionsOnly.delta) / h.delta;
     const maxLots = Number.isFinite(h.maxBase) ? Math.floor(h.maxBase / h.lotBase + 1e-9) : Infinity;
     deltaHedgeLots = Math.max(-maxLots, Math.min(maxLots, Math.round(wantedBase / h.lotBase)));
     const minLots = Math.ceil(h.minBase / h.lotBase - 1e-9);
@@ -522,7 +326,21 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
       const atMin = Math.sign(deltaHedgeLots) * minLots;
       deltaHedgeLots = Math.abs(atMin * h.lotBase - wantedBase) < Math.abs(wantedBase) ? atMin : 0;
     }
+    if (problem.netDeltaBound != null) {
+      // Rounding to the nearest lot may step just past the bound when the aim sits on it: one lot back inside.
+      const deltaWith = (lots: number) => optionsOnly.delta + h.delta * lots * h.lotBase;
+      const inward = -Math.sign(deltaWith(deltaHedgeLots)) * Math.sign(h.delta);
+      if (Math.abs(deltaWith(deltaHedgeLots)) > problem.netDeltaBound && Math.abs(deltaHedgeLots + inward) <= maxLots)
+        deltaHedgeLots += inward;
+    }
     deltaHedgeBase = deltaHedgeLots * h.lotBase;
+  }
+  const netDeltaAfter = optionsOnly.delta + (h ? h.delta * deltaHedgeBase : 0);
+  if (problem.netDeltaBound != null && Math.abs(netDeltaAfter) > problem.netDeltaBound * (1 + 1e-9)) {
+    throw new InfeasibleHedgeError(
+      `the delta hedge in whole lots (${h ? h.lotBase : 0} base units) leaves delta ${netDeltaAfter.toPrecision(4)}, ` +
+        `outside |delta| <= ${problem.netDeltaBound}`,
+    );
   }
   const after: BookGreeks = {
     ...optionsOnly,
@@ -553,21 +371,4 @@ export function optimiseHedgeWith(highs: Highs, problem: OptimiseProblem): Optim
       vega: problem.vegaBound == null || Math.abs(after.vega) <= problem.vegaBound * (1 + eps),
     },
   };
-}
-
-/** The book's Greeks after adding `baseAmounts` of each candidate (pure arithmetic, used for the after-state). */
-export function addGreeks(
-  book: BookGreeks,
-  candidates: readonly Pick<HedgeCandidate, 'delta' | 'gamma' | 'vega' | 'theta'>[],
-  baseAmounts: readonly number[],
-): BookGreeks {
-  const out = { ...book };
-  candidates.forEach((c, i) => {
-    const q = baseAmounts[i] ?? 0;
-    out.delta += q * c.delta;
-    out.gamma += q * c.gamma;
-    out.vega += q * c.vega;
-    out.theta += q * c.theta;
-  });
-  return out;
 }

@@ -13,7 +13,9 @@
  * Every band is floored at `minBase` (at least one perp lot, so a trade inside the band could not even be placed).
  * Inside the band the decision is an explicit "no action", with the numbers.
  */
+import { MS_PER_YEAR, hoursToMs } from '../pricing/index.js';
 import { InvalidHedgeInputError } from './errors.js';
+import type { HedgePolicy } from './policySchema.js';
 
 export type DeltaBand =
   | { kind: 'absolute'; halfWidthBase: number }
@@ -38,8 +40,6 @@ export interface BandResult {
   /** The formula with its numbers, for the ticket. */
   explanation: string;
 }
-
-const MS_PER_YEAR = 365 * 86_400_000;
 
 /** Half-width of the no-trade band for the book's current gamma and the market's vol. */
 export function deltaBandHalfWidth(band: DeltaBand, inputs: BandInputs): BandResult {
@@ -82,6 +82,14 @@ export function deltaBandHalfWidth(band: DeltaBand, inputs: BandInputs): BandRes
     raw = floor;
   }
   return { kind: band.kind, halfWidthBase: raw, explanation };
+}
+
+/** The policy's band with its review interval filled in (the gamma band drifts over one review interval). */
+export function deltaBandOf(policy: HedgePolicy): DeltaBand {
+  const b = policy.band;
+  if (b.kind === 'absolute') return b;
+  if (b.kind === 'gamma') return { kind: 'gamma', k: b.k, reviewIntervalMs: hoursToMs(policy.reviewIntervalHours) };
+  return b;
 }
 
 export type RebalanceAction = 'none' | 'rebalance';

@@ -88,7 +88,7 @@ export const hedgePolicySchema = z
     tolerance: toleranceSchema.prefault({}),
     /** What the optimiser minimises: half-spread + fees (default), theta bleed (+ spread), or premium paid. */
     costModel: z.enum(['spread', 'theta', 'premium']).default('spread'),
-    /** Optional bound on |vega| after the hedge, USD per vol point (vega / 100). */
+    /** Hard limit on |vega| after the hedge, USD per vol point (dV/dsigma / 100; see limits.ts). */
     maxAbsVegaUsdPerVolPoint: positive.nullable().default(null),
     /** Maximum number of option legs in a dynamic ticket (the perp does not count). */
     maxLegs: z.int().min(1).max(32).nullable().default(4),
@@ -105,12 +105,32 @@ export const hedgePolicySchema = z
     reviewBeforeExpiryHours: nonNegative.default(2),
     scenarios: scenarioSettingsSchema.prefault({}),
     static: staticSettingsSchema.prefault({}),
+    /**
+     * Hard limits: the dynamic optimiser holds them as constraints, the static strip is capped or refused by them;
+     * a ticket that cannot meet one is refused with `LimitInfeasibleError` (code `limit-infeasible`) naming it.
+     */
     limits: z
       .object({
-        /** Largest order per leg, contracts. */
+        /** Largest order per option leg, contracts (the delta hedge is bounded by notional instead). */
         maxContractsPerLeg: positive.nullable().default(null),
-        /** Warn when the ticket's option premium exceeds this, USD. */
+        /** Largest |base units| x forward (options) or x mark (perp/future) of any one leg, USD. */
+        maxNotionalUsdPerLeg: positive.nullable().default(null),
+        /** Largest premium paid by the option legs together (at their limit prices; sales count as received), USD. */
         maxPremiumUsd: positive.nullable().default(null),
+        /** Largest |delta| of the hedged book after the legs, base units. */
+        maxAbsNetDeltaBase: positive.nullable().default(null),
+        /** Largest |gamma| of the hedged book after the legs, base units per USD. */
+        maxAbsNetGamma: positive.nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    /** How long a proposed ticket stays approvable, and how far the price may move before it must be re-priced. */
+    approval: z
+      .object({
+        /** Minutes after `createdAt` after which a proposed ticket expires. */
+        ttlMinutes: positive.default(15),
+        /** |price now / price at creation - 1| above which approval re-prices the ticket (0.005 = 0.5%). */
+        maxPriceMoveFraction: positive.default(0.005),
       })
       .strict()
       .prefault({}),

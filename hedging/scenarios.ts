@@ -7,7 +7,7 @@
  * coin paid away (see book.ts), so its USD P&L is `dC - c0 dF`. Transaction costs are not in the grid (they are the
  * ticket's `cost`); an LP's fee income is not modelled.
  */
-import { black76Price, lpStateUnchecked } from '../pricing/index.js';
+import { MS_PER_DAY, black76Price, lpStateUnchecked, msToDays, yearFractionAct365 } from '../pricing/index.js';
 import type { LpPosition } from '../pricing/index.js';
 import { InvalidHedgeInputError } from './errors.js';
 
@@ -63,7 +63,6 @@ export interface ScenarioReport {
 
 export const DEFAULT_SPOT_MOVES = [-0.5, -0.3, -0.2, -0.1, -0.05, 0, 0.05, 0.1, 0.2, 0.3, 0.5] as const;
 export const DEFAULT_VOL_SHIFTS = [-0.1, 0, 0.1] as const;
-const MS_PER_YEAR = 365 * 86_400_000;
 
 function holdingValue(h: ScenarioHolding, price: number, move: number, volShift: number, tYears: number): number {
   switch (h.kind) {
@@ -90,8 +89,8 @@ function pnl(
 ): number {
   let total = 0;
   for (const h of holdings) {
-    const remainingNow = h.kind === 'option' ? (h.expiryMs - asOfMs) / MS_PER_YEAR : 0;
-    const remaining = h.kind === 'option' ? (h.expiryMs - asOfMs - offsetMs) / MS_PER_YEAR : 0;
+    const remainingNow = h.kind === 'option' ? yearFractionAct365(asOfMs, h.expiryMs) : 0;
+    const remaining = h.kind === 'option' ? yearFractionAct365(asOfMs + offsetMs, h.expiryMs) : 0;
     total += holdingValue(h, price, move, volShift, remaining) - holdingValue(h, price, 0, 0, remainingNow);
   }
   return total;
@@ -129,7 +128,7 @@ export function scenarioPnl(
         worstAfter = Math.min(worstAfter, pnlAfter);
         rows.push({
           horizon: horizon.label,
-          horizonDays: horizon.offsetMs / 86_400_000,
+          horizonDays: msToDays(horizon.offsetMs),
           volShift,
           spotMove: move,
           price: price * (1 + move),
@@ -143,7 +142,7 @@ export function scenarioPnl(
     grid: {
       spotMoves: [...grid.spotMoves],
       volShifts: [...grid.volShifts],
-      horizons: grid.horizons.map((h) => ({ label: h.label, days: h.offsetMs / 86_400_000 })),
+      horizons: grid.horizons.map((h) => ({ label: h.label, days: msToDays(h.offsetMs) })),
     },
     rows,
     worstBefore: rows.length ? worstBefore : 0,
@@ -155,9 +154,9 @@ export function scenarioPnl(
 export function defaultHorizons(asOfMs: number, expiryMs: number | null): Horizon[] {
   const horizons: Horizon[] = [
     { label: 'now', offsetMs: 0 },
-    { label: '+1d', offsetMs: 86_400_000 },
+    { label: '+1d', offsetMs: MS_PER_DAY },
   ];
-  if (expiryMs !== null && expiryMs - asOfMs > 86_400_000)
+  if (expiryMs !== null && expiryMs - asOfMs > MS_PER_DAY)
     horizons.push({ label: 'expiry', offsetMs: expiryMs - asOfMs });
   return horizons;
 }

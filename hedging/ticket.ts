@@ -6,7 +6,21 @@
 import { z } from 'zod';
 import { hedgePolicySchema } from './policySchema.js';
 
-const greeks = z.object({ delta: z.number(), gamma: z.number(), vega: z.number(), theta: z.number() });
+/**
+ * Greeks as the maths has them (README "Conventions"): delta dV/dF (base units), gamma d2V/dF2, vega dV/dsigma in
+ * USD per 1.00 of vol (not per vol point), theta dV/dt in USD per year (not per day). Displays convert, and say so.
+ */
+const greeks = z.object({
+  delta: z.number(),
+  gamma: z.number(),
+  /** dV/dsigma, USD per 1.00 of vol (decimal sigma). */
+  vega: z.number(),
+  /** dV/dt, USD per year. */
+  theta: z.number(),
+});
+
+/** The figures a desk reads: vega per vol point (dV/dsigma / 100) and theta per day (per year / 365). */
+const displayGreeks = z.object({ vegaUsdPerVolPoint: z.number(), thetaUsdPerDay: z.number() });
 
 export const ticketPositionSchema = z.object({
   id: z.string(),
@@ -48,7 +62,7 @@ export const ticketLegSchema = z.object({
   /** Mark IV, decimal. */
   iv: z.number().nullable(),
   forward: z.number().nullable(),
-  /** The leg's contributions to the book (quote currency Greeks of `baseAmount`). */
+  /** The leg's contributions to the book (quote currency Greeks of `baseAmount`; vega per 1.00 vol, theta per year). */
   delta: z.number(),
   gamma: z.number(),
   vega: z.number(),
@@ -72,6 +86,7 @@ export const warningSchema = z.object({
     'limit',
     'out-of-range',
     'tail-uncovered',
+    'within-tolerance',
   ]),
   message: z.string(),
 });
@@ -127,8 +142,14 @@ export const ticketSchema = z.object({
   legs: z.array(ticketLegSchema),
   before: greeks,
   after: greeks,
+  /** `before` and `after` in display units: vega USD per vol point, theta USD per day. */
+  beforeDisplay: displayGreeks,
+  afterDisplay: displayGreeks,
   target: z.object({ delta: z.number(), gamma: z.number() }),
-  /** Absolute tolerances the ticket was built to (gamma null: not targeted, static mode). */
+  /**
+   * Absolute tolerances the ticket was built to (gamma null: not targeted, static mode); vega is the |vega| bound
+   * per 1.00 of vol (the policy's `maxAbsVegaUsdPerVolPoint` x 100), null without one.
+   */
   tolerance: z.object({ delta: z.number(), gamma: z.number().nullable(), vega: z.number().nullable() }),
   residual: z.object({ delta: z.number(), gamma: z.number() }),
   totals: z.object({ cost: z.number(), fees: z.number(), premiumUsd: z.number() }),
@@ -167,203 +188,6 @@ export type Ticket = z.infer<typeof ticketSchema>;
 export type TicketLeg = z.infer<typeof ticketLegSchema>;
 export type TicketWarning = z.infer<typeof warningSchema>;
 
-// --- renderers ----------------------------------------------------------------------------------------------------
-
-function num(x: number | null | undefined, digits = 6): string {
-  if (x === null || x === undefined) return '';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e-4 && a < 1e12 ? String(Number(x.toPrecision(digits))) : x.toExponential(digits - 1);
-}
-
-/** Plain aligned text (no colours, no box characters: tickets are pasted into chats and logs). */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-/** The default human rendering. */
-export function renderTicketText(ticket: Ticket): string {
-  const out: string[] = [];
-  out.push(
-    `ticket ${ticket.id}  ${ticket.mode}  ${ticket.venue} ${ticket.underlying}  created ${ticket.createdAt}`,
-    `source ${ticket.source.label} (data time ${ticket.source.dataTime})`,
-    `price ${num(ticket.price)}`,
-    '',
-    'positions',
-    table(
-      ['id', 'kind', 'model', 'range', 'liquidity', 'price', 'value USD', 'delta', 'gamma'],
-      ticket.positions.map((p) => [
-        p.id,
-        p.kind,
-        p.model ?? p.instrument ?? '',
-        p.range ? `${num(p.range.lower)}-${p.range.upper === null ? 'inf' : num(p.range.upper)}` : '',
-        num(p.liquidity),
-        num(p.price),
-        num(p.value),
-        num(p.delta),
-        num(p.gamma),
-      ]),
-    ),
-    '',
-    'legs',
-    ticket.legs.length === 0
-      ? '(none)'
-      : table(
-          [
-            'side',
-            'contracts',
-            'instrument',
-            'base',
-            'limit',
-            'ccy',
-            'bid',
-            'ask',
-            'iv',
-            'delta',
-            'gamma',
-            'cost USD',
-            'fees USD',
-          ],
-          ticket.legs.map((l) => [
-            l.side,
-            num(l.contracts),
-            l.instrument,
-            num(l.baseAmount),
-            num(l.limitPrice),
-            l.priceCurrency,
-            num(l.bid),
-            num(l.ask),
-            l.iv === null ? '' : num(l.iv, 4),
-            num(l.delta),
-            num(l.gamma),
-            num(l.cost),
-            num(l.fees),
-          ]),
-        ),
-    '',
-    table(
-      ['book', 'delta', 'gamma', 'vega', 'theta/yr'],
-      [
-        [
-          'before',
-          num(ticket.before.delta),
-          num(ticket.before.gamma),
-          num(ticket.before.vega),
-          num(ticket.before.theta),
-        ],
-        ['after', num(ticket.after.delta), num(ticket.after.gamma), num(ticket.after.vega), num(ticket.after.theta)],
-        ['target', num(ticket.target.delta), num(ticket.target.gamma), '', ''],
-        [
-          'tolerance',
-          `+-${num(ticket.tolerance.delta)}`,
-          ticket.tolerance.gamma === null ? 'n/a' : `+-${num(ticket.tolerance.gamma)}`,
-          ticket.tolerance.vega === null ? '' : `+-${num(ticket.tolerance.vega)}`,
-          '',
-        ],
-        ['residual', num(ticket.residual.delta), num(ticket.residual.gamma), '', ''],
-      ],
-    ),
-    '',
-    `totals: cost ${num(ticket.totals.cost)} USD, fees ${num(ticket.totals.fees)} USD, premium ${num(ticket.totals.premiumUsd)} USD`,
-  );
-  if (ticket.optimiser) {
-    const o = ticket.optimiser;
-    out.push(
-      `optimiser: ${o.costModel} cost; ${o.candidatesUsed} of ${o.candidatesEligible} eligible candidates ` +
-        `(${o.candidatesListed} listed); relaxed optimum ${num(o.relaxedCost)} USD, whole lots ${num(o.roundedCost)} USD`,
-    );
-  }
-  if (ticket.strip) {
-    const s = ticket.strip;
-    out.push(
-      `strip: expiry ${s.expiry} (${num(s.expiryDays, 4)} d; LP horizon ${num(s.horizonDays, 4)} d), forward ${num(s.forwardPrice)}, ` +
-        `forward leg ${num(s.forwardBase)} base`,
-      `  premium ${num(s.premiumRounded)} USD in lots (${num(s.premiumUnrounded)} unrounded, continuous ${num(s.continuousPremium)})`,
-      `  covers ${num(s.coverage.lower)}..${num(s.coverage.upper)}; max error ${num(s.maxError)} USD at ${num(s.maxErrorPrice)} ` +
-        `(${num(s.maxErrorRounded)} USD with lot rounding); uncovered tails ${num(s.uncoveredBelow)} below / ${num(s.uncoveredAbove)} above USD`,
-      s.expiryMismatchUsd === null
-        ? ''
-        : `  expiry mismatch: ${num(s.expiryMismatchUsd)} USD of hedge value between expiry and horizon`,
-    );
-  }
-  out.push(
-    `rebalance: ${ticket.rebalance.message} (${ticket.rebalance.band}); next reviews ${ticket.rebalance.nextReviews.join(', ')}`,
-    '',
-    'scenario P&L after hedge, USD (before in brackets), vol shift 0',
-  );
-  const volZero = ticket.scenarios.volShifts.includes(0) ? 0 : ticket.scenarios.volShifts[0]!;
-  const horizons = ticket.scenarios.horizons.map((h) => h.label);
-  out.push(
-    table(
-      ['move', ...horizons],
-      ticket.scenarios.spotMoves.map((m) => [
-        `${num(m * 100, 4)}%`,
-        ...horizons.map((h) => {
-          const row = ticket.scenarios.rows.find((r) => r.horizon === h && r.volShift === volZero && r.spotMove === m);
-          return row ? `${num(row.pnlAfter, 5)} (${num(row.pnlBefore, 5)})` : '';
-        }),
-      ]),
-    ),
-  );
-  if (ticket.warnings.length) {
-    out.push('', 'warnings');
-    for (const w of ticket.warnings) out.push(`- [${w.code}] ${w.message}`);
-  }
-  return out.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n') + '\n';
-}
-
-export function renderTicketJson(ticket: Ticket): string {
-  return JSON.stringify(ticket) + '\n';
-}
-
-const CSV_COLUMNS = [
-  'ticketId',
-  'createdAt',
-  'mode',
-  'venue',
-  'instrument',
-  'kind',
-  'type',
-  'strike',
-  'expiry',
-  'side',
-  'contracts',
-  'baseAmount',
-  'limitPrice',
-  'priceCurrency',
-  'bid',
-  'ask',
-  'mid',
-  'iv',
-  'forward',
-  'delta',
-  'gamma',
-  'vega',
-  'theta',
-  'cost',
-  'fees',
-  'premiumUsd',
-] as const;
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** One row per leg (the executable part); the ticket id ties the rows to the JSON with the rest. */
-export function renderTicketCsv(ticket: Ticket): string {
-  const rows = ticket.legs.map((leg) =>
-    CSV_COLUMNS.map((c) => {
-      if (c === 'ticketId') return csvCell(ticket.id);
-      if (c === 'createdAt') return csvCell(ticket.createdAt);
-      if (c === 'mode') return csvCell(ticket.mode);
-      return csvCell(leg[c as keyof TicketLeg]);
-    }).join(','),
-  );
-  return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
-}
+// The renderers (text, JSON, CSV) live in ticketRender.ts; re-exported so `./ticket.js` stays the one import.
+export { renderTicketCsv, renderTicketJson, renderTicketText } from './ticketRender.js';
+export { displayGreeksOf } from './units.js';

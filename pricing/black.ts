@@ -1,6 +1,6 @@
 /**
  * Black-76 on the forward (with discounting) and generalised Black-Scholes-Merton (spot, rate, carry): prices and
- * Greeks for calls and puts, in the units of CONVENTIONS.md. Values are in the quote currency; Greeks are plain
+ * Greeks for calls and puts, in the units of docs/CONVENTIONS.md ("Options"). Values are in the quote currency; Greeks are plain
  * partial derivatives of that value:
  *   delta = dV/dF (Black-76) or dV/dS (BSM); gamma the second derivative; vega = dV/dsigma with sigma a decimal;
  *   theta = dV/dt per year of calendar time (Black-76: forward held fixed, so theta = -dV/dT; BSM: spot held fixed);
@@ -31,7 +31,7 @@ export interface OptionGreeks {
   gamma: number;
   /** dV/dsigma, sigma as a decimal (divide by 100 for "per vol point"). */
   vega: number;
-  /** dV/dt per year of calendar time (divide by 365 for "per day"). */
+  /** dV/dt per year of calendar time (divide by DAYS_PER_YEAR = 365, time.ts, for "per day"). */
   theta: number;
   /** dV/dr, r continuously compounded, per unit of rate (divide by 100 for "per percentage point"). */
   rho: number;
@@ -87,9 +87,9 @@ export function logMoneyness(forward: number, strike: number): number {
   return diff < 0.5 * strike && diff > -0.5 * strike ? Math.log1p(diff / strike) : Math.log(forward / strike);
 }
 
-/** Undiscounted Black-76 value for sign theta (+1 call, -1 put); inputs already validated. */
-function undiscountedBlack(theta: number, forward: number, strike: number, s: number): number {
-  const intrinsic = theta * (forward - strike);
+/** Undiscounted Black-76 value for the option sign `sign` (+1 call, -1 put); inputs already validated. */
+function undiscountedBlack(sign: number, forward: number, strike: number, s: number): number {
+  const intrinsic = sign * (forward - strike);
   const iv = intrinsic > 0 ? intrinsic : 0;
   if (s === 0 || forward === 0 || strike === 0) return iv;
   const x = logMoneyness(forward, strike);
@@ -106,7 +106,8 @@ function undiscountedBlack(theta: number, forward: number, strike: number, s: nu
 
 /**
  * Black-76 value of a European option on the forward `forward`, discounted at the continuously compounded
- * `rate` over `expiryYears`: e^{-rT} [theta F N(theta d1) - theta K N(theta d2)], theta = +1 call, -1 put.
+ * `rate` over `expiryYears`: e^{-rT} [w F N(w d1) - w K N(w d2)], with the option sign w = +1 call, -1 put
+ * (Jäckel's theta; called `sign` here so that it cannot be read as the Greek).
  */
 export function black76Price(
   type: OptionType,
@@ -116,10 +117,10 @@ export function black76Price(
   vol: number,
   rate = 0,
 ): number {
-  const theta = optionSign(type);
+  const sign = optionSign(type);
   checkInputs(forward, strike, expiryYears, vol, rate, 'forward');
   const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
-  return df * undiscountedBlack(theta, forward, strike, vol * Math.sqrt(expiryYears));
+  return df * undiscountedBlack(sign, forward, strike, vol * Math.sqrt(expiryYears));
 }
 
 /**
@@ -136,28 +137,27 @@ const RHO = 5;
 const VANNA = 6;
 const VOLGA = 7;
 
-/**
- * All Greeks of one option into `core`; inputs already validated, theta = +1 call, -1 put. One exponential
- * E = exp(-(h^2+t^2)/2) serves the price (normalised Black), the density phi(d1) = E e^{-x/2}/sqrt(2 pi) and the
- * tail of N(d1) (Cody's erfcx times E e^{-x/2}), with e^{-x/2} = sqrt(K/F) from square roots we need anyway.
- */
+/** Argument slots of `greeksCore`: (forward, strike, expiryYears, vol, rate), for the reason given at CORE. */
 const IN = new Float64Array(5);
 
 /** Loads the inputs of `greeksCore` (see CORE for why not arguments). */
-function greeksCoreFor(theta: number, forward: number, strike: number, expiryYears: number, vol: number, rate: number) {
+function greeksCoreFor(sign: number, forward: number, strike: number, expiryYears: number, vol: number, rate: number) {
   IN[0] = forward;
   IN[1] = strike;
   IN[2] = expiryYears;
   IN[3] = vol;
   IN[4] = rate;
-  greeksCore(theta);
+  greeksCore(sign);
 }
 
 /**
- * greeksCore on IN = (forward, strike, expiryYears, vol, rate). `secondOrder` false skips vanna and volga (left
- * as they were), which the chain batch does not need unless asked.
+ * All Greeks of one option into CORE, from IN = (forward, strike, expiryYears, vol, rate), already validated;
+ * `sign` = +1 call, -1 put. One exponential E = exp(-(h^2+t^2)/2) serves the price (normalised Black), the
+ * density phi(d1) = E e^{-x/2}/sqrt(2 pi) and the tail of N(d1) (Cody's erfcx times E e^{-x/2}), with
+ * e^{-x/2} = sqrt(K/F) from square roots we need anyway. `secondOrder` false skips vanna and volga (left as they
+ * were), which the chain batch does not need unless asked.
  */
-function greeksCore(theta: number, secondOrder = true) {
+function greeksCore(sign: number, secondOrder = true) {
   const forward = IN[0]!;
   const strike = IN[1]!;
   const expiryYears = IN[2]!;
@@ -166,12 +166,12 @@ function greeksCore(theta: number, secondOrder = true) {
   const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
   const sqrtT = Math.sqrt(expiryYears);
   const s = vol * sqrtT;
-  const intrinsic = theta * (forward - strike);
+  const intrinsic = sign * (forward - strike);
   const iv = intrinsic > 0 ? intrinsic : 0;
   if (s === 0 || forward === 0 || strike === 0) {
     const price = df * iv;
     CORE[PRICE] = price;
-    CORE[DELTA] = theta * df * (intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5);
+    CORE[DELTA] = sign * df * (intrinsic > 0 ? 1 : intrinsic < 0 ? 0 : 0.5);
     CORE[GAMMA] = 0;
     CORE[VEGA] = 0;
     CORE[THETA] = rate * price;
@@ -198,16 +198,16 @@ function greeksCore(theta: number, secondOrder = true) {
   const d1 = h + t;
   const d2 = h - t;
   // Where the normalised Black already evaluated N(d1), N(d2) of the out-of-the-money call b(-|x|, s) (region III),
-  // reuse them. For x <= 0 that option's d1 is ours: N(theta d1) is N(d1) (call) or 1 - N(d1) (put). For x > 0 its
-  // d2 is -d1 of ours: N(theta d1) is 1 - N(d2) (call) or N(d2) (put). The out-of-the-money delta keeps its full
+  // reuse them. For x <= 0 that option's d1 is ours: N(sign d1) is N(d1) (call) or 1 - N(d1) (put). For x > 0 its
+  // d2 is -d1 of ours: N(sign d1) is 1 - N(d2) (call) or N(d2) (put). The out-of-the-money delta keeps its full
   // relative precision; the in-the-money one (at least 1/2) is a subtraction from 1.
   let n: number;
   if (NB_OUT[1]! >= 0) {
     const otm = x <= 0 ? NB_OUT[1]! : NB_OUT[2]!;
-    n = x <= 0 === (theta === 1) ? otm : 1 - otm;
+    n = x <= 0 === (sign === 1) ? otm : 1 - otm;
   } else {
-    // N(theta d1) with exp(-d1^2/2) = E sqrt(K/F): erf inside Cody's first interval, erfcx in the tails.
-    const y = theta * d1 * ONE_OVER_SQRT_TWO;
+    // N(sign d1) with exp(-d1^2/2) = E sqrt(K/F): erf inside Cody's first interval, erfcx in the tails.
+    const y = sign * d1 * ONE_OVER_SQRT_TWO;
     const expD1 = (E * sqrtK) / sqrtF;
     n =
       y < -CODY_THRESHOLD
@@ -217,7 +217,7 @@ function greeksCore(theta: number, secondOrder = true) {
           : 1 - 0.5 * expD1 * erfcxPositive(y);
   }
   CORE[PRICE] = price;
-  CORE[DELTA] = theta * df * n;
+  CORE[DELTA] = sign * df * n;
   CORE[RHO] = -expiryYears * price;
   // D F phi(d1) = D K phi(d2) = D sqrt(FK) E / sqrt(2 pi).
   const dfPhiSqrtFK = df * sqrtFK * ONE_OVER_SQRT_TWO_PI * E;
@@ -262,10 +262,19 @@ export function black76Greeks(
   vol: number,
   rate = 0,
 ): OptionGreeks {
-  const theta = optionSign(type);
+  const sign = optionSign(type);
   checkInputs(forward, strike, expiryYears, vol, rate, 'forward');
-  greeksCoreFor(theta, forward, strike, expiryYears, vol, rate);
+  greeksCoreFor(sign, forward, strike, expiryYears, vol, rate);
   return copyCore();
+}
+
+/** Validates the BSM inputs and returns the forward S e^{bT} (throws when it overflows). */
+function bsmForward(spot: number, strike: number, expiryYears: number, vol: number, rate: number, carry: number) {
+  checkInputs(spot, strike, expiryYears, vol, rate, 'spot');
+  if (!(carry > -Infinity && carry < Infinity)) invalid('carry', carry, 'must be a finite number');
+  const forward = spot * Math.exp(carry * expiryYears);
+  if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
+  return forward;
 }
 
 /**
@@ -281,13 +290,10 @@ export function bsmPrice(
   rate: number,
   carry: number,
 ): number {
-  const theta = optionSign(type);
-  checkInputs(spot, strike, expiryYears, vol, rate, 'spot');
-  if (!(carry > -Infinity && carry < Infinity)) invalid('carry', carry, 'must be a finite number');
-  const forward = spot * Math.exp(carry * expiryYears);
-  if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
+  const sign = optionSign(type);
+  const forward = bsmForward(spot, strike, expiryYears, vol, rate, carry);
   const df = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
-  return df * undiscountedBlack(theta, forward, strike, vol * Math.sqrt(expiryYears));
+  return df * undiscountedBlack(sign, forward, strike, vol * Math.sqrt(expiryYears));
 }
 
 /**
@@ -303,13 +309,10 @@ export function bsmGreeks(
   rate: number,
   carry: number,
 ): BsmGreeks {
-  const theta = optionSign(type);
-  checkInputs(spot, strike, expiryYears, vol, rate, 'spot');
-  if (!(carry > -Infinity && carry < Infinity)) invalid('carry', carry, 'must be a finite number');
+  const sign = optionSign(type);
+  const forward = bsmForward(spot, strike, expiryYears, vol, rate, carry);
   const growth = Math.exp(carry * expiryYears);
-  const forward = spot * growth;
-  if (!(forward < Infinity)) invalid('carry', carry, 'makes the forward S e^{bT} overflow');
-  greeksCoreFor(theta, forward, strike, expiryYears, vol, rate);
+  greeksCoreFor(sign, forward, strike, expiryYears, vol, rate);
   const g = copyCore();
   const deltaF = g.delta;
   return {

@@ -6,7 +6,7 @@
  * No-arbitrage bounds (undiscounted p = price e^{rT}): max(w(F - K), 0) <= p < F (call) or K (put). A price at the
  * intrinsic value has implied vol 0; a price at or above the upper bound has none.
  */
-import { PricingError } from './errors.js';
+import { defineError, INVALID_INPUT, PricingError, type ErrorDefinition } from './errors.js';
 import { logMoneyness, type OptionType } from './black.js';
 import { impliedNormalisedVolOtmCall } from './lbr/impliedNormalisedVol.js';
 
@@ -17,16 +17,38 @@ import { impliedNormalisedVolOtmCall } from './lbr/impliedNormalisedVol.js';
  */
 export type ImpliedVolFailure = 'below-intrinsic' | 'above-maximum' | 'invalid-input' | 'not-representable';
 
-/** Why no implied volatility exists for the inputs; `field` names the offending input for `invalid-input`. */
+/** The registry definition of each failure: the failure is the error's code. */
+const FAILURES: Readonly<Record<ImpliedVolFailure, ErrorDefinition>> = {
+  'below-intrinsic': defineError(
+    'below-intrinsic',
+    422,
+    'an option price below its discounted intrinsic value: no implied vol exists (the message gives the bound)',
+  ),
+  'above-maximum': defineError(
+    'above-maximum',
+    422,
+    'an option price at or above its no-arbitrage maximum (discounted forward for a call, strike for a put): no implied vol exists',
+  ),
+  'invalid-input': INVALID_INPUT,
+  'not-representable': defineError(
+    'not-representable',
+    422,
+    'a result exists but does not fit in a double (e.g. an implied vol for expiryYears ~ 1e-300)',
+  ),
+};
+
+/**
+ * Why no implied volatility exists for the inputs; `field` names the offending input for `invalid-input`. The
+ * error's `code` is its `reason`.
+ */
 export class ImpliedVolError extends PricingError {
-  override name = 'ImpliedVolError';
   constructor(
     readonly reason: ImpliedVolFailure,
     message: string,
     readonly field?: string,
     readonly value?: unknown,
   ) {
-    super(message);
+    super(message, { definition: FAILURES[reason] });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Coin-settled (inverse) options, Deribit BTC/ETH and OKX style: the premium is quoted and paid in the base coin,
  * the payoff is settled in the coin, and USD value = coin value * F with F the forward of the option's own expiry
- * (Deribit's `underlying_price`), not the index (CONVENTIONS.md, "Inverse options").
+ * (Deribit's `underlying_price`), not the index (docs/CONVENTIONS.md, "Options").
  */
 import { InvalidInputError, requireFinite, requireNonNegative, requirePositive } from './errors.js';
 import { black76Greeks, black76Price, optionSign, type OptionGreeks, type OptionType } from './black.js';
@@ -23,7 +23,7 @@ export function quoteToCoin(priceQuote: number, forward: number): number {
 /**
  * Premium-adjusted delta of a coin-settled option, in coin per option (Deribit's "delta total"): the Black delta
  * dV_USD/dF minus the coin premium, because the premium is itself held in the coin and moves with it. The delta
- * that makes a coin-margined book USD-flat. Example (TEST-VECTORS V12): delta 0.50, premium 0.10 BTC -> 0.40.
+ * that makes a coin-margined book USD-flat. Example (docs/CONVENTIONS.md, V12): delta 0.50, premium 0.10 BTC -> 0.40.
  */
 export function premiumAdjustedDelta(delta: number, priceCoin: number): number {
   requireFinite('delta', delta);
@@ -33,7 +33,7 @@ export function premiumAdjustedDelta(delta: number, priceCoin: number): number {
 
 /**
  * Coin payoff at expiry of one coin-settled option per coin of notional: max(w (S - K), 0) / S, with S the
- * settlement (delivery) price in USD per coin. V10: a call K = 100000 settling at 125000 pays 0.2 BTC.
+ * settlement (delivery) price in USD per coin. V10 (docs/CONVENTIONS.md): a call K = 100000 settling at 125000 pays 0.2 BTC.
  */
 export function inversePayoffCoin(type: OptionType, strike: number, settlementPrice: number): number {
   const w = optionSign(type);
@@ -75,7 +75,7 @@ export function black76PriceCoin(
   return black76Price(type, forward, strike, expiryYears, vol, rate) / forward;
 }
 
-/** Black-76 Greeks (USD, CONVENTIONS.md units) plus the coin price and the premium-adjusted ("total") delta. */
+/** Black-76 Greeks (USD, docs/CONVENTIONS.md units) plus the coin price and the premium-adjusted ("total") delta. */
 export interface InverseOptionGreeks extends OptionGreeks {
   priceCoin: number;
   /** delta - priceCoin, coin per option. */

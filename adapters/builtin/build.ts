@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { RECORDING_FORMAT, RECORDING_FORMAT_VERSION, ccxtPackageVersion, type Recording } from '../recording.js';
 import { builtinDir, repoRoot } from './paths.js';
+import { MS_PER_DAY } from '../../pricing/time.js';
 
 export const BUILTIN_FILE = 'deribit-BTC-2026-05-26.json';
 
@@ -64,7 +65,7 @@ function ms(iso: string): number {
 export function settlementPeriod(expiryMs: number): 'day' | 'week' | 'month' {
   const d = new Date(expiryMs);
   if (d.getUTCDay() !== 5) return 'day';
-  const nextWeek = new Date(expiryMs + 7 * 86_400_000);
+  const nextWeek = new Date(expiryMs + 7 * MS_PER_DAY);
   return nextWeek.getUTCMonth() !== d.getUTCMonth() ? 'month' : 'week';
 }
 

@@ -3,6 +3,7 @@
  * outage do not all redial in the same millisecond ("Exponential Backoff And Jitter", AWS Architecture Blog,
  * M. Brooker 2015: jitter spreads the retries; "equal jitter" keeps a floor so a retry is never immediate).
  */
+import { MS_PER_SECOND } from '../../pricing/time.js';
 
 export interface BackoffPolicy {
   /** Delay before the first retry, before jitter (ms). */
@@ -23,10 +24,10 @@ export interface BackoffPolicy {
 /** Deribit-friendly defaults: first retry within 0.25–0.5 s, at most 30 s between dials. */
 export const defaultBackoffPolicy: BackoffPolicy = {
   initialDelayMs: 500,
-  maxDelayMs: 30_000,
+  maxDelayMs: 30 * MS_PER_SECOND,
   factor: 2,
   jitter: 0.5,
-  resetAfterMs: 30_000,
+  resetAfterMs: 30 * MS_PER_SECOND,
 };
 
 /** Validates a policy, naming the bad field. */

@@ -6,6 +6,7 @@
  * continuous feed (the clock is rewound with the data, so nothing old is ever presented as new).
  */
 import type { Exchange } from 'ccxt';
+import { MS_PER_SECOND } from '../../pricing/time.js';
 import type { ReplayClock } from '../clock.js';
 import { MarketDataError } from '../errors.js';
 import type { Instrument, SnapshotSource, Venue } from '../model.js';
@@ -17,13 +18,8 @@ import { venueAdapter } from '../venues/index.js';
 import type { BackoffPolicy } from './backoff.js';
 import { openSnapshotFeed } from './snapshotFeed.js';
 import type { StalenessTracker } from './staleness.js';
-import {
-  createLiveStream,
-  type FeedStatus,
-  type LiveEvent,
-  type LiveExchange,
-  type LiveSubscription,
-} from './stream.js';
+import { createLiveStream, type FeedStatus, type LiveEvent } from './stream.js';
+import { tickerAndBookSubscriptions, type LiveSubscription } from './subscriptions.js';
 
 /** What a feed's consumer sees: `LiveStream` (websocket) and `SnapshotStream` (REST-only) both fit. */
 export interface FeedStream extends AsyncIterable<LiveEvent> {
@@ -141,34 +137,28 @@ export async function openReplayFeed(options: ReplayFeedOptions): Promise<Replay
   if (tickerInstruments.length === 0 && bookInstruments.length === 0) {
     throw new MarketDataError(`replay: none of the recorded ${venue} instruments is a loaded ${underlying} instrument`);
   }
-  const subscriptions: LiveSubscription[] = [];
-  if (tickerInstruments.length > 0) {
-    subscriptions.push({ kind: 'tickers', symbols: tickerInstruments.map((i) => i.symbol) });
-  }
-  if (bookInstruments.length > 0) {
-    subscriptions.push({
-      kind: 'orderBooks',
-      symbols: bookInstruments.map((i) => i.symbol),
-      depth: options.bookDepth ?? 10,
-    });
-  }
+  const subscriptions = tickerAndBookSubscriptions(
+    tickerInstruments.map((i) => i.symbol),
+    bookInstruments.map((i) => i.symbol),
+    options.bookDepth,
+  );
   const server = await startReplayWsServer({
     venue,
     frames: recording.ws,
     speed: options.speed ?? 1,
     loop: options.loop ?? false,
-    maxGapMs: options.maxGapMs ?? 1000,
+    maxGapMs: options.maxGapMs ?? MS_PER_SECOND,
     // Hold the timeline until every recorded channel of the chosen instruments is subscribed again.
     minSubscribedChannels: tickerInstruments.length + bookInstruments.length,
   });
   try {
     await pointExchangeAt(exchange as unknown as Parameters<typeof pointExchangeAt>[0], server.url);
     const all = [...new Map([...tickerInstruments, ...bookInstruments].map((i) => [i.symbol, i])).values()];
+    // The venue adapter's normaliser and live hooks are the stream's defaults.
     const stream = createLiveStream({
-      exchange: exchange as unknown as LiveExchange,
+      exchange,
       venue,
       instruments: all,
-      normalise: adapter.normaliseTicker,
       subscriptions,
       clock: server.clock,
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),

@@ -9,6 +9,7 @@
  * and the snapshot delivered again: the desk sees the same data at the same recorded time, never presented as new.
  */
 import type { Exchange } from 'ccxt';
+import { MS_PER_MINUTE, MS_PER_SECOND } from '../../pricing/time.js';
 import type { Clock, Scheduler } from '../clock.js';
 import { ReplayClock, sleep, systemClock, systemScheduler } from '../clock.js';
 import { fromCcxtError, MarketDataError } from '../errors.js';
@@ -203,7 +204,7 @@ export async function openSnapshotFeed(options: SnapshotFeedOptions & { label?: 
   if (stamps.length === 0)
     throw new MarketDataError(`replay: the ${venue} ${underlying} snapshot holds no timed quote`);
   const dataTimeMs = Math.max(...stamps);
-  const maxAgeMs = options.maxAgeMs ?? 10_000;
+  const maxAgeMs = options.maxAgeMs ?? 10 * MS_PER_SECOND;
   const clock = new ReplayClock({
     startMs: dataTimeMs,
     speed: options.speed ?? 1,
@@ -216,7 +217,7 @@ export async function openSnapshotFeed(options: SnapshotFeedOptions & { label?: 
     clock,
     {
       loop: options.loop ?? false,
-      loopPeriodMs: options.loopPeriodMs ?? 60_000,
+      loopPeriodMs: options.loopPeriodMs ?? MS_PER_MINUTE,
       staleCheckIntervalMs: options.staleCheckIntervalMs ?? Math.max(1, maxAgeMs / 2),
       scheduler: options.scheduler ?? systemScheduler,
     },

@@ -5,6 +5,7 @@
  * (and books) over the websocket for the given time, every frame captured before ccxt parses it.
  */
 import type { Exchange } from 'ccxt';
+import { MS_PER_SECOND } from '../../pricing/time.js';
 import type { FetchLike } from '../client.js';
 import { createCcxtClient } from '../client.js';
 import { sleep, systemScheduler } from '../clock.js';
@@ -14,8 +15,9 @@ import type { Recording } from '../recording.js';
 import { pointExchangeAt } from '../replayWs.js';
 import type { VenueQuotes } from '../venues/common.js';
 import { venueAdapter } from '../venues/index.js';
-import { deribitRequestBucket, rateLimitedFetch, TokenBucket } from '../live/rateLimit.js';
-import { createLiveStream, type LiveEvent, type LiveExchange, type LiveSubscription } from '../live/stream.js';
+import { bucketFor, DEFAULT_REQUEST_BUDGET, rateLimitedFetch } from '../live/rateLimit.js';
+import { createLiveStream, type LiveEvent, type LiveExchange } from '../live/stream.js';
+import { tickerAndBookSubscriptions } from '../live/subscriptions.js';
 import { createRecorder, type Recorder } from './recorder.js';
 
 export interface RecordSessionOptions {
@@ -114,11 +116,9 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
     throw new MarketDataError(`--seconds must be > 0, got ${options.seconds}`);
   }
   const adapter = venueAdapter(venue);
-  // REST goes through our bucket (below the venue's budget) and then the recorder, which sees the real response.
-  const bucket = new TokenBucket({
-    capacity: deribitRequestBucket.capacity,
-    refillPerSecond: deribitRequestBucket.refillPerSecond,
-  });
+  // REST goes through our bucket (below the venue's budget) and then the recorder, which sees the real response;
+  // the stream's subscribes spend from the same bucket.
+  const bucket = bucketFor(adapter.live?.requestBudget ?? DEFAULT_REQUEST_BUDGET);
   const recorder = createRecorder({
     venue,
     underlying,
@@ -158,20 +158,12 @@ export async function recordSession(options: RecordSessionOptions): Promise<Reco
       );
     }
     symbols = chosen.map((i) => i.symbol);
-    const subscriptions: LiveSubscription[] = [{ kind: 'tickers', symbols }];
-    if (options.books) subscriptions.push({ kind: 'orderBooks', symbols, depth: 10 });
-    const stream = createLiveStream({
-      exchange: exchange as unknown as LiveExchange,
-      venue,
-      instruments: chosen,
-      normalise: adapter.normaliseTicker,
-      subscriptions,
-      bucket,
-    });
+    const subscriptions = tickerAndBookSubscriptions(symbols, options.books ? symbols : []);
+    const stream = createLiveStream({ exchange, venue, instruments: chosen, subscriptions, bucket });
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = sleep(systemScheduler, options.seconds * 1000, stop.signal).then(() => stream.close());
+    const timer = sleep(systemScheduler, options.seconds * MS_PER_SECOND, stop.signal).then(() => stream.close());
     for await (const event of stream) {
       options.onEvent?.(event);
       if (event.type === 'quote') quotes += 1;

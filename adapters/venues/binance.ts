@@ -16,30 +16,20 @@
  * Not verified against recorded REST payloads (none found).
  */
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
+import { hoursToMs } from '../../pricing/time.js';
 import { InconsistentMarketError } from '../errors.js';
 import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } from '../model.js';
-import {
-  InstrumentIndex,
-  annualise,
-  field,
-  isoOrNull,
-  num,
-  positive,
-  premiumToQuote,
-  type LoadOptions,
-  type VenueAdapter,
-  type VenueQuotes,
-} from './common.js';
+import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
+import { field, fundingOf, num, positive, venueGreeksOf } from './common.js';
+import type { InstrumentIndex, LoadOptions, RawGreeks, VenueAdapter, VenueQuotes } from './common.js';
+import { fetchTickerWithFunding, loadOptionsAndPerps } from './fetching.js';
 
 export const BINANCE_GREEKS_CONVENTION =
   'binance: delta per 1 base unit; gamma per USDT; vega USDT per vol point; theta USDT per day';
 
 export function binanceInstrumentFromMarket(market: Market): Instrument {
-  // ccxt's invented markets (P1) have no `info`: refuse them with a typed error below, never a TypeError.
-  const info = (market.info ?? {}) as Record<string, unknown>;
-  const id = market.id ?? '';
-  const kind = market.option ? 'option' : market.swap ? 'perp' : 'future';
-  const inverse = market.inverse === true;
+  const { info, id } = rawMarket(market);
+  const kind = instrumentKindOf(market);
   const rawUnit = num(info.unit) ?? num(info.contractSize);
   const contract = rawUnit ?? num(market.contractSize) ?? 1;
   if (rawUnit !== null && market.contractSize !== undefined && market.contractSize !== rawUnit) {
@@ -51,47 +41,33 @@ export function binanceInstrumentFromMarket(market: Market): Instrument {
   if (minQty === null || step === null || tick === null) {
     throw new InconsistentMarketError('binance', id, 'amount or price precision missing');
   }
-  const expiryMs = kind === 'perp' ? null : (market.expiry ?? num(info.expiryDate));
-  const usdContract = inverse && kind !== 'option';
-  return {
+  // COIN-M (inverse) perps and futures: a contract is `contract` USD.
+  const usdContract = market.inverse === true && kind !== 'option';
+  return instrumentOf(market, {
     venue: 'binance',
-    symbol: market.symbol,
-    venueId: id,
-    base: market.base,
-    quote: market.quote,
     settle: market.settle ?? market.quote,
-    kind,
-    optionType: kind === 'option' ? (market.optionType === 'call' ? 'call' : 'put') : null,
-    strike: kind === 'option' ? num(market.strike) : null,
-    expiryMs,
-    expiryIso: isoOrNull(expiryMs),
-    inverse,
-    linear: !inverse,
-    contractSize: usdContract ? null : contract,
-    contractValueUsd: usdContract ? contract : null,
+    expiryMs: kind === 'perp' ? null : (market.expiry ?? num(info.expiryDate)),
+    contract,
+    usdContract,
     // Binance option and USD-M amounts are in base units; COIN-M amounts are in contracts.
     minAmount: usdContract ? minQty : minQty / contract,
     amountStep: usdContract ? step : step / contract,
     priceTick: tick,
-    priceTickSteps: [],
-    priceCurrency: kind === 'option' ? (market.settle ?? market.quote) : market.quote,
     venueAmountPerContract: usdContract ? 1 : contract,
-    takerFee: num(market.taker),
-    makerFee: num(market.maker),
     active: market.active !== false,
-  };
+  });
 }
 
-function greeks(d: unknown, g: unknown, v: unknown, t: unknown): VenueGreeks | null {
-  if (d === undefined && g === undefined) return null;
-  return {
-    delta: num(d),
-    gamma: num(g),
-    vega: num(v),
-    theta: num(t),
-    rho: null,
-    convention: BINANCE_GREEKS_CONVENTION,
+/** REST `eapi/v1/mark` names the greeks in full, the websocket `@ticker` by letter (`d`/`g`/`v`/`t`); no rho. */
+function greeksFrom(info: Record<string, unknown>): VenueGreeks | null {
+  const raw: RawGreeks = {
+    delta: info.delta ?? info.d,
+    gamma: info.gamma ?? info.g,
+    vega: info.vega ?? info.v,
+    theta: info.theta ?? info.t,
   };
+  if (raw.delta === undefined && raw.gamma === undefined) return null;
+  return venueGreeksOf(BINANCE_GREEKS_CONVENTION, raw);
 }
 
 /** Pure: a ccxt ticker of Binance (REST `eapi/v1/ticker` or perps), optionally merged with `eapi/v1/mark` info. */
@@ -101,59 +77,40 @@ export function binanceNormaliseTicker(
   mark?: Record<string, unknown>,
 ): OptionQuote | PerpQuote | FutureQuote {
   const info = { ...(ticker.info as Record<string, unknown>), ...(mark ?? {}) };
-  const timestampMs = num(ticker.timestamp) ?? num(info.E) ?? num(info.time) ?? 0;
   // Option websocket tickers carry the book in `bo`/`ao` and the bid/ask IVs in `b`/`a`; ccxt 4.5.84 maps `b`/`a` to
   // `bid`/`ask`, so for those frames ccxt's bid/ask are IVs (0.38 where the book bid is 3000 USDT: tested on the
   // 2023-10-01 frames). Read the book from `bo`/`ao` whenever they are present.
   const wsOption = info.bo !== undefined || info.ao !== undefined;
-  const bid = wsOption ? positive(info.bo) : (positive(info.bidPrice) ?? positive(ticker.bid));
-  const ask = wsOption ? positive(info.ao) : (positive(info.askPrice) ?? positive(ticker.ask));
-  const markPrice = num(ticker.markPrice) ?? num(info.markPrice) ?? num(info.mp);
-  const index = positive(ticker.indexPrice) ?? positive(info.exercisePrice) ?? positive(info.indexPrice);
+  const top = {
+    bid: wsOption ? positive(info.bo) : (positive(info.bidPrice) ?? positive(ticker.bid)),
+    ask: wsOption ? positive(info.ao) : (positive(info.askPrice) ?? positive(ticker.ask)),
+    mark: num(ticker.markPrice) ?? num(info.markPrice) ?? num(info.mp),
+    index: positive(ticker.indexPrice) ?? positive(info.exercisePrice) ?? positive(info.indexPrice),
+    timestampMs: num(ticker.timestamp) ?? num(info.E) ?? num(info.time) ?? 0,
+  };
   if (instrument.kind === 'option') {
-    return {
-      kind: 'option',
-      instrument,
-      bidSettle: bid,
-      askSettle: ask,
-      markSettle: markPrice,
-      bidQuote: premiumToQuote(instrument, bid, null),
-      askQuote: premiumToQuote(instrument, ask, null),
-      markQuote: premiumToQuote(instrument, markPrice, null),
+    // No open interest in either payload.
+    const sizes = {
       bidSizeContracts: wsOption ? num(info.bq) : (num(info.bidQty) ?? num(ticker.bidVolume)),
       askSizeContracts: wsOption ? num(info.aq) : (num(info.askQty) ?? num(ticker.askVolume)),
+      openInterestContracts: null,
+    };
+    const ivs = {
       markIv: positive(info.markIV) ?? positive(info.vo),
       bidIv: positive(info.bidIV) ?? (info.bo !== undefined ? positive(info.b) : null),
       askIv: positive(info.askIV) ?? (info.ao !== undefined ? positive(info.a) : null),
-      venueGreeks: greeks(info.delta ?? info.d, info.gamma ?? info.g, info.vega ?? info.v, info.theta ?? info.t),
-      forward: null,
-      index,
-      openInterestContracts: null,
-      timestampMs,
     };
+    // No forward on Binance (see the header); the premiums are linear, so the quote ones need none.
+    return optionQuoteOf(instrument, top, sizes, { forward: null, ...ivs, venueGreeks: greeksFrom(info) });
   }
   if (instrument.kind === 'perp') {
     const fundingRate = num(info.lastFundingRate) ?? num(info.fundingRate);
-    const hours = num(info.fundingIntervalHours) ?? (fundingRate === null ? null : 8);
-    const intervalMs = hours === null ? null : hours * 3_600_000;
-    return {
-      kind: 'perp',
-      instrument,
-      bid,
-      ask,
-      mark: markPrice,
-      index,
-      bidSizeContracts: num(ticker.bidVolume),
-      askSizeContracts: num(ticker.askVolume),
-      fundingRate,
-      fundingIntervalMs: intervalMs,
-      fundingRateAnnualised: annualise(fundingRate, intervalMs),
-      nextFundingTimeMs: num(info.nextFundingTime),
-      openInterestContracts: null,
-      timestampMs,
-    };
+    const hours = num(info.fundingIntervalHours);
+    const funding = fundingOf(fundingRate, hours === null ? null : hoursToMs(hours), num(info.nextFundingTime));
+    const sizes = { bidSizeContracts: num(ticker.bidVolume), askSizeContracts: num(ticker.askVolume) };
+    return perpQuoteOf(instrument, top, { ...sizes, openInterestContracts: null }, funding);
   }
-  return { kind: 'future', instrument, bid, ask, mark: markPrice, index, timestampMs };
+  return futureQuoteOf(instrument, top);
 }
 
 /** Pure: one 2023-format eoptions `@ticker` frame's `data` into an OptionQuote (see the header). */
@@ -166,12 +123,8 @@ export function binanceOptionFromWsTicker(instrument: Instrument, data: Record<s
 export const binance: VenueAdapter = {
   venue: 'binance',
 
-  async loadInstruments(ex: Exchange, opts: LoadOptions): Promise<InstrumentIndex> {
-    const markets = Object.values(await ex.loadMarkets()).filter(
-      (m): m is Market => m !== undefined && m.base === opts.underlying && (m.option === true || m.swap === true),
-    );
-    return new InstrumentIndex('binance', markets.map(binanceInstrumentFromMarket));
-  },
+  loadInstruments: (ex: Exchange, opts: LoadOptions) =>
+    loadOptionsAndPerps(ex, 'binance', opts, binanceInstrumentFromMarket),
 
   async fetchQuotes(ex: Exchange, index: InstrumentIndex, opts: LoadOptions): Promise<VenueQuotes> {
     const optionSymbols = index
@@ -198,12 +151,7 @@ export const binance: VenueAdapter = {
     const perpInstrument = index.all().find((i) => i.kind === 'perp' && i.settle === (opts.settle ?? 'USDT'));
     let perp: PerpQuote | null = null;
     if (perpInstrument) {
-      const t = await ex.fetchTicker(perpInstrument.symbol);
-      const f = await ex.fetchFundingRate(perpInstrument.symbol);
-      const q = binanceNormaliseTicker(perpInstrument, {
-        ...t,
-        info: { ...(t.info as object), ...(f.info as object) },
-      });
+      const q = binanceNormaliseTicker(perpInstrument, await fetchTickerWithFunding(ex, perpInstrument.symbol));
       if (q.kind === 'perp') perp = q;
     }
     return { options, perp, futures: [], index: perp?.index ?? options[0]?.index ?? null, unknown: [] };

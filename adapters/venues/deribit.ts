@@ -20,26 +20,20 @@
  * - Option greeks only come with `public/ticker` (REST or websocket), never with the book summary (P7).
  *   Convention from Deribit's API docs and their magnitudes (P6): delta per 1 coin of underlying (not
  *   premium-adjusted), gamma per USD, vega USD per 1 vol point, theta USD per calendar day, rho USD per 1%.
+ * - Live (the stream's hooks, `deribitLive`): a request over the credit budget is refused with 10028 and the session
+ *   is terminated (P8), so subscriptions are kept below the budget; ccxt's order-book handler does not clear the
+ *   book on a `snapshot` frame, so the cached book is dropped before ccxt parses one.
  */
 import type { Exchange, MarketInterface as Market, Option, Ticker } from 'ccxt';
+import { MS_PER_HOUR, MS_PER_SECOND } from '../../pricing/time.js';
 import { InconsistentMarketError } from '../errors.js';
+import type { RequestBudget } from '../live/rateLimit.js';
 import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } from '../model.js';
-import {
-  InstrumentIndex,
-  annualise,
-  divide,
-  field,
-  isoOrNull,
-  num,
-  positive,
-  premiumToQuote,
-  str,
-  type LoadOptions,
-  type VenueAdapter,
-  type VenueQuotes,
-} from './common.js';
+import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
+import { InstrumentIndex, divide, field, num, positive, str, venueGreeksOf } from './common.js';
+import type { LiveFrameContext, LoadOptions, RawGreeks, VenueAdapter, VenueLiveHooks, VenueQuotes } from './common.js';
 
-const EIGHT_HOURS_MS = 8 * 3_600_000;
+const EIGHT_HOURS_MS = 8 * MS_PER_HOUR;
 
 export const DERIBIT_GREEKS_CONVENTION =
   'deribit: delta per 1 base coin (Black, not premium-adjusted); gamma per USD; vega USD per vol point; theta USD per day; rho USD per 1%';
@@ -100,10 +94,8 @@ export function repairDeribitMarket(market: Market): Market {
 }
 
 export function deribitInstrumentFromMarket(market: Market): Instrument {
-  // ccxt's invented markets (P1) have no `info`: refuse them with a typed error below, never a TypeError.
-  const info = (market.info ?? {}) as Record<string, unknown>;
-  const id = market.id ?? '';
-  const kind = market.option ? 'option' : market.swap ? 'perp' : 'future';
+  const { info, id } = rawMarket(market);
+  const kind = instrumentKindOf(market);
   const rawContract = num(info.contract_size);
   if (rawContract === null || rawContract <= 0) {
     throw new InconsistentMarketError(
@@ -119,7 +111,6 @@ export function deribitInstrumentFromMarket(market: Market): Instrument {
       `ccxt contractSize ${market.contractSize} disagrees with raw contract_size ${rawContract}`,
     );
   }
-  const inverse = market.inverse === true;
   const rawExpiry = num(info.expiration_timestamp);
   const expiryMs = kind === 'perp' ? null : (market.expiry ?? rawExpiry);
   if (expiryMs !== null && rawExpiry !== null && expiryMs !== rawExpiry) {
@@ -131,24 +122,13 @@ export function deribitInstrumentFromMarket(market: Market): Instrument {
     throw new InconsistentMarketError('deribit', id, 'min_trade_amount or tick_size missing');
   }
   const steps = Array.isArray(info.tick_size_steps) ? (info.tick_size_steps as Record<string, unknown>[]) : [];
-  // Inverse perps and futures trade in USD: a contract is `contract_size` USD, not coins (P3).
-  const usdContract = inverse && kind !== 'option';
-  return {
+  return instrumentOf(market, {
     venue: 'deribit',
-    symbol: market.symbol,
-    venueId: id,
-    base: market.base,
-    quote: market.quote,
     settle: market.settle ?? market.base,
-    kind,
-    optionType: kind === 'option' ? (market.optionType === 'call' ? 'call' : 'put') : null,
-    strike: kind === 'option' ? (num(market.strike) ?? num(info.strike)) : null,
+    rawStrike: info.strike,
     expiryMs,
-    expiryIso: isoOrNull(expiryMs),
-    inverse,
-    linear: !inverse,
-    contractSize: usdContract ? null : rawContract,
-    contractValueUsd: usdContract ? rawContract : null,
+    // Inverse perps and futures trade in USD (the default `usdContract`): a contract is `contract_size` USD (P3).
+    contract: rawContract,
     // Deribit amounts are in USD (inverse perps/futures) or coin (options, linear): one contract = contract_size.
     minAmount: minTrade / rawContract,
     amountStep: minTrade / rawContract,
@@ -156,24 +136,23 @@ export function deribitInstrumentFromMarket(market: Market): Instrument {
     priceTickSteps: steps
       .map((s) => ({ abovePrice: num(s.above_price), tick: num(s.tick_size) }))
       .filter((s): s is { abovePrice: number; tick: number } => s.abovePrice !== null && s.tick !== null),
-    priceCurrency: kind === 'option' ? (market.settle ?? market.base) : market.quote,
     venueAmountPerContract: rawContract,
-    takerFee: num(market.taker),
-    makerFee: num(market.maker),
     active: market.active !== false && (str(info.state) ?? 'open') === 'open',
-  };
+  });
 }
 
 function greeksFrom(info: unknown): VenueGreeks | null {
   const g = field(info, 'greeks');
   if (g === undefined || g === null) return null;
+  return venueGreeksOf(DERIBIT_GREEKS_CONVENTION, g as RawGreeks);
+}
+
+/** The three IVs, percent on the wire (P5), as decimals. */
+function ivsFrom(info: Record<string, unknown>): { markIv: number | null; bidIv: number | null; askIv: number | null } {
   return {
-    delta: num(field(g, 'delta')),
-    gamma: num(field(g, 'gamma')),
-    vega: num(field(g, 'vega')),
-    theta: num(field(g, 'theta')),
-    rho: num(field(g, 'rho')),
-    convention: DERIBIT_GREEKS_CONVENTION,
+    markIv: deribitIvToDecimal(info.mark_iv),
+    bidIv: deribitIvToDecimal(info.bid_iv),
+    askIv: deribitIvToDecimal(info.ask_iv),
   };
 }
 
@@ -186,93 +165,110 @@ function timestampOf(primary: unknown, info: unknown): number {
 /** A book-summary entry (ccxt Option from fetchOptionChain) into an OptionQuote. */
 export function deribitOptionFromChainEntry(instrument: Instrument, entry: Option): OptionQuote {
   const info = entry.info as Record<string, unknown>;
-  const forward = positive(entry.underlyingPrice) ?? positive(info.underlying_price);
-  const bid = positive(entry.bidPrice);
-  const ask = positive(entry.askPrice);
-  const mark = num(entry.markPrice);
-  return {
-    kind: 'option',
-    instrument,
-    bidSettle: bid,
-    askSettle: ask,
-    markSettle: mark,
-    bidQuote: premiumToQuote(instrument, bid, forward),
-    askQuote: premiumToQuote(instrument, ask, forward),
-    markQuote: premiumToQuote(instrument, mark, forward),
-    bidSizeContracts: null,
-    askSizeContracts: null,
-    markIv: deribitIvToDecimal(info.mark_iv),
-    bidIv: deribitIvToDecimal(info.bid_iv),
-    askIv: deribitIvToDecimal(info.ask_iv),
-    venueGreeks: null,
-    forward,
+  const top = {
+    bid: positive(entry.bidPrice),
+    ask: positive(entry.askPrice),
+    mark: num(entry.markPrice),
     index: positive(info.estimated_delivery_price) ?? positive(info.index_price),
-    openInterestContracts: divide(num(entry.openInterest), instrument.contractSize),
     timestampMs: timestampOf(entry.timestamp, info),
   };
+  // The book summary has no sizes at the touch.
+  const openInterestContracts = divide(num(entry.openInterest), instrument.contractSize);
+  const sizes = { bidSizeContracts: null, askSizeContracts: null, openInterestContracts };
+  const forward = positive(entry.underlyingPrice) ?? positive(info.underlying_price);
+  return optionQuoteOf(instrument, top, sizes, { forward, ...ivsFrom(info), venueGreeks: null });
 }
 
 /** Pure: a ccxt ticker (REST `public/ticker`, websocket `ticker.<id>.<interval>`, or a book-summary row). */
 export function deribitNormaliseTicker(instrument: Instrument, ticker: Ticker): OptionQuote | PerpQuote | FutureQuote {
   const info = ticker.info as Record<string, unknown>;
-  const timestampMs = timestampOf(ticker.timestamp, info);
-  const bid = positive(ticker.bid) ?? positive(info.best_bid_price) ?? positive(info.bid_price);
-  const ask = positive(ticker.ask) ?? positive(info.best_ask_price) ?? positive(info.ask_price);
-  const mark = num(ticker.markPrice) ?? num(info.mark_price);
-  const index = positive(ticker.indexPrice) ?? positive(info.index_price) ?? positive(info.estimated_delivery_price);
+  const top = {
+    timestampMs: timestampOf(ticker.timestamp, info),
+    bid: positive(ticker.bid) ?? positive(info.best_bid_price) ?? positive(info.bid_price),
+    ask: positive(ticker.ask) ?? positive(info.best_ask_price) ?? positive(info.ask_price),
+    mark: num(ticker.markPrice) ?? num(info.mark_price),
+    index: positive(ticker.indexPrice) ?? positive(info.index_price) ?? positive(info.estimated_delivery_price),
+  };
+  // Amounts are in coin (options) or USD (perps, futures): per contract, contract_size of them.
   const perContract = instrument.contractSize ?? instrument.contractValueUsd ?? 1;
-  const bidSize = divide(num(ticker.bidVolume) ?? num(info.best_bid_amount), perContract);
-  const askSize = divide(num(ticker.askVolume) ?? num(info.best_ask_amount), perContract);
-  const oi = divide(num(info.open_interest), perContract);
+  const sizes = {
+    bidSizeContracts: divide(num(ticker.bidVolume) ?? num(info.best_bid_amount), perContract),
+    askSizeContracts: divide(num(ticker.askVolume) ?? num(info.best_ask_amount), perContract),
+    openInterestContracts: divide(num(info.open_interest), perContract),
+  };
   if (instrument.kind === 'option') {
     const forward = positive(info.underlying_price);
-    return {
-      kind: 'option',
-      instrument,
-      bidSettle: bid,
-      askSettle: ask,
-      markSettle: mark,
-      bidQuote: premiumToQuote(instrument, bid, forward),
-      askQuote: premiumToQuote(instrument, ask, forward),
-      markQuote: premiumToQuote(instrument, mark, forward),
-      bidSizeContracts: bidSize,
-      askSizeContracts: askSize,
-      markIv: deribitIvToDecimal(info.mark_iv),
-      bidIv: deribitIvToDecimal(info.bid_iv),
-      askIv: deribitIvToDecimal(info.ask_iv),
-      venueGreeks: greeksFrom(info),
-      forward,
-      index,
-      openInterestContracts: oi,
-      timestampMs,
-    };
+    return optionQuoteOf(instrument, top, sizes, { forward, ...ivsFrom(info), venueGreeks: greeksFrom(info) });
   }
   if (instrument.kind === 'perp') {
     const fundingRate = num(info.funding_8h);
-    return {
-      kind: 'perp',
-      instrument,
-      bid,
-      ask,
-      mark,
-      index,
-      bidSizeContracts: bidSize,
-      askSizeContracts: askSize,
-      fundingRate,
-      fundingIntervalMs: fundingRate === null ? null : EIGHT_HOURS_MS,
-      fundingRateAnnualised: annualise(fundingRate, EIGHT_HOURS_MS),
-      nextFundingTimeMs: null,
-      openInterestContracts: oi,
-      timestampMs,
-    };
+    // `funding_8h` is the rate of the current 8 hours, accrued continuously: no next funding time.
+    const fundingIntervalMs = fundingRate === null ? null : EIGHT_HOURS_MS;
+    return perpQuoteOf(instrument, top, sizes, { fundingRate, fundingIntervalMs, nextFundingTimeMs: null });
   }
-  return { kind: 'future', instrument, bid, ask, mark, index, timestampMs };
+  return futureQuoteOf(instrument, top);
 }
 
 /** Which currency's instruments to request: the coin for inverse, `USDC` for linear options. */
 function currencyFor(opts: LoadOptions): string {
   return opts.settle && opts.settle !== opts.underlying ? opts.settle : opts.underlying;
 }
+
+/**
+ * Deribit's published default for non-matching-engine requests (public market data, subscriptions, REST and
+ * WS alike): 500 credits per request, a pool of 50,000 credits, refilled at 10,000 credits per second, i.e. 20
+ * requests per second sustained with a burst of 100 (https://support.deribit.com/hc/en-us/articles/25944617523357).
+ */
+export const deribitNonMatchingEngineBudget = {
+  costCreditsPerRequest: 500,
+  maxCredits: 50_000,
+  refillCreditsPerSecond: 10_000,
+} as const;
+
+/**
+ * Our bucket for Deribit, in requests: half the venue's burst and three quarters of its sustained rate, leaving
+ * room for ccxt's own calls (loadMarkets, the subscribe sent on each reconnect) and other processes on the key.
+ * After a 10028 the pool is empty, and a full refill takes maxCredits / refill = 5 s: that is the cool-down.
+ */
+export const deribitRequestBucket = {
+  capacity: (0.5 * deribitNonMatchingEngineBudget.maxCredits) / deribitNonMatchingEngineBudget.costCreditsPerRequest,
+  refillPerSecond:
+    (0.75 * deribitNonMatchingEngineBudget.refillCreditsPerSecond) /
+    deribitNonMatchingEngineBudget.costCreditsPerRequest,
+  rateLimitCooldownMs:
+    (MS_PER_SECOND * deribitNonMatchingEngineBudget.maxCredits) / deribitNonMatchingEngineBudget.refillCreditsPerSecond,
+} as const satisfies RequestBudget;
+
+/** Deribit answers a request over its credit budget with error 10028 `too_many_requests` (ccxt-notes P8). */
+const RATE_LIMIT_TEXT = /\b10028\b|too_many_requests/;
+
+/**
+ * ccxt 4.5.84's deribit `handleOrderBook` applies a `type: "snapshot"` notification as deltas onto the book it
+ * already holds and never clears it (`js/src/pro/deribit.js`), so after a reconnect (Deribit sends a fresh
+ * snapshot) or a looped replay, levels deleted in between would survive as ghosts. This runs before ccxt parses
+ * the frame and drops the cached book, so the snapshot rebuilds it from scratch.
+ */
+function resetBookOnSnapshot(text: string, context: LiveFrameContext): void {
+  // Cheap filter first: this runs on every frame.
+  if (!text.includes('"snapshot"') || !text.includes('"book.')) return;
+  let data: { type?: unknown; instrument_name?: unknown } | undefined;
+  try {
+    data = (JSON.parse(text) as { params?: { data?: typeof data } }).params?.data;
+  } catch {
+    return;
+  }
+  if (data?.type !== 'snapshot' || typeof data.instrument_name !== 'string') return;
+  const symbol = context.symbolOf(data.instrument_name);
+  const books = context.exchange.orderbooks;
+  if (symbol !== undefined && books) delete books[symbol];
+}
+
+/** Deribit's live hooks: its subscribe budget, its rate-limit error, the order-book snapshot fix-up. */
+export const deribitLive: VenueLiveHooks = {
+  requestBudget: deribitRequestBucket,
+  isRateLimit: (text) => RATE_LIMIT_TEXT.test(text),
+  beforeParse: resetBookOnSnapshot,
+};
 
 export const deribit: VenueAdapter = {
   venue: 'deribit',
@@ -332,4 +328,5 @@ export const deribit: VenueAdapter = {
 
   normaliseTicker: deribitNormaliseTicker,
   instrumentFromMarket: deribitInstrumentFromMarket,
+  live: deribitLive,
 };

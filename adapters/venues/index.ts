@@ -26,8 +26,23 @@ export function normaliseTicker(
   return VENUE_ADAPTERS[venue].normaliseTicker(instrument, ticker);
 }
 
-export { InstrumentIndex, type LoadOptions, type VenueAdapter, type VenueQuotes } from './common.js';
-export { deribitIvToDecimal, parseDeribitOptionId, repairDeribitMarket, DERIBIT_GREEKS_CONVENTION } from './deribit.js';
+export {
+  InstrumentIndex,
+  type LiveFrameContext,
+  type LoadOptions,
+  type VenueAdapter,
+  type VenueLiveHooks,
+  type VenueQuotes,
+} from './common.js';
+export {
+  deribitIvToDecimal,
+  parseDeribitOptionId,
+  repairDeribitMarket,
+  DERIBIT_GREEKS_CONVENTION,
+  deribitLive,
+  deribitNonMatchingEngineBudget,
+  deribitRequestBucket,
+} from './deribit.js';
 export { binanceOptionFromWsTicker } from './binance.js';
 export { okxNormaliseTicker } from './okx.js';
 export * from './extra.js';

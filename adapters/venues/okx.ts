@@ -19,28 +19,17 @@
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
 import { InconsistentMarketError } from '../errors.js';
 import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } from '../model.js';
-import {
-  InstrumentIndex,
-  annualise,
-  field,
-  isoOrNull,
-  num,
-  positive,
-  premiumToQuote,
-  str,
-  type LoadOptions,
-  type VenueAdapter,
-  type VenueQuotes,
-} from './common.js';
+import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
+import { field, fundingOf, num, positive, str, venueGreeksOf } from './common.js';
+import type { InstrumentIndex, LoadOptions, VenueAdapter, VenueQuotes } from './common.js';
+import { fetchTickerWithFunding, knownChainEntries, loadOptionsAndPerps } from './fetching.js';
 
 export const OKX_GREEKS_CONVENTION =
   'okx: price-adjusted greeks in coin (delta, gamma, vega, theta per OKX opt-summary); Black-Scholes ones are deltaBS/gammaBS/vegaBS/thetaBS in info';
 
 export function okxInstrumentFromMarket(market: Market): Instrument {
-  // ccxt's invented markets (P1) have no `info`: refuse them with a typed error below, never a TypeError.
-  const info = (market.info ?? {}) as Record<string, unknown>;
-  const id = market.id ?? '';
-  const kind = market.option ? 'option' : market.swap ? 'perp' : 'future';
+  const { info, id } = rawMarket(market);
+  const kind = instrumentKindOf(market);
   const ctVal = num(info.ctVal);
   const ctMult = num(info.ctMult) ?? 1;
   if (ctVal === null || ctVal <= 0)
@@ -53,45 +42,27 @@ export function okxInstrumentFromMarket(market: Market): Instrument {
   const lotSz = num(info.lotSz) ?? minSz;
   const tick = num(info.tickSz) ?? market.precision?.price ?? null;
   if (tick === null) throw new InconsistentMarketError('okx', id, 'tickSz missing');
-  const inverse = market.inverse === true;
-  return {
+  return instrumentOf(market, {
     venue: 'okx',
-    symbol: market.symbol,
-    venueId: id,
-    base: market.base,
-    quote: market.quote,
     settle: market.settle ?? market.base,
-    kind,
-    optionType: kind === 'option' ? (market.optionType === 'call' ? 'call' : 'put') : null,
-    strike: kind === 'option' ? (num(market.strike) ?? num(info.stk)) : null,
+    rawStrike: info.stk,
     expiryMs,
-    expiryIso: isoOrNull(expiryMs),
-    inverse,
-    linear: !inverse,
-    contractSize: usdContract ? null : contract,
-    contractValueUsd: usdContract ? contract : null,
+    contract,
+    usdContract,
+    // Sizes are in contracts on OKX.
     minAmount: minSz,
     amountStep: lotSz,
     priceTick: tick,
-    priceTickSteps: [],
-    priceCurrency: kind === 'option' ? (market.settle ?? market.base) : market.quote,
     venueAmountPerContract: 1,
-    takerFee: num(market.taker),
-    makerFee: num(market.maker),
     active: market.active !== false && (str(info.state) ?? 'live') === 'live',
-  };
+  });
 }
 
-function okxGreeks(info: unknown): VenueGreeks | null {
-  if (field(info, 'delta') === undefined) return null;
-  return {
-    delta: num(field(info, 'delta')),
-    gamma: num(field(info, 'gamma')),
-    vega: num(field(info, 'vega')),
-    theta: num(field(info, 'theta')),
-    rho: null,
-    convention: OKX_GREEKS_CONVENTION,
-  };
+function okxGreeks(info: Record<string, unknown>): VenueGreeks | null {
+  if (info.delta === undefined) return null;
+  // opt-summary sends no rho.
+  const { delta, gamma, vega, theta } = info;
+  return venueGreeksOf(OKX_GREEKS_CONVENTION, { delta, gamma, vega, theta });
 }
 
 /** Pure: a ccxt ticker of OKX (REST `market/ticker(s)`, websocket `tickers`), optionally merged with opt-summary info. */
@@ -101,69 +72,42 @@ export function okxNormaliseTicker(
   summary?: Record<string, unknown>,
 ): OptionQuote | PerpQuote | FutureQuote {
   const info = { ...(ticker.info as Record<string, unknown>), ...(summary ?? {}) };
-  const timestampMs = num(ticker.timestamp) ?? num(info.ts) ?? 0;
-  const bid = positive(ticker.bid) ?? positive(info.bidPx);
-  const ask = positive(ticker.ask) ?? positive(info.askPx);
-  const mark = num(ticker.markPrice) ?? num(info.markPx);
-  const index = positive(ticker.indexPrice) ?? positive(info.idxPx);
+  const top = {
+    bid: positive(ticker.bid) ?? positive(info.bidPx),
+    ask: positive(ticker.ask) ?? positive(info.askPx),
+    mark: num(ticker.markPrice) ?? num(info.markPx),
+    index: positive(ticker.indexPrice) ?? positive(info.idxPx),
+    timestampMs: num(ticker.timestamp) ?? num(info.ts) ?? 0,
+  };
+  // Sizes (`sz`) and open interest (`oi`) are in contracts already.
+  const sizes = {
+    bidSizeContracts: num(ticker.bidVolume) ?? num(info.bidSz),
+    askSizeContracts: num(ticker.askVolume) ?? num(info.askSz),
+    openInterestContracts: num(info.oi),
+  };
   if (instrument.kind === 'option') {
-    const forward = positive(info.fwdPx);
-    return {
-      kind: 'option',
-      instrument,
-      bidSettle: bid,
-      askSettle: ask,
-      markSettle: mark,
-      bidQuote: premiumToQuote(instrument, bid, forward),
-      askQuote: premiumToQuote(instrument, ask, forward),
-      markQuote: premiumToQuote(instrument, mark, forward),
-      bidSizeContracts: num(ticker.bidVolume) ?? num(info.bidSz),
-      askSizeContracts: num(ticker.askVolume) ?? num(info.askSz),
-      markIv: positive(info.markVol),
-      bidIv: positive(info.bidVol),
-      askIv: positive(info.askVol),
+    const ivs = { markIv: positive(info.markVol), bidIv: positive(info.bidVol), askIv: positive(info.askVol) };
+    return optionQuoteOf(instrument, top, sizes, {
+      forward: positive(info.fwdPx),
+      ...ivs,
       venueGreeks: okxGreeks(info),
-      forward,
-      index,
-      openInterestContracts: num(info.oi),
-      timestampMs,
-    };
+    });
   }
   if (instrument.kind === 'perp') {
     const fundingRate = num(info.fundingRate);
     const next = num(info.nextFundingTime);
     const cur = num(info.fundingTime);
-    const intervalMs =
-      next !== null && cur !== null && next > cur ? next - cur : fundingRate === null ? null : 28_800_000;
-    return {
-      kind: 'perp',
-      instrument,
-      bid,
-      ask,
-      mark,
-      index,
-      bidSizeContracts: num(ticker.bidVolume) ?? num(info.bidSz),
-      askSizeContracts: num(ticker.askVolume) ?? num(info.askSz),
-      fundingRate,
-      fundingIntervalMs: intervalMs,
-      fundingRateAnnualised: annualise(fundingRate, intervalMs),
-      nextFundingTimeMs: cur,
-      openInterestContracts: num(info.oi),
-      timestampMs,
-    };
+    // The interval is the gap between OKX's current and next funding times.
+    const statedMs = next !== null && cur !== null && next > cur ? next - cur : null;
+    return perpQuoteOf(instrument, top, sizes, fundingOf(fundingRate, statedMs, cur));
   }
-  return { kind: 'future', instrument, bid, ask, mark, index, timestampMs };
+  return futureQuoteOf(instrument, top);
 }
 
 export const okx: VenueAdapter = {
   venue: 'okx',
 
-  async loadInstruments(ex: Exchange, opts: LoadOptions): Promise<InstrumentIndex> {
-    const markets = Object.values(await ex.loadMarkets()).filter(
-      (m): m is Market => m !== undefined && m.base === opts.underlying && (m.option === true || m.swap === true),
-    );
-    return new InstrumentIndex('okx', markets.map(okxInstrumentFromMarket));
-  },
+  loadInstruments: (ex: Exchange, opts: LoadOptions) => loadOptionsAndPerps(ex, 'okx', opts, okxInstrumentFromMarket),
 
   async fetchQuotes(ex: Exchange, index: InstrumentIndex, opts: LoadOptions): Promise<VenueQuotes> {
     const chain = await ex.fetchOptionChain(opts.underlying);
@@ -178,13 +122,7 @@ export const okx: VenueAdapter = {
     }
     const options: OptionQuote[] = [];
     const unknown: string[] = [];
-    for (const entry of Object.values(chain)) {
-      const id = str(field(entry.info, 'instId'));
-      const instrument = id === null ? undefined : index.find(id);
-      if (!instrument) {
-        if (id !== null) unknown.push(id);
-        continue;
-      }
+    for (const { id, instrument, entry } of knownChainEntries(Object.values(chain), 'instId', index, unknown)) {
       const ticker = {
         symbol: instrument.symbol,
         info: entry.info,
@@ -193,18 +131,13 @@ export const okx: VenueAdapter = {
         ask: entry.askPrice,
         markPrice: entry.markPrice,
       } as unknown as Ticker;
-      const q = okxNormaliseTicker(instrument, ticker, summaries.get(id!));
+      const q = okxNormaliseTicker(instrument, ticker, summaries.get(id));
       if (q.kind === 'option') options.push(q);
     }
     const perpInstrument = index.all().find((i) => i.kind === 'perp' && i.settle === opts.underlying);
     let perp: PerpQuote | null = null;
     if (perpInstrument) {
-      const ticker = await ex.fetchTicker(perpInstrument.symbol);
-      const funding = await ex.fetchFundingRate(perpInstrument.symbol);
-      const q = okxNormaliseTicker(perpInstrument, {
-        ...ticker,
-        info: { ...(ticker.info as object), ...(funding.info as object) },
-      });
+      const q = okxNormaliseTicker(perpInstrument, await fetchTickerWithFunding(ex, perpInstrument.symbol));
       if (q.kind === 'perp') perp = q;
     }
     return { options, perp, futures: [], index: perp?.index ?? null, unknown };

@@ -6,73 +6,25 @@
  *   looping; ccxt's websocket client; the live stream with staleness), in quotes delivered per second.
  * The normaliser alone, on tickers ccxt already parsed, is `adapters.normaliseTicker` in `adapters.ts`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Exchange, Ticker } from 'ccxt';
-import { repoRoot } from '../../adapters/builtin/paths.js';
-import { createLiveStream, type LiveExchange } from '../../adapters/live/stream.js';
+import type { Ticker } from 'ccxt';
+import { createLiveStream } from '../../adapters/live/stream.js';
 import { tapExchange, type CcxtProExchangeLike } from '../../adapters/live/tap.js';
-import type { Instrument } from '../../adapters/model.js';
-import type { Recording, WsFrame } from '../../adapters/recording.js';
-import { createReplayClient } from '../../adapters/replayRest.js';
 import { pointExchangeAt, startReplayWsServer } from '../../adapters/replayWs.js';
 import { deribit } from '../../adapters/venues/deribit.js';
+// The same recorded frames and 2021 instruments the tests replay (test helpers, compiled with the benchmarks).
+import { deribitWsFrames, load2021Instruments, replayProDeribit } from '../../test/adapters/live/deribitFrames.js';
 import { measureThroughput, type BenchResult, type BenchSuite } from '../harness.js';
 
-const FIXTURES = (): string => join(repoRoot(), 'test', 'fixtures', 'exchanges', 'deribit');
-
-function frames(): WsFrame[] {
-  const text = readFileSync(join(FIXTURES(), 'ws_ticker_book_options_2021-07-22.json'), 'utf8');
-  let last = 0;
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (l.endsWith(',') ? l.slice(0, -1) : l))
-    .map((data) => {
-      const stamp = (JSON.parse(data) as { params?: { data?: { timestamp?: number } } }).params?.data?.timestamp;
-      last = Math.max(last, stamp ?? last);
-      return { receivedAtMs: last, url: 'wss://www.deribit.com/ws/api/v2', data };
-    });
-}
-
-async function exchangeWith2021Markets(): Promise<{ ex: Exchange; instruments: Instrument[] }> {
-  const http: Recording['http'] = [];
-  for (const currency of ['BTC', 'ETH']) {
-    const all = JSON.parse(readFileSync(join(FIXTURES(), `get_instruments_${currency}_2021-07-22.json`), 'utf8')) as {
-      result: { kind: string }[];
-    };
-    for (const kind of ['option', 'future']) {
-      http.push({
-        method: 'GET',
-        url: `https://www.deribit.com/api/v2/public/get_instruments?currency=${currency}&kind=${kind}`,
-        status: 200,
-        body: JSON.stringify({ ...all, result: all.result.filter((i) => i.kind === kind) }),
-        receivedAtMs: 0,
-      });
-    }
-  }
-  const recording: Recording = {
-    format: 'ilhedge-recording',
-    formatVersion: 1,
-    venue: 'deribit',
-    recordedAt: '2021-07-22T22:42:00.000Z',
-    ccxtVersion: '4.5.84',
-    http,
-    ws: [],
-  };
-  const ex = createReplayClient(recording, { pro: true });
-  const btc = await deribit.loadInstruments(ex, { underlying: 'BTC' });
-  const btcMarkets = Object.values(ex.markets ?? {});
-  const eth = await deribit.loadInstruments(ex, { underlying: 'ETH' });
-  ex.setMarkets([...btcMarkets, ...Object.values(ex.markets ?? {})]);
-  return { ex, instruments: [...btc.all(), ...eth.all()] };
+/** A ccxt.pro deribit with the 2021 BTC and ETH markets, and the 10 options of the websocket capture. */
+async function exchangeWith2021Markets() {
+  const ex = replayProDeribit();
+  return { ex, instruments: await load2021Instruments(ex) };
 }
 
 async function parseNormalise(): Promise<BenchResult> {
   const { ex, instruments } = await exchangeWith2021Markets();
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
-  const tickerFrames = frames()
+  const tickerFrames = deribitWsFrames()
     .filter((f) => f.data.includes('"ticker.'))
     .filter((f) => f.data.includes('"subscription"'))
     .map((f) => Buffer.from(f.data));
@@ -100,7 +52,7 @@ async function parseNormalise(): Promise<BenchResult> {
 
 async function loopbackStream(): Promise<BenchResult> {
   const { ex, instruments } = await exchangeWith2021Markets();
-  const recorded = frames();
+  const recorded = deribitWsFrames();
   const tickerIds = new Set(
     recorded
       .filter((f) => f.data.includes('"subscription"') && f.data.includes('"ticker.'))
@@ -120,7 +72,7 @@ async function loopbackStream(): Promise<BenchResult> {
   });
   await pointExchangeAt(ex as never, server.url);
   const stream = createLiveStream({
-    exchange: ex as unknown as LiveExchange,
+    exchange: ex,
     venue: 'deribit',
     instruments: chosen,
     normalise: deribit.normaliseTicker,

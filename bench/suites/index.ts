@@ -2,9 +2,11 @@ import type { BenchSuite } from '../harness.js';
 import { adaptersLiveSuite } from './adaptersLive.js';
 import { adaptersSuite } from './adapters.js';
 import { hedgingSuite } from './hedging.js';
+import { labSuite } from './lab.js';
 import { lpSuite } from './lp.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
+import { surfaceSuite } from './surface.js';
 
 /**
  * Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. The pure
@@ -14,8 +16,10 @@ import { serviceSuite } from './service.js';
 export const suites: BenchSuite[] = [
   pricingSuite,
   lpSuite,
+  surfaceSuite,
   adaptersSuite,
   adaptersLiveSuite,
   hedgingSuite,
+  labSuite,
   serviceSuite,
 ];

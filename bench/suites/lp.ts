@@ -3,7 +3,7 @@
  * burn amounts in exact BigInt maths, and the latency of a discrete strip with its continuous integrals and
  * error report (the batch example). No peer packages: the v3-sdk is a test oracle only.
  */
-import { burnAmounts, getSqrtRatioAtTick } from '../../pricing/lp/uniswap.js';
+import { burnAmounts, getSqrtRatioAtTick } from '../../pricing/lp/uniswap/index.js';
 import { lpImpermanentLoss, lpState } from '../../pricing/lp/state.js';
 import { v3FromDeposit } from '../../pricing/lp/construct.js';
 import { replicationStrip } from '../../pricing/replication.js';

@@ -11,47 +11,58 @@ import type { BenchResult, BenchSuite } from '../harness.js';
 import { percentile } from '../harness.js';
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
 import { createLogger, startService } from '../../src/service/server.js';
-import type { FeedOption, PositionSpec } from '../../src/service/types.js';
+import type { PositionSpec } from '../../src/service/types.js';
+import type { ManualHoldingInput } from '../../src/service/store/index.js';
+import { loadMarketSnapshot } from '../../adapters/index.js';
 
 const POSITIONS = 100;
 const TICKS_PER_SEC = 100;
 const MEASURE_MS = 5_000;
 const WARMUP_MS = 2_000;
 
-/** A Deribit-like BTC chain: 3 expiries x 31 strikes, calls and puts (the numbers only need to be plausible). */
-function chain(asOfMs: number): FeedOption[] {
-  const options: FeedOption[] = [];
-  for (const days of [10, 17, 31]) {
-    for (let strike = 60_000; strike <= 90_000; strike += 1_000) {
-      for (const optionType of ['call', 'put'] as const) {
-        options.push({
-          instrument: `BTC-${days}D-${strike}-${optionType === 'call' ? 'C' : 'P'}`,
-          optionType,
-          strike,
-          expiryMs: asOfMs + days * 86_400_000,
-          forward: 75_800,
-          markIv: 0.45,
-          contractSizeBase: 1,
-          inverse: true,
-        });
-      }
-    }
-  }
-  return options;
-}
-
 function positions(): PositionSpec[] {
   return Array.from({ length: POSITIONS }, (_, i) => ({
-    name: `bench ${i}`,
-    venue: 'deribit',
+    kind: 'lp' as const,
+    id: `bench-${i}`,
+    label: `bench ${i}`,
+    venue: 'deribit' as const,
     underlying: 'BTC',
-    pool:
-      i % 4 === 0
-        ? { kind: 'v2' as const }
-        : { kind: 'v3' as const, lowerPrice: 60_000 + 100 * i, upperPrice: 85_000 + 100 * i },
-    entryPrice: 75_800,
-    notionalQuote: 100_000 + 1_000 * i,
+    price: 75_800,
+    depositValue: 100_000 + 1_000 * i,
+    ...(i % 4 === 0
+      ? { model: 'v2' as const }
+      : { model: 'v3' as const, lower: 60_000 + 100 * i, upper: 85_000 + 100 * i }),
   }));
+}
+
+/** Every position holds a put of its own and a short perp: the book is valued with its hedges on every tick. */
+function holdings(): ManualHoldingInput[] {
+  return Array.from({ length: POSITIONS }, (_, i) => [
+    {
+      venue: 'deribit' as const,
+      underlying: 'BTC',
+      instrument: 'BTC-26JUN26-70000-P',
+      kind: 'option' as const,
+      contracts: 1 + (i % 5) / 10,
+      price: 0.0205,
+      scope: [`bench-${i}`],
+      contractSize: 1,
+      contractValueUsd: null,
+      priceCurrency: 'BTC',
+    },
+    {
+      venue: 'deribit' as const,
+      underlying: 'BTC',
+      instrument: 'BTC-PERPETUAL',
+      kind: 'perp' as const,
+      contracts: -10_000 - 100 * i,
+      price: 75_200,
+      scope: [`bench-${i}`],
+      contractSize: null,
+      contractValueUsd: 10,
+      priceCurrency: 'USD',
+    },
+  ]).flat();
 }
 
 /** Runs in a worker thread (CommonJS eval): opens the clients, subscribes, records latencies until told to stop. */
@@ -95,23 +106,19 @@ parentPort.on('message', (m) => {
 `;
 
 async function tickToPush(clients: number): Promise<BenchResult> {
-  const asOfMs = Date.parse('2026-05-26T19:27:44Z');
-  const feed = new ScriptedFeed({
-    venue: 'deribit',
-    underlying: 'BTC',
-    source: 'scripted',
-    asOfMs,
-    spot: 75_800,
-    perp: { instrument: 'BTC-PERPETUAL', markPriceQuote: 75_800, contractValueQuote: 10 },
-    options: chain(asOfMs),
-  });
+  // The built-in Deribit chain (878 options, real values), moved as a whole on every tick.
+  const market = await loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: { kind: 'builtin' } });
+  const feed = new ScriptedFeed(market);
   const handle = await startService({
     dbPath: ':memory:',
     feeds: [feed],
     logger: createLogger('silent'),
     seedPositions: positions(),
+    seedHoldings: holdings(),
     maxWsClients: clients + 10,
   });
+  // The first option suggestions (one ticket MIP per position, off the tick) are start-up work: wait them out.
+  await handle.context.desk.idle();
   const key = handle.store.createApiKey('viewer', 'bench').key;
   const ids = handle.store.listPositions().map((p) => p.id);
   const gc = (globalThis as { gc?: () => void }).gc;

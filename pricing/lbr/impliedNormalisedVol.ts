@@ -104,6 +104,17 @@ function blackAndVega(x: number, s: number, bMax: number): void {
   BV[1] = ONE_OVER_SQRT_TWO_PI * E;
 }
 
+/** The objective g(s) the Householder loop drives to 0; the branch of the initial guess picks it (section 5). */
+const OBJECTIVE_LOWER = 0;
+const OBJECTIVE_MIDDLE = 1;
+const OBJECTIVE_UPPER = 2;
+
+/**
+ * Argument slots of `householder` (beta, ln beta, x, bMax, initial s, sLeft, sRight): doubles passed as arguments
+ * to a function V8 does not inline are boxed (see normalisedBlack.ts), typed-array slots are not.
+ */
+const HH = new Float64Array(7);
+
 /**
  * s = sigma sqrt(T) with b(x, s) = beta for an out-of-the-money call, x <= 0, 0 <= beta < exp(x/2) (the caller
  * has checked the bounds). Returns 0 for beta = 0.
@@ -111,11 +122,9 @@ function blackAndVega(x: number, s: number, bMax: number): void {
 export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
   if (beta <= 0) return 0;
   const bMax = Math.exp(0.5 * x);
-  let iterations = 0;
-  let directionReversals = 0;
-  let s = -DBL_MAX;
-  let ds = s;
-  let dsPrevious = 0;
+  let objective = OBJECTIVE_MIDDLE;
+  let lnBeta = 0;
+  let s: number;
   let sLeft = DBL_MIN;
   let sRight = DBL_MAX;
   // The inflexion point s_c = sqrt(2|x|) of b(s) splits the domain (paper section 4).
@@ -129,7 +138,7 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
     const bL = BV[0]!;
     const vL = BV[1]!;
     if (beta < bL) {
-      // Lowest branch: rational cubic in the lower map, objective g(s) = 1/ln b(s) - 1/ln beta.
+      // Lowest branch: rational cubic in the lower map.
       lowerMap(x, sL);
       const fL = MAP[0]!;
       const dfL = MAP[1]!;
@@ -143,44 +152,14 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
       }
       s = inverseLowerMap(x, f);
       sRight = sL;
-      const lnBeta = Math.log(beta);
-      while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
-        if (ds * dsPrevious < 0) directionReversals++;
-        if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
-          s = 0.5 * (sLeft + sRight);
-          if (sRight - sLeft <= DBL_EPSILON * s) break;
-          directionReversals = 0;
-          ds = 0;
-        }
-        dsPrevious = ds;
-        blackAndVega(x, s, bMax);
-        const b = BV[0]!;
-        const bp = BV[1]!;
-        if (b > beta && s < sRight) sRight = s;
-        else if (b < beta && s > sLeft) sLeft = s;
-        if (b <= 0 || bp <= 0) {
-          ds = 0.5 * (sLeft + sRight) - s;
-        } else {
-          const lnB = Math.log(b);
-          const bpob = bp / b;
-          const h = x / s;
-          const bHalley = (h * h) / s - s / 4;
-          const newton = ((lnBeta - lnB) * lnB) / lnBeta / bpob;
-          const halley = bHalley - bpob * (1 + 2 / lnB);
-          const bHh3 = bHalley * bHalley - 3 * (h / s) * (h / s) - 0.25;
-          const hh3 = bHh3 + 2 * bpob * bpob * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * bpob * (1 + 2 / lnB);
-          ds = householderStep(newton, halley, hh3);
-        }
-        ds = Math.max(-0.5 * s, ds);
-        s += ds;
-        iterations++;
-      }
-      return s;
+      objective = OBJECTIVE_LOWER;
+      lnBeta = Math.log(beta);
+    } else {
+      const rLM = convexControlToFitSecondDerivativeAtRightSide(bL, bC, sL, sC, 1 / vL, 1 / vC, 0, false);
+      s = rationalCubicInterpolation(beta, bL, bC, sL, sC, 1 / vL, 1 / vC, rLM);
+      sLeft = sL;
+      sRight = sC;
     }
-    const rLM = convexControlToFitSecondDerivativeAtRightSide(bL, bC, sL, sC, 1 / vL, 1 / vC, 0, false);
-    s = rationalCubicInterpolation(beta, bL, bC, sL, sC, 1 / vL, 1 / vC, rLM);
-    sLeft = sL;
-    sRight = sC;
   } else {
     const sH = vC > DBL_MIN ? sC + (bMax - bC) / vC : sC;
     blackAndVega(x, sH, bMax);
@@ -210,45 +189,63 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
       }
       s = inverseUpperMap(f);
       sLeft = sH;
-      if (beta > 0.5 * bMax) {
-        // Objective g(s) = ln(b_max - beta) - ln(b_max - b(s)).
-        while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
-          if (ds * dsPrevious < 0) directionReversals++;
-          if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
-            s = 0.5 * (sLeft + sRight);
-            if (sRight - sLeft <= DBL_EPSILON * s) break;
-            directionReversals = 0;
-            ds = 0;
-          }
-          dsPrevious = ds;
-          blackAndVega(x, s, bMax);
-          const b = BV[0]!;
-          const bp = BV[1]!;
-          if (b > beta && s < sRight) sRight = s;
-          else if (b < beta && s > sLeft) sLeft = s;
-          if (b >= bMax || bp <= DBL_MIN) {
-            ds = 0.5 * (sLeft + sRight) - s;
-          } else {
-            const bMaxMinusB = bMax - b;
-            const g = Math.log((bMax - beta) / bMaxMinusB);
-            const gp = bp / bMaxMinusB;
-            const bHalley = ((x / s) * (x / s)) / s - s / 4;
-            const bHh3 = bHalley * bHalley - 3 * (x / s / s) * (x / s / s) - 0.25;
-            const newton = -g / gp;
-            const halley = bHalley + gp;
-            const hh3 = bHh3 + gp * (2 * gp + 3 * bHalley);
-            ds = householderStep(newton, halley, hh3);
-          }
-          ds = Math.max(-0.5 * s, ds);
-          s += ds;
-          iterations++;
-        }
-        return s;
-      }
+      // Above half the maximum the upper objective; below it b - beta is well conditioned (the reference's choice).
+      if (beta > 0.5 * bMax) objective = OBJECTIVE_UPPER;
     }
   }
-  // Middle branches: objective g(s) = b(s) - beta, with b''/b' = x^2/s^3 - s/4 and
-  // b'''/b' = (b''/b')^2 - 3 (x/s^2)^2 - 1/4 in closed form.
+  HH[0] = beta;
+  HH[1] = lnBeta;
+  HH[2] = x;
+  HH[3] = bMax;
+  HH[4] = s;
+  HH[5] = sLeft;
+  HH[6] = sRight;
+  return householder(objective);
+}
+
+/**
+ * The one Householder(3) loop of every branch, on the inputs in HH (Jäckel's reference writes the loop out three
+ * times, and py_lets_be_rational's copies have drifted; one loop cannot). Each step is
+ * s += nu (1 + h2 nu/2) / (1 + nu (h2 + h3 nu/6)) (householderStep) with nu = -g/g', h2 = g''/g', h3 = g'''/g' of
+ * the branch's objective g, inside the bracket [sLeft, sRight]: a step that leaves the bracket, or the third
+ * reversal of direction, is replaced by bisection (and the reversal count restarts); no step shrinks s by more
+ * than half.
+ *
+ * The three objectives are built from b(s) and its s-derivatives, with h = x/s, t = s/2:
+ *   b'(s) = exp(-(h^2 + t^2)/2) / sqrt(2 pi)             (the normalised vega, from blackAndVega)
+ *   B2 = b''/b' = d/ds ln b' = x^2/s^3 - s/4             (bHalley below)
+ *   B3 = b'''/b' = B2' + B2^2 = B2^2 - 3 x^2/s^4 - 1/4   (bHh3 below)
+ * and, for any g, g'''/g' = (g''/g')' + (g''/g')^2.
+ *
+ * Middle branches, g(s) = b(s) - beta:
+ *   nu = (beta - b)/b',  h2 = B2,  h3 = B3.
+ *
+ * Lowest branch, g(s) = 1/ln b(s) - 1/ln beta (b behaves like exp(-c/s^2) there, so 1/ln b is nearly linear in
+ * s^2). With L = ln b and u = b'/b:
+ *   g' = -u/L^2,  nu = -g/g' = (ln beta - L) L / ln beta / u,
+ *   h2 = d/ds ln|g'| = B2 - u - 2u/L = B2 - u (1 + 2/L),
+ *   u' = u B2 - u^2, so h3 = h2' + h2^2 = B3 - 3 B2 u (1 + 2/L) + 2 u^2 (1 + (3/L)(1 + 1/L)).
+ *
+ * Upper branch (beta > bMax/2), g(s) = ln(bMax - beta) - ln(bMax - b(s)) (bMax - b decays like a normal tail
+ * probability, which the logarithm straightens). With gp = g' = b'/(bMax - b):
+ *   nu = -g/gp,  h2 = d/ds ln g' = B2 + gp,
+ *   gp' = gp B2 + gp^2, so h3 = h2' + h2^2 = B3 + 3 B2 gp + 2 gp^2 = B3 + gp (2 gp + 3 B2).
+ *
+ * Where the lowest or the upper objective is undefined at the iterate (b <= 0, b at bMax, or a vega that
+ * underflowed), the step goes to the middle of the bracket instead.
+ */
+function householder(objective: number): number {
+  const beta = HH[0]!;
+  const lnBeta = HH[1]!;
+  const x = HH[2]!;
+  const bMax = HH[3]!;
+  let s = HH[4]!;
+  let sLeft = HH[5]!;
+  let sRight = HH[6]!;
+  let iterations = 0;
+  let directionReversals = 0;
+  let ds = -DBL_MAX;
+  let dsPrevious = 0;
   while (iterations < MAX_ITERATIONS && Math.abs(ds) > DBL_EPSILON * s) {
     if (ds * dsPrevious < 0) directionReversals++;
     if (iterations > 0 && (directionReversals === 3 || !(s > sLeft && s < sRight))) {
@@ -263,10 +260,31 @@ export function impliedNormalisedVolOtmCall(beta: number, x: number): number {
     const bp = BV[1]!;
     if (b > beta && s < sRight) sRight = s;
     else if (b < beta && s > sLeft) sLeft = s;
-    const newton = (beta - b) / bp;
-    const halley = ((x / s) * (x / s)) / s - s / 4;
-    const hh3 = halley * halley - 3 * (x / s / s) * (x / s / s) - 0.25;
-    ds = Math.max(-0.5 * s, householderStep(newton, halley, hh3));
+    const h = x / s;
+    const bHalley = (h * h) / s - s / 4;
+    const bHh3 = bHalley * bHalley - 3 * (h / s) * (h / s) - 0.25;
+    if (objective === OBJECTIVE_MIDDLE) {
+      ds = householderStep((beta - b) / bp, bHalley, bHh3);
+    } else if (objective === OBJECTIVE_LOWER) {
+      if (b <= 0 || bp <= 0) {
+        ds = 0.5 * (sLeft + sRight) - s;
+      } else {
+        const lnB = Math.log(b);
+        const u = bp / b;
+        const newton = ((lnBeta - lnB) * lnB) / lnBeta / u;
+        const halley = bHalley - u * (1 + 2 / lnB);
+        const hh3 = bHh3 + 2 * u * u * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * bHalley * u * (1 + 2 / lnB);
+        ds = householderStep(newton, halley, hh3);
+      }
+    } else if (b >= bMax || bp <= DBL_MIN) {
+      ds = 0.5 * (sLeft + sRight) - s;
+    } else {
+      const bMaxMinusB = bMax - b;
+      const g = Math.log((bMax - beta) / bMaxMinusB);
+      const gp = bp / bMaxMinusB;
+      ds = householderStep(-g / gp, bHalley + gp, bHh3 + gp * (2 * gp + 3 * bHalley));
+    }
+    ds = Math.max(-0.5 * s, ds);
     s += ds;
     iterations++;
   }

@@ -3,7 +3,7 @@ export * from './types.js';
 export * from './construct.js';
 export * from './state.js';
 export * from './lvr.js';
-export * from './uniswap.js';
+export * from './uniswap/index.js';
 export { validatePosition } from './validate.js';
 export {
   baseAmountPerLiquidity,

@@ -6,11 +6,10 @@
  * Vol is an annualised decimal; years are ACT/365.
  */
 import { InvalidInputError } from '../errors.js';
+import { DAYS_PER_YEAR } from '../time.js';
 import { lpState } from './state.js';
 import type { LpPosition } from './types.js';
 import { requireNonNegative, requirePositive, requireRange } from './validate.js';
-
-export const DAYS_PER_YEAR = 365;
 
 /** LVR in the quote currency per year: `sigma^2 P^2 |gamma| / 2`. */
 export function lvrPerYear(position: LpPosition, price: number, vol: number): number {

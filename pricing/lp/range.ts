@@ -1,6 +1,6 @@
 /**
  * Concentrated-liquidity formulas on a range `[lower, upper]` (Uniswap v3 whitepaper eqs 6.29/6.30, restated in
- * CONVENTIONS.md). A v2 position is the same formulas with `lower = 0`, `upper = Infinity` (`1/sqrt(Inf) = 0`,
+ * docs/CONVENTIONS.md). A v2 position is the same formulas with `lower = 0`, `upper = Infinity` (`1/sqrt(Inf) = 0`,
  * `sqrt(0) = 0`), so both models share this one implementation. No validation here: callers validate.
  */
 import type { LpState } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * Generic entry points on any `LpPosition`: state (value, amounts, delta, gamma) and impermanent loss against
- * holding the entry amounts, all in the quote currency (CONVENTIONS.md, "LP payoff").
+ * holding the entry amounts, all in the quote currency (docs/CONVENTIONS.md, "LP payoff").
  */
 import { rangeImpermanentLoss, rangeState } from './range.js';
 import type { LpPosition, LpState } from './types.js';

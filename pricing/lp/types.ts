@@ -1,7 +1,7 @@
 /**
  * LP positions as plain data (QuantLib's instrument/engine split: the functions of `pricing/lp` price them).
  *
- * Units (CONVENTIONS.md): a pool price `P` is quote per base in human units (USDC per ETH); amounts are human
+ * Units (docs/CONVENTIONS.md): a pool price `P` is quote per base in human units (USDC per ETH); amounts are human
  * token units (ETH, USDC); values are in the quote currency. Liquidity `L` is the human-unit liquidity
  * `sqrt(base * quote)` of the virtual reserves, so `x = L/sqrt(P)`, `y = L*sqrt(P)` for v2. Uniswap's raw integer
  * liquidity converts with `liquidityRawToHuman` in `uniswap.ts`.

@@ -1,9 +1,9 @@
 /**
- * The continuous Carr-Madan strip (Carr & Madan 2001, eq. 11; CONVENTIONS.md "Static replication"):
+ * The continuous Carr-Madan strip (Carr & Madan 2001, eq. 11; docs/CONVENTIONS.md "Static replication"):
  * `f(S) = f(a) + f'(a)(S - a) + int_0^a f''(K) (K - S)^+ dK + int_a^inf f''(K) (S - K)^+ dK`.
  * The hedge is the negative: long `-f''(K) dK` puts below `a` and calls above, a forward of `-f'(a)` and cash.
  * Its premium is integrated in log-strike with adaptive Gauss-Kronrod; under Black with r = 0 the v2 IL strip
- * costs `V0 (1 - exp(-sigma^2 T / 8))` (TEST-VECTORS V4).
+ * costs `V0 (1 - exp(-sigma^2 T / 8))` (docs/CONVENTIONS.md, V4).
  */
 import { black76Price } from '../black.js';
 import { requirePositive } from '../errors.js';

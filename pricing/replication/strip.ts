@@ -1,5 +1,5 @@
 /**
- * A discrete Carr-Madan strip on listed strikes (CONVENTIONS.md "Static replication"; domain-notes A.3).
+ * A discrete Carr-Madan strip on listed strikes (docs/CONVENTIONS.md "Static replication" and "domain-notes A.3").
  *
  * The strip replicates the piecewise-linear interpolant `g` of the payoff `f` through the strikes, continued
  * beyond the outer strikes with the true slopes `f'(K_0)` and `f'(K_n)` (a v3 payoff is exactly linear outside

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { z } from 'zod';
-import { describeError, type BatchError } from './errors.js';
+import { describeError, INVALID_JSON, INVALID_REQUEST, UNKNOWN_OP, type BatchError } from './errors.js';
 import { jsonReplacer } from './output.js';
 import { batchOps } from './ops/index.js';
 
@@ -26,10 +26,10 @@ export function answerLine(line: string): BatchResponse {
   try {
     parsed = JSON.parse(line);
   } catch (error) {
-    return { id: null, error: { code: 'invalid-json', message: `not valid JSON: ${(error as Error).message}` } };
+    return { id: null, error: { code: INVALID_JSON.code, message: `not valid JSON: ${(error as Error).message}` } };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { id: null, error: { code: 'invalid-request', message: 'each line must be a JSON object' } };
+    return { id: null, error: { code: INVALID_REQUEST.code, message: 'each line must be a JSON object' } };
   }
   const rawId = (parsed as { id?: unknown }).id;
   const id: RequestId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
@@ -40,7 +40,7 @@ export function answerLine(line: string): BatchResponse {
     return {
       id,
       error: {
-        code: 'unknown-op',
+        code: UNKNOWN_OP.code,
         field: 'op',
         message: `op: unknown operation ${JSON.stringify(envelope.data.op)}; expected one of ${Object.keys(batchOps).join(', ')}`,
       },

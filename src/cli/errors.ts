@@ -1,15 +1,22 @@
 /**
- * Turns any failure into the `error` object of the batch contract and the message of the CLI: a stable `code`, a
- * `message` that says what was wrong and where, and the offending `field` when one is known.
+ * Turns any failure into the `error` object of the batch contract and the message of the CLI: a stable `code`
+ * from the one error registry (pricing/errors.ts), a `message` that says what was wrong and where, and the
+ * offending `field` when one is known. The batch's own codes (a line that is not JSON, a request of the wrong
+ * shape, an unknown op) are registered here.
  */
 import { ZodError } from 'zod';
-import { InvalidInputError, PricingError } from '../../pricing/errors.js';
+import { defineError, errorBodyOf, type ErrorBody } from '../../pricing/errors.js';
 
-export interface BatchError {
-  code: string;
-  message: string;
-  field?: string;
-}
+export const INVALID_JSON = defineError('invalid-json', 400, 'a batch line (or request body) that is not valid JSON');
+export const INVALID_REQUEST = defineError(
+  'invalid-request',
+  400,
+  'a request of the wrong shape or type (a missing field, a string for a number); `field` is the path',
+);
+export const UNKNOWN_OP = defineError('unknown-op', 400, 'a batch line whose `op` is not one of the operations');
+
+/** The batch contract's error object: `{code, message, field?}`, the same body every edge writes. */
+export type BatchError = ErrorBody;
 
 export function describeError(error: unknown): BatchError {
   if (error instanceof ZodError) {
@@ -18,22 +25,7 @@ export function describeError(error: unknown): BatchError {
     const message = error.issues
       .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
       .join('; ');
-    return field ? { code: 'invalid-request', field, message } : { code: 'invalid-request', message };
+    return field ? { code: INVALID_REQUEST.code, field, message } : { code: INVALID_REQUEST.code, message };
   }
-  if (error instanceof InvalidInputError) {
-    return { code: 'invalid-input', field: error.field, message: error.message };
-  }
-  if (error instanceof PricingError) {
-    const withReason = error as PricingError & { reason?: string; field?: string };
-    const code = withReason.reason ?? kebab(error.name.replace(/Error$/, ''));
-    return withReason.field
-      ? { code, field: withReason.field, message: error.message }
-      : { code, message: error.message };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'internal', message: `unexpected failure: ${message}` };
-}
-
-function kebab(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase() || 'error';
+  return errorBodyOf(error);
 }

@@ -5,46 +5,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InvalidInputError, positionFromSpec, type LpSpec } from '../../pricing/index.js';
-import { hedgePolicySchema, resolvePolicy, type BookPosition, type HedgePolicy } from '../../hedging/index.js';
+import {
+  hedgePolicySchema,
+  lpBookPosition,
+  positionSpecSchema,
+  resolvePolicy,
+  InvalidHedgeInputError,
+  type BookPosition,
+  type HedgePolicy,
+} from '../../hedging/index.js';
+import { InvalidInputError } from '../../pricing/index.js';
 
 const venueSchema = z.enum(['deribit', 'okx', 'bybit', 'binance']);
-const price = z.number().positive();
 
-const sizing = {
-  /** Value at entry, quote currency (USD). */
-  depositValue: price.optional(),
-  /** Human-unit liquidity (v2/v3). */
-  liquidity: price.optional(),
-  amountBase: z.number().min(0).optional(),
-  amountQuote: z.number().min(0).optional(),
-};
-
-const lpCommon = { id: z.string().min(1), kind: z.literal('lp'), label: z.string().optional(), ...sizing };
-
-const lpPositionSchema = z.discriminatedUnion('model', [
-  z.object({ ...lpCommon, model: z.literal('v2'), price }).strict(),
-  z
-    .object({ ...lpCommon, model: z.literal('v3'), lower: price, upper: price, price })
-    .strict()
-    .refine((p) => p.upper > p.lower, { message: 'must be greater than lower', path: ['upper'] }),
-  z.object({ ...lpCommon, model: z.literal('weighted'), weight: z.number().gt(0).lt(1), price }).strict(),
-]);
-
-const listedPositionSchema = z
-  .object({
-    id: z.string().min(1),
-    kind: z.enum(['option', 'perp', 'future']),
-    label: z.string().optional(),
-    venue: venueSchema,
-    /** The venue's own id, e.g. BTC-26JUN26-80000-C, BTC-PERPETUAL. */
-    instrument: z.string().min(1),
-    /** Signed contracts (+ long). */
-    contracts: z.number().refine((x) => x !== 0, 'must not be 0'),
-  })
-  .strict();
-
-export const deskPositionSchema = z.union([lpPositionSchema, listedPositionSchema]);
+/** A config position: the one position schema (`hedging/positions.ts`), with its id required. */
+export const deskPositionSchema = positionSpecSchema.refine((p) => p.id !== undefined, {
+  message: 'every position in a desk config needs an id',
+  path: ['id'],
+});
 
 export const deskConfigSchema = z
   .object({
@@ -61,6 +39,8 @@ export const deskConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** A ticket is approved by a different key than the one that proposed it (the service's four-eyes rule). */
+    fourEyes: z.boolean().default(true),
     /** Default hedge mode (the CLI's --mode overrides it). */
     mode: z.enum(['dynamic', 'static']).default('dynamic'),
     positions: z.array(deskPositionSchema).min(1, 'at least one position is needed'),
@@ -79,6 +59,7 @@ export const deskConfigSchema = z
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.positions.forEach((p, i) => {
+      if (p.id === undefined) return;
       if (seen.has(p.id))
         ctx.addIssue({ code: 'custom', path: ['positions', i, 'id'], message: `duplicate id ${p.id}` });
       seen.add(p.id);
@@ -146,12 +127,12 @@ export function loadDeskConfig(file: string): DeskConfig {
   return parseDeskConfig(raw, file);
 }
 
-/** The book positions of a config (LP specs built into positions). */
+/** The book positions of a config (LP specs built into positions, held hedges as listed instruments). */
 export function deskBook(config: DeskConfig, origin = 'config'): BookPosition[] {
   return config.positions.map((p, i) => {
     if (p.kind !== 'lp') {
       return {
-        id: p.id,
+        id: p.id!,
         kind: p.kind,
         label: p.label,
         venue: p.venue,
@@ -159,11 +140,10 @@ export function deskBook(config: DeskConfig, origin = 'config'): BookPosition[] 
         contracts: p.contracts,
       };
     }
-    const { id, kind: _kind, label, ...spec } = p;
     try {
-      return { id, kind: 'lp' as const, label, position: positionFromSpec(spec as LpSpec) };
+      return lpBookPosition(p.id!, p);
     } catch (error) {
-      if (error instanceof InvalidInputError) {
+      if (error instanceof InvalidInputError || error instanceof InvalidHedgeInputError) {
         const field = `positions[${i}].${error.field}`;
         throw new ConfigError(`${origin}: invalid desk config: ${field}: ${error.reason}`, [field]);
       }

@@ -1,27 +1,33 @@
 /** Everything a route handler may use, built once by `startService` (or by a test). */
 import type { Logger } from 'pino';
+import type { Venue } from '../../adapters/index.js';
 import type { Authenticator } from './auth.js';
+import type { DeskBook } from './deskBook.js';
 import type { HedgeHub } from './hub.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Store } from './store/index.js';
-import type { HedgeEngine, HedgePolicy } from './types.js';
 
 export interface ServiceContext {
   store: Store;
   hub: HedgeHub;
-  engine: HedgeEngine;
+  /** The one engine: the book, the stream's numbers and the tickets (on `hedging/`). */
+  desk: DeskBook;
   auth: Authenticator;
   metrics: ServiceMetrics;
   log: Logger;
   now: () => number;
-  /** Desk-wide policy defaults from the config; ticket requests may override them. */
-  policy: HedgePolicy;
+  /** The market of a position created without one. */
+  defaultMarket: { venue: Venue; underlying: string };
+  /** A ticket must be approved by a different key than the one that proposed it. */
+  fourEyes: boolean;
   /** A feed is "fresh" when its latest snapshot arrived within this many ms. */
   maxFeedAgeMs: number;
   startedAtMs: number;
   version: string;
-  /** Re-reads positions from the store into the hub after a change. */
+  /** Re-reads positions from the store into the book after a change. */
   refreshPositions(): void;
+  /** Re-reads the ledger into the book after fills, entries or closes. */
+  refreshHoldings(): void;
   /** Ticket writes in flight: shutdown waits for them. */
   inflight: Set<Promise<unknown>>;
 }

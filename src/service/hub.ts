@@ -1,17 +1,12 @@
 /**
- * The hedge hub: on every market update it computes each affected position's hedge state once, serialises the
- * websocket message once, recomputes the book, and hands the results to every consumer (the stream fans the
- * prepared strings out; the REST routes read the latest states). Work per tick is O(positions), never
- * O(positions x clients).
+ * The hedge hub: on every market update the desk book (one engine, `deskBook.ts`) recomputes each affected
+ * position and the market's book once; the hub serialises each websocket message once and hands the results to
+ * every consumer (the stream fans the prepared frames out; the REST routes read the latest states). Work per tick is
+ * O(positions), never O(positions x clients).
  */
-import type {
-  BookHedgeState,
-  FeedSnapshot,
-  HedgeEngine,
-  MarketFeed,
-  PositionHedgeState,
-  StoredPosition,
-} from './types.js';
+import type { DeskBook } from './deskBook.js';
+import type { BookHedgeState, PositionHedgeState } from './hedgeState.js';
+import type { FeedSnapshot, MarketFeed, StoredPosition } from './types.js';
 import { marketKey } from './types.js';
 import { bookFrame, hedgeFrame } from './wire.js';
 
@@ -47,25 +42,19 @@ export type TickListener = (tick: TickResult) => void;
 export class HedgeHub {
   private readonly feeds = new Map<string, MarketFeed>();
   private readonly unsubscribers: (() => void)[] = [];
-  private positions: StoredPosition[] = [];
-  /** marketKey of each entry of `positions`, computed once per position set instead of once per tick. */
-  private positionMarkets: string[] = [];
   private readonly latest = new Map<string, PreparedState>();
   private book: PreparedBook;
   private readonly listeners = new Set<TickListener>();
   onError: (error: unknown) => void = () => {};
 
   constructor(
-    private readonly engine: HedgeEngine,
+    readonly desk: DeskBook,
     feeds: readonly MarketFeed[],
     private readonly now: () => number = Date.now,
   ) {
     for (const feed of feeds) this.feeds.set(marketKey(feed.venue, feed.underlying), feed);
-    this.book = this.computeBook(0, 0);
-  }
-
-  get engineName(): string {
-    return this.engine.name;
+    this.book = this.prepareBook(0, 0);
+    desk.onHoldingsChanged = () => this.recomputeAll();
   }
 
   feedList(): MarketFeed[] {
@@ -102,37 +91,42 @@ export class HedgeHub {
 
   /** Replaces the position set (after a create/update/delete) and recomputes every state on the current markets. */
   setPositions(positions: readonly StoredPosition[]): void {
-    this.positions = [...positions];
-    this.positionMarkets = this.positions.map((p) => marketKey(p.venue, p.underlying));
+    this.desk.setPositions(positions);
     const ids = new Set(positions.map((p) => p.id));
     for (const id of [...this.latest.keys()]) if (!ids.has(id)) this.latest.delete(id);
-    const nowMs = this.now();
+    this.recomputeAll();
+  }
+
+  /** Re-reads the ledger and recomputes every state on the current markets (after fills, entries, closes). */
+  refreshHoldings(): void {
+    this.desk.refreshHoldings();
+  }
+
+  private recomputeAll(): void {
+    const markets = new Set([
+      ...this.feeds.keys(),
+      ...this.desk.getPositions().map((p) => marketKey(p.venue, p.underlying)),
+    ]);
     let seq = 0;
     let asOf = 0;
-    for (const position of this.positions) {
-      const market = this.feeds.get(marketKey(position.venue, position.underlying))?.current();
-      this.prepare(position, market, nowMs);
-      if (market) {
-        seq = Math.max(seq, market.seq);
-        asOf = Math.max(asOf, market.asOfMs);
+    for (const key of markets) {
+      const snapshot = this.feeds.get(key)?.current();
+      for (const state of this.desk.tick(key, snapshot)) this.prepare(state);
+      if (snapshot) {
+        seq = Math.max(seq, snapshot.seq);
+        asOf = Math.max(asOf, snapshot.asOfMs);
       }
     }
-    this.book = this.computeBook(seq, asOf);
+    this.book = this.prepareBook(seq, asOf);
   }
 
   getPositions(): readonly StoredPosition[] {
-    return this.positions;
+    return this.desk.getPositions();
   }
 
-  /** The latest state of a position, refreshed for quote age. */
+  /** The latest state of a position. */
   state(positionId: string): PositionHedgeState | undefined {
-    const prepared = this.latest.get(positionId);
-    if (!prepared) return undefined;
-    const market = this.feeds.get(marketKey(prepared.state.venue, prepared.state.underlying))?.current();
-    if (!market) return prepared.state;
-    return Object.assign(Object.create(null) as object, prepared.state, {
-      quoteAgeMs: Math.max(0, this.now() - market.receivedAtMs),
-    }) as PositionHedgeState;
+    return this.latest.get(positionId)?.state;
   }
 
   prepared(positionId: string): PreparedState | undefined {
@@ -143,29 +137,32 @@ export class HedgeHub {
     return this.book;
   }
 
-  private prepare(position: StoredPosition, market: FeedSnapshot | undefined, nowMs: number): PreparedState {
-    let state: PositionHedgeState;
-    try {
-      state = this.engine.positionState(position, market, nowMs);
-    } catch (error) {
-      this.onError(error);
-      state = this.engine.positionState(position, undefined, nowMs);
-      state.error = error instanceof Error ? error.message : String(error);
-    }
+  private prepare(state: PositionHedgeState): PreparedState {
     const prepared = { state, frame: hedgeFrame(state) };
-    this.latest.set(position.id, prepared);
+    this.latest.set(state.positionId, prepared);
     return prepared;
+  }
+
+  private prepareBook(seq: number, asOfMs: number): PreparedBook {
+    const state = this.desk.bookState(seq, asOfMs);
+    return { state, frame: bookFrame(state) };
   }
 
   private onMarket(key: string, snapshot: FeedSnapshot): void {
     const receivedAtHr = performance.now();
-    const nowMs = this.now();
     const affected: PreparedState[] = [];
-    for (let i = 0; i < this.positions.length; i++) {
-      if (this.positionMarkets[i] !== key) continue;
-      affected.push(this.prepare(this.positions[i]!, snapshot, nowMs));
+    let states: PositionHedgeState[];
+    try {
+      states = this.desk.tick(key, snapshot);
+    } catch (error) {
+      this.onError(error);
+      return;
     }
-    this.book = this.computeBook(snapshot.seq, snapshot.asOfMs);
+    for (const state of states) {
+      state.tickAtMs = snapshot.receivedAtMs;
+      affected.push(this.prepare(state));
+    }
+    this.book = this.prepareBook(snapshot.seq, snapshot.asOfMs);
     const tick: TickResult = {
       marketKey: key,
       seq: snapshot.seq,
@@ -181,32 +178,5 @@ export class HedgeHub {
         this.onError(error);
       }
     }
-  }
-
-  private computeBook(seq: number, asOfMs: number): PreparedBook {
-    const byUnderlying: BookHedgeState['byUnderlying'] = {};
-    let valueQuote = 0;
-    let bandBreaches = 0;
-    for (const position of this.positions) {
-      const state = this.latest.get(position.id)?.state;
-      if (!state || !Number.isFinite(state.delta)) continue;
-      const key = marketKey(state.venue, state.underlying);
-      const agg = (byUnderlying[key] ??= { delta: 0, gamma: 0, valueQuote: 0, perpQuantityBase: 0 });
-      agg.delta += state.delta;
-      agg.gamma += state.gamma;
-      agg.valueQuote += state.valueQuote;
-      agg.perpQuantityBase += state.perp?.quantityBase ?? 0;
-      valueQuote += state.valueQuote;
-      if (state.band.status === 'breach') bandBreaches++;
-    }
-    const state: BookHedgeState = {
-      seq,
-      asOfMs,
-      positions: this.positions.length,
-      valueQuote,
-      byUnderlying,
-      bandBreaches,
-    };
-    return { state, frame: bookFrame(state) };
   }
 }

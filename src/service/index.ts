@@ -1,7 +1,7 @@
 /** src/service/: the desk service (REST, websocket hedge stream, SQLite store, API keys, dashboard). */
 export { startService, installSignalHandlers, createLogger, SERVICE_VERSION } from './server.js';
 export type { ServiceOptions, ServiceHandle } from './server.js';
-export { runService, loadDesk, replayFeed, positionSpecOf, EXAMPLE_POSITIONS } from './run.js';
+export { runService, loadDesk, replayFeed, seedHoldingsOf, EXAMPLE_POSITIONS } from './run.js';
 export { createApp } from './app.js';
 export { HedgeHub } from './hub.js';
 export { hedgeFrame, hedgeMessage } from './wire.js';
@@ -20,8 +20,8 @@ export { openApiDocument, mountRoutes, route, HttpError } from './registry.js';
 export type { RouteDef } from './registry.js';
 export { resolveServiceSettings, serviceSettingsSchema, ConfigError, ENV_VARS } from './config.js';
 export { createMetrics } from './metrics.js';
-export { FallbackHedgeEngine, DEFAULT_POLICY } from './engine/fallback.js';
-export { DeskHedgeEngine, toBookPosition } from './engine/desk.js';
+export { DeskBook, NoMarketError } from './deskBook.js';
+export type * from './hedgeState.js';
 export { ScriptedFeed } from './feeds/scripted.js';
 export { SnapshotReplayFeed } from './feeds/replay.js';
 export { fromAdapterSnapshot } from './feeds/fromAdapters.js';

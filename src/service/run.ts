@@ -6,36 +6,40 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lpState, positionFromSpec } from '../../pricing/index.js';
-import type { LpSpec } from '../../pricing/index.js';
+import { findQuote, type HeldPositionSpec } from '../../hedging/index.js';
 import type { DeskConfig } from '../config/deskConfig.js';
 import { ConfigError, resolveServiceSettings } from './config.js';
 import type { CliServeOptions, ServiceSettings } from './config.js';
 import { SnapshotReplayFeed } from './feeds/replay.js';
 import { RecordedStreamFeed } from './feeds/recordedStream.js';
-import { fromAdapterSnapshot } from './feeds/fromAdapters.js';
-import { nowPrecise } from './feeds/base.js';
 import { createLogger, installSignalHandlers, startService } from './server.js';
 import type { ServiceHandle } from './server.js';
 import type { MarketFeed, PositionSpec } from './types.js';
+import type { ManualHoldingInput } from './store/index.js';
 
 /** Example positions used when no desk config names any: a v3 range around the built-in data's price and a v2. */
 export const EXAMPLE_POSITIONS: readonly PositionSpec[] = [
   {
-    name: 'example: BTC/USDC v3 70k-82k',
+    kind: 'lp',
+    id: 'example-v3',
+    label: 'example: BTC/USDC v3 70k-82k',
     venue: 'deribit',
     underlying: 'BTC',
-    pool: { kind: 'v3', lowerPrice: 70_000, upperPrice: 82_000 },
-    entryPrice: 75_800,
-    notionalQuote: 1_000_000,
+    model: 'v3',
+    lower: 70_000,
+    upper: 82_000,
+    price: 75_800,
+    depositValue: 1_000_000,
   },
   {
-    name: 'example: BTC/USDC v2 full range',
+    kind: 'lp',
+    id: 'example-v2',
+    label: 'example: BTC/USDC v2 full range',
     venue: 'deribit',
     underlying: 'BTC',
-    pool: { kind: 'v2' },
-    entryPrice: 75_800,
-    notionalQuote: 250_000,
+    model: 'v2',
+    price: 75_800,
+    depositValue: 250_000,
   },
 ];
 
@@ -71,40 +75,21 @@ export async function replayFeed(
     }
   }
   const snapshot = await loadMarketSnapshot({ venue, underlying, source: spec });
-  const base = fromAdapterSnapshot(snapshot, 'replay', nowPrecise());
-  return new SnapshotReplayFeed(base, { intervalMs });
-}
-
-/** A desk config's LP position as the service's position spec (v2/v3; weighted pools and listed legs are not). */
-export function positionSpecOf(
-  position: DeskConfig['positions'][number],
-  market: { venue: string; underlying: string },
-): PositionSpec | null {
-  if (position.kind !== 'lp' || position.model === 'weighted') return null;
-  const { id: _id, kind: _kind, label, ...spec } = position;
-  // Any sizing (deposit value, liquidity, amounts) becomes the value at entry, which the service stores.
-  const lp = positionFromSpec(spec as LpSpec);
-  const notionalQuote = lpState(lp, position.price).value;
-  return {
-    name: label ?? position.id,
-    venue: market.venue,
-    underlying: market.underlying,
-    pool:
-      position.model === 'v3' ? { kind: 'v3', lowerPrice: position.lower, upperPrice: position.upper } : { kind: 'v2' },
-    entryPrice: position.price,
-    notionalQuote,
-  };
+  return new SnapshotReplayFeed(snapshot, { intervalMs });
 }
 
 interface LoadedDesk {
   configs: { file: string; config: DeskConfig }[];
+  /** LP positions, each with its market and the policy of the config that declares it. */
   positions: PositionSpec[];
-  skipped: string[];
+  /** Hedges already held, as the configs declare them. */
+  held: { config: DeskConfig; spec: HeldPositionSpec }[];
 }
 
 /** `--config` (one desk config) or, by default, every example desk config under `config/`. */
 export async function loadDesk(configPath: string | undefined): Promise<LoadedDesk> {
-  const { loadDeskConfig } = await import('../config/deskConfig.js');
+  const { loadDeskConfig, deskPolicy } = await import('../config/deskConfig.js');
+  const { withPolicyOverrides } = await import('../../hedging/index.js');
   let files: string[];
   if (configPath) files = [configPath];
   else {
@@ -118,20 +103,59 @@ export async function loadDesk(configPath: string | undefined): Promise<LoadedDe
   }
   const configs = files.map((file) => ({ file, config: loadDeskConfig(file) }));
   const positions: PositionSpec[] = [];
-  const skipped: string[] = [];
+  const held: LoadedDesk['held'] = [];
   const seen = new Set<string>();
   for (const { file, config } of configs) {
+    const policy = deskPolicy(config);
     for (const position of config.positions) {
-      const spec = positionSpecOf(position, config.market);
-      const name = `${basename(file)}:${position.id}`;
-      if (!spec) skipped.push(`${name} (${position.kind === 'lp' ? 'weighted pool' : position.kind})`);
-      else if (!seen.has(spec.name + spec.entryPrice + spec.notionalQuote)) {
-        seen.add(spec.name + spec.entryPrice + spec.notionalQuote);
-        positions.push(spec);
+      const id = position.id!;
+      if (seen.has(id))
+        throw new ConfigError(`${basename(file)}: positions.${id}`, 'the id is declared by another config too');
+      seen.add(id);
+      if (position.kind !== 'lp') {
+        held.push({ config, spec: position });
+        continue;
       }
+      // The config's policy applies to the positions it declares (and a position's own overrides on top of it).
+      positions.push({
+        ...position,
+        venue: position.venue ?? config.market.venue,
+        underlying: position.underlying ?? config.market.underlying,
+        policy: withPolicyOverrides(policy, position.policy),
+      });
     }
   }
-  return { configs, positions: positions.length > 0 || configPath ? positions : [...EXAMPLE_POSITIONS], skipped };
+  return { configs, positions: positions.length > 0 || configPath ? positions : [...EXAMPLE_POSITIONS], held };
+}
+
+/** The held hedges of the configs as ledger entries, with their contract terms from the market they trade on. */
+export function seedHoldingsOf(held: LoadedDesk['held'], feeds: readonly MarketFeed[]): ManualHoldingInput[] {
+  return held.map(({ config, spec }) => {
+    const underlying = spec.underlying ?? config.market.underlying;
+    const feed = feeds.find((f) => f.venue === spec.venue && f.underlying === underlying);
+    const quote = feed?.current()?.market && findQuote(feed.current()!.market, spec.instrument);
+    if (!quote || quote.kind !== spec.kind) {
+      throw new ConfigError(
+        `positions.${spec.id}.instrument`,
+        `${spec.venue} ${spec.instrument} is not a listed ${spec.kind} of ${underlying} on the market the service reads`,
+      );
+    }
+    const i = quote.instrument;
+    return {
+      venue: spec.venue,
+      underlying,
+      instrument: spec.instrument,
+      kind: spec.kind,
+      contracts: spec.contracts,
+      price: spec.entryPrice,
+      atMs: Date.parse(spec.entryTime),
+      scope: spec.positionIds ?? [],
+      source: 'config' as const,
+      contractSize: i.contractSize,
+      contractValueUsd: i.contractValueUsd,
+      priceCurrency: i.priceCurrency,
+    };
+  });
 }
 
 function packageRoot(): string {
@@ -155,12 +179,14 @@ export async function runService(
   const settings = resolveServiceSettings(cli, env);
   const log = createLogger(settings.logLevel);
   const desk = await loadDesk(cli.config ?? env.ILHEDGE_CONFIG);
-  for (const s of desk.skipped) log.warn({ position: s }, 'position not served (the service holds v2/v3 LP positions)');
   const first = desk.configs[0]?.config;
   const source = first?.market.source ?? 'builtin';
   const markets = [...new Set(desk.positions.map((p) => `${p.venue.toLowerCase()}/${p.underlying.toUpperCase()}`))];
+  for (const { config, spec } of desk.held) {
+    markets.push(`${spec.venue}/${(spec.underlying ?? config.market.underlying).toUpperCase()}`);
+  }
   const feeds: MarketFeed[] = [];
-  for (const market of markets) {
+  for (const market of new Set(markets)) {
     const [venue, underlying] = market.split('/') as [string, string];
     feeds.push(await replayFeed(venue, underlying, source, settings.replayIntervalMs));
   }
@@ -171,9 +197,11 @@ export async function runService(
     dbPath: settings.db,
     feeds,
     logger: log,
-    ...(first ? { deskPolicy: deskPolicy(first) } : {}),
+    ...(first ? { deskPolicy: deskPolicy(first), fourEyes: first.fourEyes } : {}),
+    ...(first ? { defaultMarket: { venue: first.market.venue, underlying: first.market.underlying } } : {}),
     maxFeedAgeMs: settings.maxFeedAgeMs,
     seedPositions: desk.positions,
+    seedHoldings: seedHoldingsOf(desk.held, feeds),
     createAdminKeyIfNone: true,
     defaultMetrics: true,
   });

@@ -1,52 +1,104 @@
 /** The API's request and response schemas (zod), shared by validation and the OpenAPI document. */
 import { z } from 'zod';
-import { hedgePolicySchema, positionSpecSchema } from './types.js';
-import { hedgePolicySchema as deskPolicySchema } from '../../hedging/index.js';
+import { hedgePolicySchema as deskPolicySchema, lpPositionSpecSchema } from '../../hedging/index.js';
 import { ROLES, TICKET_STATUSES } from './store/index.js';
+import { fillSchema, ticketLegStateSchema } from './ledgerSchemas.js';
 
-export { positionSpecSchema, hedgePolicySchema };
+/** The body of `POST /api/positions`: the one position schema's LP spec (held hedges go to `/api/holdings`). */
+export const positionSpecSchema = lpPositionSpecSchema;
 
 export const idParams = z.object({ id: z.string().min(1).max(100).describe('resource id') }).strict();
 
-export const storedPositionSchema = positionSpecSchema.extend({
-  id: z.string(),
-  version: z.number().int(),
-  createdAtMs: z.number(),
-  updatedAtMs: z.number(),
-});
+export const storedPositionSchema = z
+  .looseObject({
+    id: z.string(),
+    kind: z.literal('lp'),
+    venue: z.string(),
+    underlying: z.string(),
+    version: z.number().int(),
+    createdAtMs: z.number(),
+    updatedAtMs: z.number(),
+  })
+  .describe('the LP spec as created, with its id, market and version');
 
-const legSchema = z.object({
-  instrument: z.string(),
-  kind: z.enum(['perp', 'option']),
-  quantityBase: z.number().describe('signed base-coin units, positive buys'),
-  contracts: z.number().describe('signed venue contracts'),
-  strike: z.number().optional(),
-  optionType: z.enum(['call', 'put']).optional(),
-  expiryMs: z.number().optional(),
+const n = z.number().nullable();
+const greeksSchema = z
+  .object({
+    valueQuote: n,
+    delta: n.describe('dV/dP, base units'),
+    gamma: n.describe('d2V/dP2, base per quote'),
+    vegaPerUnitVol: n.describe('dV/dsigma per 1.00 of vol, USD'),
+    vegaPerVolPoint: n.describe('USD per vol point (0.01)'),
+    thetaPerYear: n.describe('dV/dt per year, USD'),
+    thetaPerDay: n.describe('USD per day (ACT/365)'),
+  })
+  .nullable();
+const bandSchema = z.object({
+  status: z.enum(['inside', 'breach', 'stale', 'no-market']),
+  halfWidthBase: n,
+  deviationBase: n.describe('net delta minus target, base units'),
+  targetDeltaBase: z.number(),
+  explanation: z.string(),
 });
+const toTradeSchema = z
+  .object({
+    instrument: z.string(),
+    contracts: n.describe('signed contracts in whole lots (+ buy)'),
+    contractsUnrounded: n,
+    baseAmount: n,
+    lotContracts: z.number(),
+    netDeltaAfterBase: n,
+    netGammaLeft: n,
+  })
+  .nullable();
+const suggestionSchema = z
+  .object({
+    legs: z.array(
+      z.object({
+        instrument: z.string(),
+        kind: z.enum(['option', 'perp', 'future']),
+        side: z.enum(['buy', 'sell']),
+        contracts: z.number(),
+        baseAmount: z.number(),
+      }),
+    ),
+    solvedAtSeq: z.number(),
+    reason: z.enum(['start', 'band-breach', 'holdings-changed']),
+    error: z.string().optional(),
+  })
+  .nullable();
 
 export const hedgeStateSchema = z.object({
   positionId: z.string(),
   name: z.string(),
-  venue: z.string(),
-  underlying: z.string(),
+  market: z.string(),
   seq: z.number(),
   asOfMs: z.number().describe('market time on the feed clock (replay time for a replay)'),
   source: z.enum(['replay', 'live', 'scripted', 'synthetic']),
-  price: z.number().nullable().describe('quote per base'),
-  valueQuote: z.number().nullable(),
-  delta: z.number().nullable().describe('dV/dP, base units'),
-  gamma: z.number().nullable().describe('d2V/dP2, base per quote'),
-  perp: legSchema.nullable().describe('perp quantity that neutralises the delta left after the option legs'),
-  options: z.array(legSchema).describe('option quantities that neutralise gamma'),
-  band: z.object({
-    status: z.enum(['inside', 'breach', 'no-market']),
-    deltaBandBase: z.number(),
-    netDeltaBase: z.number().nullable(),
-  }),
-  quoteAgeMs: z.number().nullable(),
+  price: n.describe('pool price, quote per base'),
+  lp: greeksSchema,
+  holdings: greeksSchema.describe("the position's own hedges held"),
+  net: greeksSchema,
+  band: bandSchema,
+  toTrade: toTradeSchema.describe('perp contracts that bring net delta to target given what is held'),
+  suggestion: suggestionSchema.describe("the ticket engine's legs at the last re-solve"),
+  quoteAgeMs: n,
+  stale: z.boolean(),
   tickAtMs: z.number().optional(),
   error: z.string().optional(),
+});
+
+const marketBookSchema = z.object({
+  price: n,
+  lp: greeksSchema,
+  holdings: greeksSchema,
+  net: greeksSchema,
+  band: bandSchema,
+  toTrade: toTradeSchema,
+  suggestion: suggestionSchema,
+  stale: z.boolean(),
+  quoteAgeMs: n,
+  positions: z.number(),
 });
 
 export const bookSchema = z.object({
@@ -54,12 +106,9 @@ export const bookSchema = z.object({
     seq: z.number(),
     asOfMs: z.number(),
     positions: z.number(),
-    valueQuote: z.number(),
-    byUnderlying: z.record(
-      z.string(),
-      z.object({ delta: z.number(), gamma: z.number(), valueQuote: z.number(), perpQuantityBase: z.number() }),
-    ),
+    valueQuote: z.number().nullable(),
     bandBreaches: z.number(),
+    byUnderlying: z.record(z.string(), marketBookSchema),
   }),
   positions: z.array(hedgeStateSchema),
   engine: z.string(),
@@ -76,7 +125,12 @@ export const payoffSchema = z.object({
 
 export const ticketCreateSchema = z
   .object({
-    positionIds: z.array(z.string().min(1).max(100)).min(1).max(200),
+    positionIds: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('LP positions to hedge; omitted = every LP position of the one market they share'),
     mode: z.enum(['dynamic', 'static']),
     policy: deskPolicySchema
       .optional()
@@ -99,6 +153,11 @@ export const ticketSchema = z.object({
   createdBy: z.string(),
   createdAtMs: z.number(),
   updatedAtMs: z.number(),
+  expiresAtMs: z.number().nullable().describe('a proposed ticket can be approved until then, UTC ms'),
+  request: z.record(z.string(), z.unknown()).nullable().describe('the proposal request, re-priced on approval'),
+  approval: z.object({ ttlMinutes: z.number(), maxPriceMoveFraction: z.number() }).nullable(),
+  legs: z.array(ticketLegStateSchema).nullable().describe('what to fill, with what is filled so far'),
+  fills: z.array(fillSchema),
   history: z.array(
     z.object({
       from: z.enum(TICKET_STATUSES).nullable(),
@@ -149,11 +208,9 @@ export const marketSchema = z.object({
   seq: z.number(),
   asOfMs: z.number(),
   receivedAtMs: z.number(),
+  label: z.string(),
   ageMs: z.number().describe('wall-clock ms since the snapshot arrived'),
-  spot: z.number(),
-  perp: z.unknown(),
-  options: z.array(z.unknown()),
-  chain: z.unknown().describe("the adapters' normalised snapshot, when the feed has one"),
+  chain: z.unknown().describe("the adapters' normalised snapshot: the market state the book and tickets use"),
 });
 
 export const keyCreateSchema = z.object({ role: z.enum(ROLES), label: z.string().max(100).optional() }).strict();

@@ -11,16 +11,17 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { Authenticator, redactPaths } from './auth.js';
 import type { ServiceContext } from './context.js';
-import { FallbackHedgeEngine } from './engine/fallback.js';
-import { DeskHedgeEngine } from './engine/desk.js';
 import type { HedgePolicy as DeskPolicy } from '../../hedging/index.js';
+import type { Venue } from '../../adapters/index.js';
+import { DeskBook } from './deskBook.js';
 import { HedgeHub } from './hub.js';
 import { createMetrics } from './metrics.js';
 import type { ServiceMetrics } from './metrics.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/index.js';
 import { HedgeStream } from './stream.js';
-import type { HedgeEngine, HedgePolicy, MarketFeed, PositionSpec } from './types.js';
+import type { MarketFeed, PositionSpec } from './types.js';
+import type { ManualHoldingInput } from './store/index.js';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -30,16 +31,22 @@ export interface ServiceOptions {
   /** SQLite file, or `:memory:`. */
   dbPath: string;
   feeds: MarketFeed[];
-  engine?: HedgeEngine;
   logger?: Logger;
   logLevel?: string;
-  policy?: HedgePolicy;
-  /** The hedging layer's policy for tickets (the desk config's `policy` section, resolved). */
+  /** The desk's hedge policy (the desk config's `policy` section, resolved): the book's, and every position's base. */
   deskPolicy?: DeskPolicy;
+  /** The market of positions created without one (default deribit/BTC). */
+  defaultMarket?: { venue: Venue; underlying: string };
+  /** Four-eyes approval of tickets (default on). */
+  fourEyes?: boolean;
+  /** Keep the ticket engine's option suggestions on the stream (default on). */
+  suggestions?: boolean;
   /** `/ready` wants every feed's latest snapshot younger than this (wall clock). Default 10 s. */
   maxFeedAgeMs?: number;
   /** Positions to insert when the database has never held any (first run). */
   seedPositions?: readonly PositionSpec[];
+  /** Hedges already held (the desk config's), entered into the ledger on first run with the positions. */
+  seedHoldings?: readonly ManualHoldingInput[];
   /** On a database without an active admin key, create one and return it (once) in `firstAdminKey`. */
   createAdminKeyIfNone?: boolean;
   heartbeatMs?: number;
@@ -84,17 +91,29 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const now = options.now ?? Date.now;
   const store = openStore(options.dbPath);
   try {
-    const engine =
-      options.engine ?? new DeskHedgeEngine(new FallbackHedgeEngine(options.policy ?? {}), options.deskPolicy);
     const metrics = createMetrics(options.defaultMetrics ?? false);
     const auth = new Authenticator(store);
-    const hub = new HedgeHub(engine, options.feeds, now);
+    const maxFeedAgeMs = options.maxFeedAgeMs ?? 10_000;
+    let hub: HedgeHub | null = null;
+    const desk = new DeskBook({
+      ...(options.deskPolicy ? { deskPolicy: options.deskPolicy } : {}),
+      markets: () => hub?.markets() ?? new Map(),
+      holdings: () => store.listHoldings(),
+      now,
+      maxQuoteAgeMs: maxFeedAgeMs,
+      ...(options.suggestions !== undefined ? { suggestions: options.suggestions } : {}),
+      onError: (error) => log.error({ err: error }, 'hedge computation failed'),
+    });
+    hub = new HedgeHub(desk, options.feeds, now);
     hub.onError = (error) => log.error({ err: error }, 'hedge computation failed');
 
     let seeded = 0;
     if (options.seedPositions && store.countPositionsEver() === 0) {
-      for (const spec of options.seedPositions) store.createPosition(spec, 'system:seed');
+      // Positions and the hedges held beside them are seeded together: ids are the config's where it gives them.
+      for (const spec of options.seedPositions) store.createPosition(spec, 'system:seed', spec.id);
+      for (const holding of options.seedHoldings ?? []) store.addManualHolding(holding, 'system:seed');
       seeded = options.seedPositions.length;
+      desk.refreshHoldings();
     }
     let firstAdminKey: string | null = null;
     if (options.createAdminKeyIfNone && store.countActiveKeys('admin') === 0) {
@@ -104,16 +123,18 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     const context: ServiceContext = {
       store,
       hub,
-      engine,
+      desk,
       auth,
       metrics,
       log,
       now,
-      policy: options.policy ?? {},
-      maxFeedAgeMs: options.maxFeedAgeMs ?? 10_000,
+      defaultMarket: options.defaultMarket ?? { venue: 'deribit', underlying: 'BTC' },
+      fourEyes: options.fourEyes ?? true,
+      maxFeedAgeMs,
       startedAtMs: now(),
       version: SERVICE_VERSION,
       refreshPositions: () => hub.setPositions(store.listPositions()),
+      refreshHoldings: () => hub.refreshHoldings(),
       inflight: new Set(),
     };
     context.refreshPositions();
@@ -150,7 +171,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    log.info({ url, db: options.dbPath, engine: engine.name, feeds: options.feeds.length }, 'service listening');
+    log.info({ url, db: options.dbPath, engine: 'hedging', feeds: options.feeds.length }, 'service listening');
 
     let closing: Promise<void> | null = null;
     const close = (reason = 'shutdown'): Promise<void> => {

@@ -166,7 +166,7 @@ export class HedgeStream {
       this.metrics?.wsClients.set(this.clients.size);
     });
     ws.on('error', () => ws.terminate());
-    ws.send(JSON.stringify({ type: 'welcome', role: principal.role, engine: this.hub.engineName }));
+    ws.send(JSON.stringify({ type: 'welcome', role: principal.role, engine: 'hedging' }));
   }
 
   private addSubscriber(key: string, client: Client): void {

@@ -9,7 +9,8 @@
  * on engine states and on random ones); numbers that are not finite come out as `null`, as JSON.stringify writes
  * them.
  */
-import type { BookHedgeState, HedgeLeg, PositionHedgeState } from './types.js';
+import type { GreeksView, ToTrade } from '../../hedging/index.js';
+import type { BandState, BookHedgeState, PositionHedgeState, Suggestion } from './hedgeState.js';
 
 /**
  * JSON string literals as UTF-8 bytes. The same few strings (position ids and names, venues, instruments,
@@ -94,6 +95,15 @@ class MessageWriter {
     this.at += bytes.length;
   }
 
+  /** A string literal that changes from tick to tick (an explanation with numbers): written, not cached. */
+  freshString(value: string): void {
+    const text = JSON.stringify(value);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.ensure(bytes);
+    this.buffer.write(text, this.at, 'utf8');
+    this.at += bytes;
+  }
+
   /** `prefix` (ASCII: punctuation and a key) then a number. */
   numberField(prefix: string, value: number): void {
     this.ascii(prefix);
@@ -117,44 +127,88 @@ class MessageWriter {
 
 const writer = new MessageWriter();
 
-function writeLeg(w: MessageWriter, leg: HedgeLeg): void {
-  w.stringField('{"instrument":', leg.instrument);
-  w.stringField(',"kind":', leg.kind);
-  w.numberField(',"quantityBase":', leg.quantityBase);
-  w.numberField(',"contracts":', leg.contracts);
-  if (leg.strike !== undefined) w.numberField(',"strike":', leg.strike);
-  if (leg.optionType !== undefined) w.stringField(',"optionType":', leg.optionType);
-  if (leg.expiryMs !== undefined) w.numberField(',"expiryMs":', leg.expiryMs);
+function writeNullable<T>(w: MessageWriter, prefix: string, value: T | null, write: (w: MessageWriter, v: T) => void) {
+  w.ascii(prefix);
+  if (value === null) w.ascii('null');
+  else write(w, value);
+}
+
+function writeGreeks(w: MessageWriter, g: GreeksView): void {
+  w.numberField('{"valueQuote":', g.valueQuote);
+  w.numberField(',"delta":', g.delta);
+  w.numberField(',"gamma":', g.gamma);
+  w.numberField(',"vegaPerUnitVol":', g.vegaPerUnitVol);
+  w.numberField(',"vegaPerVolPoint":', g.vegaPerVolPoint);
+  w.numberField(',"thetaPerYear":', g.thetaPerYear);
+  w.numberField(',"thetaPerDay":', g.thetaPerDay);
   w.ascii('}');
 }
 
-/** `{"type":"hedge",...state}` in the engine's key order. */
+function writeBand(w: MessageWriter, b: BandState): void {
+  w.stringField('{"status":', b.status);
+  w.numberField(',"halfWidthBase":', b.halfWidthBase ?? NaN);
+  w.numberField(',"deviationBase":', b.deviationBase ?? NaN);
+  w.numberField(',"targetDeltaBase":', b.targetDeltaBase);
+  w.ascii(',"explanation":');
+  w.freshString(b.explanation);
+  w.ascii('}');
+}
+
+function writeToTrade(w: MessageWriter, t: ToTrade): void {
+  w.stringField('{"instrument":', t.instrument);
+  w.numberField(',"contracts":', t.contracts);
+  w.numberField(',"contractsUnrounded":', t.contractsUnrounded);
+  w.numberField(',"baseAmount":', t.baseAmount);
+  w.numberField(',"lotContracts":', t.lotContracts);
+  w.numberField(',"netDeltaAfterBase":', t.netDeltaAfterBase);
+  w.numberField(',"netGammaLeft":', t.netGammaLeft);
+  w.ascii('}');
+}
+
+function writeSuggestion(w: MessageWriter, s: Suggestion): void {
+  w.ascii('{"legs":[');
+  for (let i = 0; i < s.legs.length; i++) {
+    const leg = s.legs[i]!;
+    if (i > 0) w.ascii(',');
+    w.stringField('{"instrument":', leg.instrument);
+    w.stringField(',"kind":', leg.kind);
+    w.stringField(',"side":', leg.side);
+    w.numberField(',"contracts":', leg.contracts);
+    w.numberField(',"baseAmount":', leg.baseAmount);
+    w.ascii('}');
+  }
+  w.numberField('],"solvedAtSeq":', s.solvedAtSeq);
+  w.stringField(',"reason":', s.reason);
+  if (s.error !== undefined) {
+    w.ascii(',"error":');
+    w.freshString(s.error);
+  }
+  w.ascii('}');
+}
+
+/** `{"type":"hedge",...state}` in the desk book's key order (`deskBook.ts` builds the states in this order). */
 function writeHedge(w: MessageWriter, state: PositionHedgeState): void {
   w.stringField('{"type":"hedge","positionId":', state.positionId);
   w.stringField(',"name":', state.name);
-  w.stringField(',"venue":', state.venue);
-  w.stringField(',"underlying":', state.underlying);
+  w.stringField(',"market":', state.market);
   w.numberField(',"seq":', state.seq);
   w.numberField(',"asOfMs":', state.asOfMs);
   w.stringField(',"source":', state.source);
-  w.numberField(',"price":', state.price);
-  w.numberField(',"valueQuote":', state.valueQuote);
-  w.numberField(',"delta":', state.delta);
-  w.numberField(',"gamma":', state.gamma);
-  w.ascii(',"perp":');
-  if (state.perp) writeLeg(w, state.perp);
-  else w.ascii('null');
-  w.ascii(',"options":[');
-  for (let i = 0; i < state.options.length; i++) {
-    if (i > 0) w.ascii(',');
-    writeLeg(w, state.options[i]!);
+  w.numberField(',"price":', state.price ?? NaN);
+  writeNullable(w, ',"lp":', state.lp, writeGreeks);
+  writeNullable(w, ',"holdings":', state.holdings, writeGreeks);
+  writeNullable(w, ',"net":', state.net, writeGreeks);
+  w.ascii(',"band":');
+  writeBand(w, state.band);
+  writeNullable(w, ',"toTrade":', state.toTrade, writeToTrade);
+  writeNullable(w, ',"suggestion":', state.suggestion, writeSuggestion);
+  w.numberField(',"quoteAgeMs":', state.quoteAgeMs ?? NaN);
+  w.ascii(state.stale ? ',"stale":true' : ',"stale":false');
+  if (state.error !== undefined) {
+    w.ascii(',"error":');
+    w.freshString(state.error);
   }
-  w.stringField('],"band":{"status":', state.band.status);
-  w.numberField(',"deltaBandBase":', state.band.deltaBandBase);
-  w.numberField(',"netDeltaBase":', state.band.netDeltaBase);
-  w.numberField('},"quoteAgeMs":', state.quoteAgeMs);
   if (state.tickAtMs !== undefined) w.numberField(',"tickAtMs":', state.tickAtMs);
-  if (state.error !== undefined) w.stringField(',"error":', state.error);
   w.ascii('}');
 }
 

@@ -1,10 +1,11 @@
 /** Test helpers: real exchange payloads from `test/fixtures/exchanges` (see SOURCES.md there) as recordings. */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../adapters/builtin/paths.js';
 import type { Recording } from '../../adapters/recording.js';
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'exchanges');
+/** Found from the repository root, so the helpers also work compiled (the benchmarks import them from `dist/`). */
+export const FIXTURES = join(repoRoot(), 'test', 'fixtures', 'exchanges');
 
 export function fixtureText(venue: string, file: string): string {
   return readFileSync(join(FIXTURES, venue, file), 'utf8');

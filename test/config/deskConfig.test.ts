@@ -40,7 +40,7 @@ describe('desk config', () => {
       const book = deskBook(config);
       expect(book.length).toBe(config.positions.length);
       const policy = deskPolicy(config);
-      expect(policy.limits).toEqual({
+      expect(policy.limits).toMatchObject({
         maxContractsPerLeg: config.limits.maxContractsPerLeg,
         maxPremiumUsd: config.limits.maxPremiumUsd,
       });
@@ -69,7 +69,20 @@ describe('desk config', () => {
     expect(fieldsOf({ positions: [v3, v3] })).toContain('positions[1].id');
     expect(fieldsOf({ positions: [v3], venues: ['okx'] })).toContain('policy.candidates.venues[0]');
     expect(
-      fieldsOf({ positions: [v3, { id: 'p', kind: 'perp', venue: 'okx', instrument: 'BTC-USD-SWAP', contracts: 1 }] }),
+      fieldsOf({
+        positions: [
+          v3,
+          {
+            id: 'p',
+            kind: 'perp',
+            venue: 'okx',
+            instrument: 'BTC-USD-SWAP',
+            contracts: 1,
+            entryPrice: 75_000,
+            entryTime: '2026-05-20T09:00:00Z',
+          },
+        ],
+      }),
     ).toContain('positions[1].venue');
   });
 

@@ -64,7 +64,10 @@ describe('ilhedge ticket / book', () => {
   it('refuses with a clear message and exit 1: unreachable gamma, unknown instrument, bad config', async () => {
     const gamma = await run(['ticket', '--config', 'test/config/fixtures/gamma-unreachable.json']);
     expect(gamma.code).toBe(1);
-    expect(gamma.stderr).toMatch(/^ilhedge: no candidate set can reach the gamma target/);
+    // The fixture makes gamma unreachable with maxContractsPerLeg 0.2: the refusal names that limit.
+    expect(gamma.stderr).toMatch(
+      /^ilhedge: policy\.limits\.maxContractsPerLeg \(0\.2\): this limit cannot be met: .*no candidate set can reach the gamma target/,
+    );
 
     const unknown = await run(['book', '--config', 'test/config/fixtures/unknown-instrument.json']);
     expect(unknown.code).toBe(1);

@@ -264,3 +264,49 @@ describe('optimiseHedge properties', () => {
     );
   });
 });
+
+describe('hard-limit rows', () => {
+  /** Premium per base unit: the Black-76 price plus the half-spread on a buy (no sales in `chain()`). */
+  function withPremium(forward = 75_000): HedgeCandidate[] {
+    return chain(forward).map((c) => {
+      const [type, strike, years] = c.key.split('-') as ['call' | 'put', string, string];
+      const price = black76Greeks(type, forward, Number(strike), Number(years), 0.45).price;
+      return { ...c, buyPremiumUsd: price + c.buyCost, sellPremiumUsd: price - c.sellCost };
+    });
+  }
+
+  it('premium, net delta and net gamma bounds hold on the whole-lot answer and never lower the cost', async () => {
+    const highs = await loadSolver();
+    const options = withPremium();
+    const free = optimiseHedgeWith(highs, problem({ options }));
+    const freePremium = free.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumUsd!, 0);
+    await fc.assert(
+      fc.property(
+        fc.double({ min: 0.3, max: 1.2, noNaN: true }),
+        fc.double({ min: 0.2, max: 1, noNaN: true }),
+        (premiumFraction, gammaFraction) => {
+          const premiumBound = premiumFraction * freePremium;
+          const netGammaBound = gammaFraction * 2e-5;
+          let result;
+          try {
+            result = optimiseHedgeWith(highs, problem({ options, premiumBound, netGammaBound, netDeltaBound: 0.005 }));
+          } catch (e) {
+            expect(e).toBeInstanceOf(InfeasibleHedgeError);
+            return;
+          }
+          const premium = result.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumUsd!, 0);
+          // HiGHS's feasibility tolerance is 1e-7 on the row scaled by the bound.
+          expect(premium).toBeLessThanOrEqual(premiumBound * (1 + 1e-7));
+          expect(Math.abs(result.after.gamma)).toBeLessThanOrEqual(netGammaBound * (1 + 1e-7));
+          expect(Math.abs(result.after.delta)).toBeLessThanOrEqual(0.005);
+          expect(result.rounded.mipCost).toBeGreaterThanOrEqual(free.rounded.mipCost - 1e-9);
+        },
+      ),
+      { numRuns: 25, seed: 7 },
+    );
+  });
+
+  it('refuses a premium bound without per-candidate premiums, naming the field', async () => {
+    await expect(optimiseHedge(problem({ premiumBound: 100 }))).rejects.toThrow(/options\[0\]\.buyPremiumUsd/);
+  });
+});

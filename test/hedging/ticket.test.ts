@@ -8,6 +8,9 @@ import {
   MarketSanityError,
   UnknownPositionError,
   StaleMarketError,
+  atmVol,
+  deltaBandHalfWidth,
+  deltaBandOf,
   makeTicket,
   renderTicketCsv,
   renderTicketJson,
@@ -70,7 +73,9 @@ function bookGreeksFromConfig(config: DeskConfig, price: number): { delta: numbe
       delta += L / Math.sqrt(price);
       gamma += -L / (2 * price ** 1.5);
     } else if (p.model === 'v3') {
-      const { lower: a, upper: b } = p;
+      // lower and upper are required for v3 (the desk config refuses a v3 position without them).
+      const a = p.lower!;
+      const b = p.upper!;
       const L = p.depositValue! / (2 * Math.sqrt(P0) - P0 / Math.sqrt(b) - Math.sqrt(a));
       if (price > a && price < b) {
         delta += L * (1 / Math.sqrt(price) - 1 / Math.sqrt(b));
@@ -117,8 +122,10 @@ describe('tickets on the built-in Deribit BTC chain', () => {
       if (ticket.mode === 'dynamic') {
         expect(ticket.tolerance.gamma).not.toBeNull();
         expect(Math.abs(gamma - ticket.target.gamma)).toBeLessThanOrEqual(ticket.tolerance.gamma!);
-        // The tolerance is the policy's relative one on the book's gamma before the hedge.
-        expect(ticket.tolerance.gamma!).toBeCloseTo(config.policy.tolerance.gammaRelative * Math.abs(book.gamma), 12);
+        // The tolerance is the policy's relative one on the gamma of the LP positions hedged (not of the net book:
+        // that shrinks with every hedge held, and a hedged book would never be within it).
+        const lpGamma = ticket.positions.filter((p) => p.kind === 'lp').reduce((s, p) => s + p.gamma, 0);
+        expect(ticket.tolerance.gamma!).toBeCloseTo(config.policy.tolerance.gammaRelative * Math.abs(lpGamma), 12);
         expect(ticket.before.gamma).toBeCloseTo(book.gamma, 12);
       }
       // The ticket's own after-state agrees with the independent recomputation.
@@ -167,6 +174,27 @@ describe('tickets on the built-in Deribit BTC chain', () => {
     }
   });
 
+  it('the rebalance section is about the book after the legs: no action, the deviation is the residual', () => {
+    for (const name of ['wbtc-usdc-v3-dynamic', 'wbtc-usdc-v2-dynamic'] as const) {
+      const ticket = tickets.get(name)!;
+      // Before the legs the LP's ~6.4 BTC of delta is far outside any band; after them only the perp lot remains.
+      expect(Math.abs(ticket.before.delta)).toBeGreaterThan(6);
+      expect(ticket.rebalance.action).toBe('none');
+      expect(ticket.rebalance.deviationBase).toBe(ticket.residual.delta);
+      expect(ticket.rebalance.deviationBase).toBe(ticket.after.delta - ticket.target.delta);
+      // The band is drawn with the gamma after, not the LP's gamma before (both bands here are far above one perp
+      // lot, 1.3e-4 BTC, so the lot floor does not enter).
+      const band = deltaBandHalfWidth(deltaBandOf(ticket.policy), {
+        gamma: ticket.after.gamma,
+        price: ticket.price,
+        vol: atmVol(market, market.asOfMs),
+        minBase: 0,
+      });
+      expect(ticket.rebalance.halfWidthBase).toBeCloseTo(band.halfWidthBase, 12);
+      expect(ticket.rebalance.message).toMatch(/^no action: delta deviation/);
+    }
+  });
+
   it('the static ticket reports its strip: coverage, premium, forward leg, errors and the expiry mismatch', () => {
     const ticket = tickets.get('wbtc-usdc-v3-static-strip')!;
     const strip = ticket.strip!;
@@ -198,6 +226,39 @@ describe('tickets on the built-in Deribit BTC chain', () => {
     expect(csv.length).toBe(ticket.legs.length + 1);
     expect(csv[0]!.split(',')).toContain('limitPrice');
     expect(csv[1]!.split(',')[0]).toBe(ticket.id);
+  });
+
+  it('shows vega per vol point and theta per day in text and CSV; the JSON keeps per 1.00 vol and per year', () => {
+    const ticket = tickets.get('wbtc-usdc-v3-dynamic')!;
+    // Display figures beside the raw ones: dV/dsigma / 100 and dV/dt per year / 365.
+    expect(ticket.after.vega).toBeGreaterThan(1000);
+    expect(ticket.afterDisplay.vegaUsdPerVolPoint).toBe(ticket.after.vega / 100);
+    expect(ticket.afterDisplay.thetaUsdPerDay).toBe(ticket.after.theta / 365);
+    expect(ticket.beforeDisplay.vegaUsdPerVolPoint).toBe(ticket.before.vega / 100);
+    const json = JSON.parse(renderTicketJson(ticket)) as Ticket;
+    expect(json.after.vega).toBe(ticket.after.vega);
+    expect(json.afterDisplay).toEqual(ticket.afterDisplay);
+
+    const lines = renderTicketText(ticket).split('\n');
+    const header = lines.find((l) => l.startsWith('book '))!;
+    expect(header.split(/\s+/)).toEqual(['book', 'delta', 'gamma', 'vega/vol-pt', 'theta/day']);
+    const after = lines
+      .find((l) => l.startsWith('after '))!
+      .trim()
+      .split(/\s+/);
+    expect(Number(after[3])).toBeCloseTo(ticket.after.vega / 100, 1);
+    expect(Number(after[4])).toBeCloseTo(ticket.after.theta / 365, 1);
+    expect(renderTicketText(ticket)).not.toContain('theta/yr');
+
+    const csv = renderTicketCsv(ticket).trim().split('\n');
+    const columns = csv[0]!.split(',');
+    expect(columns).toContain('vega/vol-pt');
+    expect(columns).toContain('theta/day');
+    expect(columns).not.toContain('vega');
+    const option = ticket.legs.findIndex((l) => l.kind === 'option');
+    const cells = csv[option + 1]!.split(',');
+    expect(Number(cells[columns.indexOf('vega/vol-pt')])).toBe(ticket.legs[option]!.vega / 100);
+    expect(Number(cells[columns.indexOf('theta/day')])).toBe(ticket.legs[option]!.theta / 365);
   });
 
   it('is deterministic: the same inputs give the same id and legs', async () => {

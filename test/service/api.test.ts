@@ -9,9 +9,9 @@ let v3Id: string;
 
 beforeAll(async () => {
   t = await startTestService();
-  const positions: { id: string; pool: { kind: string } }[] = (await t.call('GET', '/api/positions')).json.positions;
+  const positions: { id: string; model: string }[] = (await t.call('GET', '/api/positions')).json.positions;
   positionIds = positions.map((p) => p.id);
-  v3Id = positions.find((p) => p.pool.kind === 'v3')!.id;
+  v3Id = positions.find((p) => p.model === 'v3')!.id;
 });
 afterAll(async () => {
   await t.handle.close();
@@ -45,7 +45,7 @@ describe('auth', () => {
     expect(ticket.status).toBe(403);
     const position = await t.call('POST', '/api/positions', {
       key: t.keys.trader,
-      body: { name: 'x', underlying: 'BTC', pool: { kind: 'v2' }, entryPrice: 1, notionalQuote: 1 },
+      body: { kind: 'lp', model: 'v2', price: 1, depositValue: 1 },
     });
     expect(position.status).toBe(403);
     expect((await t.call('GET', '/api/keys', { key: t.keys.trader })).status).toBe(403);
@@ -93,16 +93,10 @@ describe('logs', () => {
 describe('validation', () => {
   it('names the field of a malformed body', async () => {
     const bad = await t.call('POST', '/api/positions', {
-      body: {
-        name: 'x',
-        underlying: 'BTC',
-        pool: { kind: 'v3', lowerPrice: 'low', upperPrice: 2 },
-        entryPrice: 1,
-        notionalQuote: 1,
-      },
+      body: { kind: 'lp', model: 'v3', lower: 'low', upper: 2, price: 1, depositValue: 1 },
     });
     expect(bad.status).toBe(400);
-    expect(bad.json.message).toContain('body.pool.lowerPrice');
+    expect(bad.json.message).toContain('body.lower');
     const mode = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { positionIds, mode: 'sometimes' } });
     expect(mode.status).toBe(400);
     expect(mode.json.message).toContain('body.mode');
@@ -131,45 +125,43 @@ describe('validation', () => {
     expect(limit.json.message).toContain('query.limit');
   });
 
-  it('refuses an inverted v3 range, naming upperPrice', async () => {
+  it('refuses an inverted v3 range, naming upper', async () => {
     const r = await t.call('POST', '/api/positions', {
-      body: {
-        name: 'x',
-        underlying: 'BTC',
-        pool: { kind: 'v3', lowerPrice: 80_000, upperPrice: 70_000 },
-        entryPrice: 75_000,
-        notionalQuote: 1,
-      },
+      body: { kind: 'lp', model: 'v3', lower: 80_000, upper: 70_000, price: 75_000, depositValue: 1 },
     });
     expect(r.status).toBe(400);
-    expect(r.json.message).toContain('body.pool.upperPrice');
+    expect(r.json.message).toContain('body.upper');
   });
 });
 
 describe('positions', () => {
   it('creates, reads, replaces and deletes a position, with an audit trail', async () => {
     const spec = {
-      name: 'ETH-free v3',
+      kind: 'lp',
+      label: 'BTC v3 60k-90k',
       underlying: 'BTC',
-      pool: { kind: 'v3', lowerPrice: 60_000, upperPrice: 90_000 },
-      entryPrice: 75_000,
-      notionalQuote: 50_000,
+      model: 'v3',
+      lower: 60_000,
+      upper: 90_000,
+      price: 75_000,
+      depositValue: 50_000,
     };
     const created = await t.call('POST', '/api/positions', { body: spec });
     expect(created.status).toBe(201);
     expect(created.json.venue).toBe('deribit');
     const id = created.json.id;
     const got = await t.call('GET', `/api/positions/${id}`, { key: t.keys.viewer });
-    expect(got.json.position.name).toBe(spec.name);
+    expect(got.json.position.label).toBe(spec.label);
     // In range, a v3 LP is long the base: positive delta, negative gamma, and the hedge sells the perp.
-    expect(got.json.hedge.delta).toBeGreaterThan(0);
-    expect(got.json.hedge.gamma).toBeLessThan(0);
-    const put = await t.call('PUT', `/api/positions/${id}`, { body: { ...spec, notionalQuote: 100_000 } });
+    expect(got.json.hedge.lp.delta).toBeGreaterThan(0);
+    expect(got.json.hedge.lp.gamma).toBeLessThan(0);
+    expect(got.json.hedge.toTrade.contracts).toBeLessThan(0);
+    const put = await t.call('PUT', `/api/positions/${id}`, { body: { ...spec, depositValue: 100_000 } });
     expect(put.status).toBe(200);
     expect(put.json.version).toBe(2);
     const after = await t.call('GET', `/api/positions/${id}`);
     // Delta scales with the notional.
-    expect(after.json.hedge.delta / got.json.hedge.delta).toBeCloseTo(2, 9);
+    expect(after.json.hedge.lp.delta / got.json.hedge.lp.delta).toBeCloseTo(2, 9);
     expect((await t.call('DELETE', `/api/positions/${id}`)).status).toBe(204);
     expect((await t.call('GET', `/api/positions/${id}`)).status).toBe(404);
     expect((await t.call('DELETE', `/api/positions/${id}`)).status).toBe(404);
@@ -180,26 +172,25 @@ describe('positions', () => {
     expect(actions).toEqual(['position.delete', 'position.update', 'position.create']);
   });
 
-  it('serves payoff curves where the hedged line stays near HODL and strikes lie in the range', async () => {
+  it("serves payoff curves where the hedge (the ticket engine's suggestion) flattens the LP around the price", async () => {
+    // The suggestion comes from the ticket MIP, solved off the tick: wait for it.
+    await t.handle.context.desk.idle();
     const r = await t.call('GET', `/api/positions/${v3Id}/payoff`, { key: t.keys.viewer });
     expect(r.status).toBe(200);
-    const { prices, lp, hodl, hedged, strikes } = r.json;
+    const { prices, lp, hodl, hedged, strikes, currentPrice } = r.json;
     expect(prices.length).toBe(lp.length);
-    expect(strikes.length).toBeGreaterThan(3);
-    for (const k of strikes) expect(k >= 70_000 && k <= 82_000).toBe(true);
-    // Inside the range the strip replicates -IL, so LP + strip - HODL is flat (a constant: the premium paid)
-    // while LP - HODL (the impermanent loss) is curved.
-    const inside = prices
+    expect(hodl.length).toBe(lp.length);
+    expect(strikes.length).toBeGreaterThan(0);
+    for (const k of strikes) expect(k >= 60_000 && k <= 90_000).toBe(true);
+    // Delta-gamma hedged: within 3% of the price the hedged value moves far less than the LP's.
+    const near = prices
       .map((p: number, i: number) => [p, i] as const)
-      .filter(([p]: readonly [number, number]) => p >= 70_000 && p <= 82_000);
-    const spread = (f: (i: number) => number) => {
-      const xs = inside.map(([, i]: readonly [number, number]) => f(i));
-      return Math.max(...xs) - Math.min(...xs);
-    };
-    const ilSpread = spread((i) => lp[i] - hodl[i]);
-    const hedgedSpread = spread((i) => hedged[i] - hodl[i]);
-    expect(ilSpread).toBeGreaterThan(1000);
-    expect(hedgedSpread).toBeLessThan(0.25 * ilSpread);
+      .filter(([p]: readonly [number, number]) => Math.abs(p / currentPrice - 1) <= 0.03);
+    const swing = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+    const lpSwing = swing(near.map(([, i]: readonly [number, number]) => lp[i]));
+    const hedgedSwing = swing(near.map(([, i]: readonly [number, number]) => hedged[i]));
+    expect(lpSwing).toBeGreaterThan(1000);
+    expect(hedgedSwing).toBeLessThan(0.1 * lpSwing);
   });
 });
 
@@ -213,21 +204,27 @@ describe('tickets', () => {
     expect(created.json.status).toBe('proposed');
     expect(created.json.intact).toBe(true);
     const id = created.json.id;
-    const legs = created.json.content.positions.flatMap((p: { legs: unknown[] }) => p.legs);
+    const legs = created.json.content.ticket.legs;
     expect(legs.some((l: { kind: string }) => l.kind === 'perp')).toBe(true);
 
     // Not executable before approval.
     const early = await t.call('POST', `/api/tickets/${id}/executed`, { key: t.keys.trader, body: {} });
     expect(early.status).toBe(409);
+    // Four-eyes: the proposing key cannot approve; another key (here the admin's) can.
+    const own = await t.call('POST', `/api/tickets/${id}/approve`, { key: t.keys.trader, body: { note: 'mine' } });
+    expect(own.status).toBe(409);
+    expect(own.json.error).toBe('four-eyes');
     const approved = await t.call('POST', `/api/tickets/${id}/approve`, {
-      key: t.keys.trader,
+      key: t.keys.admin,
       body: { note: 'ok by desk' },
     });
     expect(approved.status).toBe(200);
     expect(approved.json.status).toBe('approved');
     expect((await t.call('POST', `/api/tickets/${id}/reject`, { key: t.keys.trader, body: {} })).status).toBe(409);
-    const executed = await t.call('POST', `/api/tickets/${id}/executed`, { key: t.keys.admin });
+    // No body: filled as ticketed, every leg at its limit price.
+    const executed = await t.call('POST', `/api/tickets/${id}/executed`, { key: t.keys.trader });
     expect(executed.status).toBe(200);
+    expect(executed.json.fills).toHaveLength(legs.length);
     const history = executed.json.history.map((h: { from: string | null; to: string; actor: string }) => [
       h.from,
       h.to,
@@ -237,10 +234,10 @@ describe('tickets', () => {
     const adminId = t.keys.admin.split('_')[1];
     expect(history).toEqual([
       [null, 'proposed', `key:${traderId}`],
-      ['proposed', 'approved', `key:${traderId}`],
-      ['approved', 'executed', `key:${adminId}`],
+      ['proposed', 'approved', `key:${adminId}`],
+      ['approved', 'executed', `key:${traderId}`],
     ]);
-    expect(executed.json.history[1].note).toBe('ok by desk');
+    expect(executed.json.history[1].note).toMatch(/^ok by desk; re-priced at approval: /);
 
     const again = await t.call('GET', `/api/tickets/${id}`, { key: t.keys.viewer });
     expect(again.json.content).toEqual(created.json.content);
@@ -277,7 +274,10 @@ describe('market, readiness, metrics, OpenAPI', () => {
     const r = await t.call('GET', '/api/market/deribit/BTC', { key: t.keys.viewer });
     expect(r.status).toBe(200);
     expect(r.json.source).toBe('scripted');
-    expect(r.json.options.length).toBe(200);
+    // The adapters' normalised snapshot itself: the 878 options of the built-in chain in 11 expiries.
+    const chains = r.json.chain.chains as { options: unknown[] }[];
+    expect(chains.length).toBe(11);
+    expect(chains.reduce((n, c) => n + c.options.length, 0)).toBe(878);
     expect(r.json.ageMs).toBeGreaterThanOrEqual(0);
     expect((await t.call('GET', '/api/market/okx/ETH')).status).toBe(404);
   });
@@ -306,11 +306,17 @@ describe('market, readiness, metrics, OpenAPI', () => {
     const post = r.json.paths['/api/tickets'].post;
     const schema = post.requestBody.content['application/json'].schema;
     expect(schema.properties.mode.enum).toEqual(['dynamic', 'static']);
-    expect(schema.required).toEqual(['positionIds', 'mode']);
+    // positionIds may be left out: every LP position of the one market.
+    expect(schema.required).toEqual(['mode']);
     expect(post['x-required-role']).toBe('trader');
     const pos = r.json.paths['/api/positions'].post.requestBody.content['application/json'].schema;
-    // `venue` has a default, so it is optional on input.
-    expect(pos.required).not.toContain('venue');
+    // One branch per LP model; `venue` falls back to the desk's market, so it is optional on input.
+    const branches = (pos.oneOf ?? pos.anyOf) as { required: string[]; properties: { model: { const: string } } }[];
+    expect(branches.map((b) => b.properties.model.const).sort()).toEqual(['v2', 'v3', 'weighted']);
+    for (const b of branches) {
+      expect(b.required).not.toContain('venue');
+      expect(b.required).toContain('price');
+    }
     expect(r.json.paths['/api/tickets/{id}/approve'].post.parameters[0]).toMatchObject({
       name: 'id',
       in: 'path',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveServiceSettings } from '../../src/service/config.js';
+import { deskPolicy } from '../../src/config/deskConfig.js';
 import { loadDesk } from '../../src/service/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-config-'));
@@ -25,13 +26,19 @@ describe('service settings', () => {
 });
 
 describe('desk config for the service', () => {
-  it('seeds the LP positions of the example configs, sized by their value at entry', async () => {
+  it('serves every position of the example configs: LP positions with their config policy, held hedges as holdings', async () => {
     const desk = await loadDesk(undefined);
     expect(desk.configs.length).toBeGreaterThan(0);
-    expect(desk.positions.length).toBeGreaterThan(0);
-    for (const p of desk.positions) {
-      expect(p.notionalQuote).toBeGreaterThan(0);
-      if (p.pool.kind === 'v3') expect(p.pool.upperPrice).toBeGreaterThan(p.pool.lowerPrice);
+    const declared = desk.configs.flatMap((c) => c.config.positions.map((p) => p.id));
+    // Nothing is skipped: every declared position is an LP served or a held hedge entered into the ledger.
+    expect([...desk.positions.map((p) => p.id), ...desk.held.map((h) => h.spec.id)].sort()).toEqual(declared.sort());
+    expect(desk.held.map((h) => h.spec.instrument).sort()).toEqual(['BTC-26JUN26-70000-P', 'BTC-PERPETUAL']);
+    for (const { config } of desk.configs) {
+      for (const p of config.positions) {
+        const served = desk.positions.find((s) => s.id === p.id);
+        // The config's policy applies to the positions it declares (v3 keeps its 7-day minimum expiry).
+        if (served) expect(served.policy).toEqual(deskPolicy(config));
+      }
     }
   });
 

@@ -1,89 +1,40 @@
-/** Shared test scaffolding: a real service on loopback fed by a scripted feed built from a real Deribit chain. */
-import { readFileSync } from 'node:fs';
+/** Shared test scaffolding: a real service on loopback fed by a scripted feed of the built-in (real) Deribit chain. */
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { loadMarketSnapshot, type LoadedSnapshot } from '../../adapters/index.js';
 import { startService } from '../../src/service/server.js';
 import type { ServiceHandle, ServiceOptions } from '../../src/service/server.js';
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
-import type { FeedOption, FeedSnapshot, PositionSpec } from '../../src/service/types.js';
+import type { PositionSpec } from '../../src/service/types.js';
 import { createLogger } from '../../src/service/server.js';
 
-interface ChainFixture {
-  snapshot_time: string;
-  forwards: { expiry: string; forward_price: number; index_price: number }[];
-  funding_rates: { index_price: number; instrument_name: string }[];
-  instruments: {
-    instrument_name: string;
-    expiry: string;
-    option_type: 'C' | 'P';
-    strike: number;
-    contract_size: number;
-  }[];
-  option_quotes: {
-    instrument_name: string;
-    mark_price: number;
-    deribit_mark_iv: number;
-    best_bid: number;
-    best_ask: number;
-  }[];
-}
+let builtin: Promise<LoadedSnapshot> | undefined;
 
-export const fixturePath = fileURLToPath(
-  new URL('../fixtures/service/deribit-btc-2026-05-26-subset.json', import.meta.url),
-);
-
-/** The real Deribit BTC chain of 2026-05-26 (three expiries) as a feed snapshot: IV percent -> decimal, BTC premium x forward -> USD. */
-export function fixtureSnapshot(): Omit<FeedSnapshot, 'seq' | 'receivedAtMs'> {
-  const raw = JSON.parse(readFileSync(fixturePath, 'utf8')) as ChainFixture;
-  const forwards = new Map(raw.forwards.map((f) => [Date.parse(f.expiry), f.forward_price]));
-  const quotes = new Map(raw.option_quotes.map((q) => [q.instrument_name, q]));
-  const options: FeedOption[] = [];
-  for (const inst of raw.instruments) {
-    const q = quotes.get(inst.instrument_name);
-    const expiryMs = Date.parse(inst.expiry);
-    const forward = forwards.get(expiryMs);
-    if (!q || !forward) continue;
-    options.push({
-      instrument: inst.instrument_name,
-      optionType: inst.option_type === 'C' ? 'call' : 'put',
-      strike: inst.strike,
-      expiryMs,
-      forward,
-      markIv: q.deribit_mark_iv / 100,
-      markPriceQuote: q.mark_price * forward,
-      contractSizeBase: inst.contract_size,
-      inverse: true,
-    });
-  }
-  const index = raw.funding_rates[0]!.index_price;
-  return {
-    venue: 'deribit',
-    underlying: 'BTC',
-    source: 'scripted',
-    label: 'test: Deribit BTC 2026-05-26 subset',
-    asOfMs: Date.parse(raw.snapshot_time),
-    spot: index,
-    perp: { instrument: 'BTC-PERPETUAL', markPriceQuote: index, contractValueQuote: 10 },
-    options,
-  };
+/** The built-in Deribit BTC chain of 2026-05-26 (878 options, real values) through the adapters, loaded once. */
+export function builtinMarket(): Promise<LoadedSnapshot> {
+  builtin ??= loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: { kind: 'builtin' } });
+  return builtin;
 }
 
 export const v3Position: PositionSpec = {
-  name: 'BTC/USDC v3 70k-82k',
+  kind: 'lp',
+  label: 'BTC/USDC v3 70k-82k',
   venue: 'deribit',
   underlying: 'BTC',
-  pool: { kind: 'v3', lowerPrice: 70_000, upperPrice: 82_000 },
-  entryPrice: 75_800,
-  notionalQuote: 1_000_000,
+  model: 'v3',
+  lower: 70_000,
+  upper: 82_000,
+  price: 75_800,
+  depositValue: 1_000_000,
 };
 
 export const v2Position: PositionSpec = {
-  name: 'BTC/USDC v2',
+  kind: 'lp',
+  label: 'BTC/USDC v2',
   venue: 'deribit',
   underlying: 'BTC',
-  pool: { kind: 'v2' },
-  entryPrice: 75_000,
-  notionalQuote: 250_000,
+  model: 'v2',
+  price: 75_000,
+  depositValue: 250_000,
 };
 
 /** Parsed JSON of a response or message: tests read fields freely and assert on them. */
@@ -125,7 +76,7 @@ export function request(
 }
 
 export async function startTestService(extra: Partial<ServiceOptions> = {}): Promise<TestService> {
-  const feed = new ScriptedFeed(fixtureSnapshot());
+  const feed = new ScriptedFeed(await builtinMarket());
   const handle = await startService({
     dbPath: ':memory:',
     feeds: [feed],

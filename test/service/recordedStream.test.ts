@@ -49,12 +49,15 @@ describe('recorded websocket frames as the service market', () => {
       logger: createLogger('silent'),
       seedPositions: [
         {
-          name: 'BTC v3 28k-36k (2021)',
+          kind: 'lp',
+          label: 'BTC v3 28k-36k (2021)',
           venue: 'deribit',
           underlying: 'BTC',
-          pool: { kind: 'v3', lowerPrice: 28_000, upperPrice: 36_000 },
-          entryPrice: 32_000,
-          notionalQuote: 100_000,
+          model: 'v3',
+          lower: 28_000,
+          upper: 36_000,
+          price: 32_000,
+          depositValue: 100_000,
         },
       ],
     });
@@ -80,17 +83,22 @@ describe('recorded websocket frames as the service market', () => {
     // The data's own time (2021-07-22), never the wall clock.
     expect(new Date(last.asOfMs as number).toISOString().slice(0, 10)).toBe('2021-07-22');
     // Priced on the recorded index, with the recorded BTC options only.
-    expect(last.price).toBe(snapshot.spot);
-    expect(snapshot.spot).toBeGreaterThan(25_000);
-    expect(snapshot.spot).toBeLessThan(40_000);
-    expect(snapshot.perp).toBeUndefined(); // the capture holds no perp: none is invented
-    for (const option of snapshot.options) {
-      expect(option.instrument).toMatch(/^BTC-/);
+    const index = snapshot.market.index!;
+    expect(last.price).toBe(index);
+    expect(index).toBeGreaterThan(25_000);
+    expect(index).toBeLessThan(40_000);
+    expect(snapshot.market.perp).toBeNull(); // the capture holds no perp: none is invented
+    const options = snapshot.market.chains.flatMap((c) => c.options);
+    expect(options.length).toBeGreaterThan(0);
+    for (const option of options) {
+      expect(option.instrument.venueId).toMatch(/^BTC-/);
       expect(option.markIv).toBeGreaterThan(0);
-      expect(option.inverse).toBe(true);
+      expect(option.instrument.inverse).toBe(true);
     }
-    // Gamma is neutralised with the first expiry at least 7 days out (30JUL21), as on any market.
-    expect((last.options as { instrument: string }[])[0]!.instrument).toBe('BTC-30JUL21-24000-P');
+    // The LP is valued on the recorded index; with no perp nothing takes delta, and the message says why.
+    expect((last.lp as { delta: number }).delta).toBeGreaterThan(0);
+    expect(last.toTrade).toBeNull();
+    expect(last.error).toMatch(/perp/);
     expect(snapshot.label).toMatch(/replay/);
     // Ticks keep coming in order as the replay loops.
     const seqs = hedges.map((h) => h.seq as number);
@@ -148,6 +156,7 @@ describe('recorded stream feed: stale quotes', () => {
         quote: {
           kind: 'option',
           instrument,
+          timestampMs: receivedAtMs,
           markIv: 0.9,
           forward: 32_100,
           index: 32_000,
@@ -160,17 +169,18 @@ describe('recorded stream feed: stale quotes', () => {
 
     push(quote(1_000));
     await settle();
-    expect(snapshots.at(-1)!.options.map((o) => o.instrument)).toEqual(['BTC-30JUL21-24000-P']);
-    expect(snapshots.at(-1)!.spot).toBe(32_000);
+    const optionsOf = (s: FeedSnapshot) => s.market.chains.flatMap((c) => c.options.map((o) => o.instrument.venueId));
+    expect(optionsOf(snapshots.at(-1)!)).toEqual(['BTC-30JUL21-24000-P']);
+    expect(snapshots.at(-1)!.market.index).toBe(32_000);
     expect(snapshots.at(-1)!.asOfMs).toBe(1_000);
 
     push({ type: 'stale', venue: 'deribit', symbols: [instrument.symbol], reason: 'age', atMs: 12_000 });
     await settle();
-    expect(snapshots.at(-1)!.options).toEqual([]);
+    expect(optionsOf(snapshots.at(-1)!)).toEqual([]);
 
     push(quote(13_000));
     await settle();
-    expect(snapshots.at(-1)!.options.map((o) => o.instrument)).toEqual(['BTC-30JUL21-24000-P']);
+    expect(optionsOf(snapshots.at(-1)!)).toEqual(['BTC-30JUL21-24000-P']);
     expect(snapshots.map((s) => s.seq)).toEqual([1, 2, 3]);
   });
 });

@@ -1,16 +1,21 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  FourEyesError,
+  HoldingFlatError,
   Store,
+  TicketExpiredError,
   TransitionError,
   canonicalJson,
   migrations,
   openStore,
   parseApiKey,
 } from '../../src/service/store/index.js';
+import type { StoredTicketLeg } from '../../src/service/store/index.js';
 import { v3Position } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-store-'));
@@ -66,9 +71,10 @@ describe('store', () => {
       actor: 'key:one',
     });
     expect(Store.verifyTicket(t)).toBe(true);
-    expect(() => store.transitionTicket(t.id, 'executed', 'key:two')).toThrow(TransitionError);
-    store.transitionTicket(t.id, 'approved', 'key:two', 'fine');
-    const done = store.transitionTicket(t.id, 'executed', 'key:three');
+    expect(() => store.recordTicketFills(t.id, null, 'key:two')).toThrow(TransitionError);
+    store.approveTicket(t.id, 'key:two', { fourEyes: true, note: 'fine' });
+    // A ticket without legs takes no fills and is executed by an empty call.
+    const done = store.recordTicketFills(t.id, null, 'key:three');
     expect(done.history.map((h) => `${h.from}->${h.to}@${h.actor}`)).toEqual([
       'null->proposed@key:one',
       'proposed->approved@key:two',
@@ -87,4 +93,237 @@ describe('store', () => {
       canonicalJson({ a: { c: null, d: [1, { e: 1, f: 2 }] }, b: 1 }),
     );
   });
+
+  it('refuses the proposer under four-eyes, and any approval past the TTL even before the sweep', () => {
+    let now = 1_000_000;
+    const store = new Store({ path: ':memory:', now: () => now });
+    const t = store.createTicket({ ...ticketInput, expiresAtMs: now + 60_000 });
+    expect(() => store.approveTicket(t.id, 'key:one', { fourEyes: true })).toThrow(FourEyesError);
+    expect(() => store.approveTicket(t.id, 'key:one', { fourEyes: true })).toThrow(
+      'ticket ' + t.id + ' was proposed by key one; a different key must approve it',
+    );
+    now += 60_000;
+    expect(() => store.approveTicket(t.id, 'key:two', { fourEyes: true })).toThrow(TicketExpiredError);
+    expect(() => store.transitionTicket(t.id, 'rejected', 'key:two')).toThrow(TicketExpiredError);
+    expect(store.getTicket(t.id)!.status).toBe('proposed');
+    const fresh = store.createTicket({ ...ticketInput, expiresAtMs: now + 60_000 });
+    expect(store.expireTickets(now)).toEqual([t.id]);
+    const expired = store.getTicket(t.id)!;
+    expect(expired.status).toBe('expired');
+    expect(expired.history.at(-1)).toMatchObject({ from: 'proposed', to: 'expired', actor: 'system:expiry' });
+    expect(store.listAudit(1)[0]).toMatchObject({ action: 'ticket.expired', target: t.id });
+    expect(store.getTicket(fresh.id)!.status).toBe('proposed');
+    // Four-eyes off (per desk config): the proposer may approve.
+    expect(store.approveTicket(fresh.id, 'key:one', { fourEyes: false }).status).toBe('approved');
+    store.close();
+  });
+
+  it('records partial then completing fills with the status change, history and audit in one transaction', () => {
+    const store = openStore(':memory:');
+    const t = store.createTicket({ ...ticketInput, positionIds: ['p2', 'p1'], legs });
+    store.approveTicket(t.id, 'key:two', { fourEyes: true });
+    const partial = store.recordTicketFills(
+      t.id,
+      [{ instrument: 'BTC-PERPETUAL', contracts: -100, price: 75_000, feeUsd: 0.1, venueOrderId: 'o-1' }],
+      'key:three',
+    );
+    expect(partial.status).toBe('partially-executed');
+    expect(partial.fills).toHaveLength(1);
+    expect(partial.fills[0]).toMatchObject({
+      ticketId: t.id,
+      legIndex: 1,
+      scope: ['p1', 'p2'],
+      source: 'ticket',
+      contractValueUsd: 10,
+      contractSize: null,
+      priceCurrency: 'USD',
+      venueOrderId: 'o-1',
+    });
+    expect(partial.legs!.map((l) => l.remainingContracts)).toEqual([2.5, 150]);
+    // No body: the rest at the limit prices, fees pro-rated from the legs' estimates.
+    const done = store.recordTicketFills(t.id, null, 'key:three');
+    expect(done.status).toBe('executed');
+    expect(done.fills.map((f) => [f.instrument, f.contracts, f.price])).toEqual([
+      ['BTC-PERPETUAL', -100, 75_000],
+      ['BTC-26JUN26-70000-P', 2.5, 0.0125],
+      ['BTC-PERPETUAL', -150, 74_990],
+    ]);
+    expect(done.fills[1]!.feeUsd).toBeCloseTo(3, 12);
+    expect(done.history.map((h) => h.to)).toEqual(['proposed', 'approved', 'partially-executed', 'executed']);
+    expect(store.listAudit(2).map((a) => a.action)).toEqual(['ticket.executed', 'ticket.partially-executed']);
+    expect(() => store.recordTicketFills(t.id, null, 'key:three')).toThrow(TransitionError);
+    const holdings = store.listHoldings();
+    expect(holdings.map((h) => [h.instrument, h.netContracts, h.scope])).toEqual([
+      ['BTC-26JUN26-70000-P', 2.5, ['p1', 'p2']],
+      ['BTC-PERPETUAL', -250, ['p1', 'p2']],
+    ]);
+    store.close();
+  });
+
+  it('leaves no fill and no status change behind when one fill of a batch is refused', () => {
+    const store = openStore(':memory:');
+    const t = store.createTicket({ ...ticketInput, legs });
+    store.approveTicket(t.id, 'key:two', { fourEyes: true });
+    const auditBefore = store.listAudit().length;
+    expect(() =>
+      store.recordTicketFills(
+        t.id,
+        [
+          { instrument: 'BTC-26JUN26-70000-P', contracts: 1, price: 0.0125 },
+          { instrument: 'BTC-26JUN26-70000-P', contracts: 2, price: 0.0125 },
+        ],
+        'key:three',
+        { path: 'body.fills' },
+      ),
+    ).toThrow(/^body\.fills\[1\]\.contracts: exceeds what is left/);
+    // One good fill, then a batch whose second insert fails inside SQLite: the first insert is rolled back too.
+    expect(() =>
+      store.recordTicketFills(t.id, [{ instrument: 'BTC-PERPETUAL', contracts: -1, price: 75_000 }], 'k', {}),
+    ).not.toThrow();
+    const mid = store.getTicket(t.id)!;
+    expect(mid.status).toBe('partially-executed');
+    const db = store.db;
+    db.exec(`CREATE TEMP TRIGGER fail_second BEFORE INSERT ON fills WHEN NEW.leg_index = 0
+             BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    expect(() =>
+      store.recordTicketFills(
+        t.id,
+        [
+          { instrument: 'BTC-PERPETUAL', contracts: -1, price: 75_000 },
+          { instrument: 'BTC-26JUN26-70000-P', contracts: 1, price: 0.0125 },
+        ],
+        'key:three',
+      ),
+    ).toThrow(/disk on fire/);
+    const after = store.getTicket(t.id)!;
+    expect(after.status).toBe('partially-executed');
+    expect(after.fills).toHaveLength(1);
+    expect(after.history).toHaveLength(mid.history.length);
+    expect(store.listAudit().length).toBe(auditBefore + 1);
+    store.close();
+  });
+
+  it('keeps fills append-only: UPDATE and DELETE are refused by the database', () => {
+    const store = openStore(':memory:');
+    const h = store.addManualHolding(manual, 'key:one');
+    expect(() => store.db.prepare('UPDATE fills SET contracts = 99').run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM fills').run()).toThrow(/append-only/);
+    expect(store.getHolding(h.id)!.netContracts).toBe(1.5);
+    store.close();
+  });
+
+  it('enters a hedge by hand and closes it with a close fill and realised P&L', () => {
+    const store = openStore(':memory:');
+    const entered = store.addManualHolding(manual, 'key:one');
+    expect(entered).toMatchObject({ netContracts: 1.5, averagePrice: 0.0123, feesUsd: 1, scope: [] });
+    const again = store.addManualHolding({ ...manual, contracts: 0.5, price: 0.0163 }, 'key:one');
+    expect(again.id).toBe(entered.id);
+    expect(again.averagePrice).toBeCloseTo((1.5 * 0.0123 + 0.5 * 0.0163) / 2, 12);
+    // Other terms for the same instrument would mix two instruments: refused, nothing written.
+    expect(() => store.addManualHolding({ ...manual, contractSize: 0.1 }, 'key:one')).toThrow(/contractSize/);
+    expect(store.listFills()).toHaveLength(2);
+    const closed = store.closeHolding(entered.id, { price: 0.02, feeUsd: 0.25 }, 'key:two');
+    expect(closed.netContracts).toBe(0);
+    expect(closed.realisedPnl).toBeCloseTo(2 * (0.02 - again.averagePrice!), 12);
+    expect(closed.realisedPnlCurrency).toBe('BTC');
+    expect(closed.fills.at(-1)).toMatchObject({ source: 'close', contracts: -2, actor: 'key:two' });
+    expect(() => store.closeHolding(entered.id, { price: 0.02 }, 'key:two')).toThrow(HoldingFlatError);
+    expect(() => store.closeHolding('h-nope', { price: 0.02 }, 'key:two')).toThrow(/holding h-nope not found/);
+    expect(store.listAudit(2).map((a) => a.action)).toEqual(['holding.close', 'holding.enter']);
+    store.close();
+  });
+
+  it('migrates a version-1 database file with rows: tickets keep their content, statuses and history', () => {
+    const path = join(dir, 'v1.sqlite');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.exec(migrations[0]!.sql);
+    db.pragma('user_version = 1');
+    const content = { positions: [{ legs: [{ instrument: 'BTC-PERPETUAL' }] }] };
+    const contentJson = canonicalJson(content);
+    const sha = createHash('sha256').update(contentJson).digest('hex');
+    const insert = db.prepare(
+      `INSERT INTO tickets (id, status, mode, position_ids_json, content_json, content_sha256, created_by,
+         created_at_ms, updated_at_ms) VALUES (?, ?, 'dynamic', '["p"]', ?, ?, 'key:old', 1, 2)`,
+    );
+    for (const [id, status] of [
+      ['t-approved', 'approved'],
+      ['t-executed', 'executed'],
+      ['t-proposed', 'proposed'],
+    ] as const) {
+      insert.run(id, status, contentJson, sha);
+      db.prepare(
+        `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, actor, note, at_ms)
+         VALUES (?, NULL, 'proposed', 'key:old', NULL, 1)`,
+      ).run(id);
+    }
+    db.prepare("INSERT INTO positions (id, spec_json, created_at_ms, updated_at_ms) VALUES ('p', '{}', 1, 1)").run();
+    db.close();
+
+    const store = openStore(path);
+    expect(store.schemaVersion).toBe(2);
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.db.pragma('foreign_key_check')).toEqual([]);
+    const old = store.getTicket('t-approved')!;
+    expect(old).toMatchObject({ status: 'approved', expiresAtMs: null, request: null, legs: null, fills: [] });
+    expect(Store.verifyTicket(old)).toBe(true);
+    expect(old.content).toEqual(content);
+    expect(old.history).toHaveLength(1);
+    // An old approved ticket (no legs) is still executable, without fills, as before the ledger.
+    expect(store.recordTicketFills('t-approved', null, 'key:new').status).toBe('executed');
+    // The new CHECK takes the new statuses; the history's foreign key still points at the rebuilt table.
+    expect(store.expireTickets(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(store.approveTicket('t-proposed', 'key:new', { fourEyes: true }).status).toBe('approved');
+    expect(() =>
+      store.db
+        .prepare("INSERT INTO ticket_status_history (ticket_id, to_status, actor, at_ms) VALUES ('ghost', 'x', 'a', 1)")
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    expect(store.listPositions()).toHaveLength(1);
+    store.close();
+  });
 });
+
+const ticketInput = { mode: 'dynamic', positionIds: ['p'], content: { ticket: { price: 75_000 } }, actor: 'key:one' };
+
+const legs: StoredTicketLeg[] = [
+  {
+    venue: 'deribit',
+    underlying: 'BTC',
+    instrument: 'BTC-26JUN26-70000-P',
+    kind: 'option',
+    side: 'buy',
+    contracts: 2.5,
+    limitPrice: 0.0125,
+    feesUsd: 3,
+    contractSize: 1,
+    contractValueUsd: null,
+    priceCurrency: 'BTC',
+  },
+  {
+    venue: 'deribit',
+    underlying: 'BTC',
+    instrument: 'BTC-PERPETUAL',
+    kind: 'perp',
+    side: 'sell',
+    contracts: 250,
+    limitPrice: 74_990,
+    feesUsd: 0,
+    contractSize: null,
+    contractValueUsd: 10,
+    priceCurrency: 'USD',
+  },
+];
+
+const manual = {
+  venue: 'deribit' as const,
+  underlying: 'BTC',
+  instrument: 'BTC-26JUN26-70000-P',
+  kind: 'option' as const,
+  contracts: 1.5,
+  price: 0.0123,
+  feeUsd: 1,
+  contractSize: 1,
+  contractValueUsd: null,
+  priceCurrency: 'BTC',
+};

@@ -4,7 +4,6 @@ import { startTestService, v2Position } from './helpers.js';
 import type { Json } from './helpers.js';
 import type { TestService } from './helpers.js';
 import { nowPrecise } from '../../src/service/feeds/base.js';
-import { black76Greeks } from '../../pricing/index.js';
 
 const services: TestService[] = [];
 afterEach(async () => {
@@ -104,61 +103,55 @@ describe('websocket auth on upgrade', () => {
 });
 
 describe('hedge stream', () => {
-  it('pushes hedge ratios within 100 ms of a replayed tick, computed once per tick', async () => {
+  it('pushes the net book within 100 ms of a tick, computed once per tick from the hedging layer', async () => {
     const t = await service();
-    const positions = (await t.call('GET', '/api/positions')).json.positions as {
-      id: string;
-      pool: { kind: string };
-    }[];
+    const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string; model: string }[];
     const clients = await Promise.all([0, 1, 2].map(() => open(wsUrl(t), auth(t.keys.viewer))));
     const boxes = clients.map(inbox);
     for (const ws of clients) ws.send(JSON.stringify({ type: 'subscribe', positionIds: positions.map((p) => p.id) }));
     await Promise.all(boxes.map((b) => b.next((m) => m.type === 'subscribed')));
 
-    const computed: string[] = [];
-    const engine = t.handle.context.engine;
-    const original = engine.positionState.bind(engine);
-    engine.positionState = (...args) => {
-      computed.push(args[0].id);
+    let ticks = 0;
+    const desk = t.handle.context.desk;
+    // The first suggestions (the ticket MIP, once per scope at start) run off the tick; measure after them.
+    await desk.idle();
+    const original = desk.tick.bind(desk);
+    desk.tick = (...args) => {
+      ticks++;
       return original(...args);
     };
     const tickAt = nowPrecise();
     const snapshot = t.feed.pushMove(1.02);
-    const v3 = positions.find((p) => p.pool.kind === 'v3')!.id;
+    const v3 = positions.find((p) => p.model === 'v3')!.id;
     const messages = await Promise.all(
       boxes.map((b) => b.next((m) => m.type === 'hedge' && m.positionId === v3 && m.seq === snapshot.seq)),
     );
+    const index = snapshot.market.index!;
     for (const msg of messages) {
       expect(msg.__receivedAt - tickAt).toBeLessThan(100);
-      expect(msg.price).toBeCloseTo(snapshot.perp!.markPriceQuote, 6);
-      expect(msg.delta).toBeGreaterThan(0);
-      expect(msg.gamma).toBeLessThan(0);
-      // Delta-gamma neutral: the option leg cancels the LP's gamma, the perp the rest of the (USD-flat) delta.
-      expect(msg.options.length).toBe(1);
-      const leg = msg.options[0];
-      const option = snapshot.options.find((o) => o.instrument === leg.instrument)!;
-      const g = black76Greeks(
-        option.optionType,
-        option.forward,
-        option.strike,
-        (option.expiryMs - snapshot.asOfMs) / (365 * 86_400_000),
-        option.markIv,
-      );
-      expect(leg.quantityBase).toBeGreaterThan(0);
-      expect(leg.quantityBase * g.gamma + msg.gamma).toBeCloseTo(0, 12);
-      const optionDeltaUsdFlat = g.delta - g.price / option.forward;
-      expect(msg.delta + leg.quantityBase * optionDeltaUsdFlat + msg.perp.quantityBase).toBeCloseTo(0, 9);
-      // BTC-PERPETUAL trades in 10 USD contracts.
-      expect(msg.perp.contracts).toBeCloseTo((msg.perp.quantityBase * msg.price) / 10, 6);
-      expect(msg.band.status).toMatch(/inside|breach/);
+      // The pool price is the moved market's index, and every forward moved with it.
+      expect(msg.price).toBeCloseTo(index, 6);
+      expect(msg.lp.delta).toBeGreaterThan(0);
+      expect(msg.lp.gamma).toBeLessThan(0);
+      // Nothing held yet: net is the LP.
+      expect(msg.net.delta).toBe(msg.lp.delta);
+      expect(msg.holdings.delta).toBe(0);
+      // BTC-PERPETUAL trades in 10 USD contracts, lot 1: toTrade takes net delta to within half a contract.
+      const basePerContract = 10 / snapshot.market.perp!.mark!;
+      expect(msg.toTrade.instrument).toBe('BTC-PERPETUAL');
+      expect(Number.isInteger(msg.toTrade.contracts)).toBe(true);
+      expect(msg.toTrade.contractsUnrounded).toBeCloseTo(-msg.net.delta / basePerContract, 6);
+      expect(Math.abs(msg.toTrade.netDeltaAfterBase)).toBeLessThanOrEqual(basePerContract / 2 + 1e-12);
+      expect(msg.band.status).toBe(Math.abs(msg.net.delta) > msg.band.halfWidthBase ? 'breach' : 'inside');
+      expect(msg.stale).toBe(false);
       expect(msg.quoteAgeMs).toBeGreaterThanOrEqual(0);
     }
-    // Once per position per tick, whatever the number of clients.
-    expect(computed.sort()).toEqual(positions.map((p) => p.id).sort());
+    // Once per market per tick, whatever the number of clients.
+    expect(ticks).toBe(1);
     // The stream and REST agree on the state after the tick.
     const rest = await t.call('GET', `/api/positions/${v3}`, { key: t.keys.viewer });
-    expect(rest.json.hedge.delta).toBe(messages[0].delta);
-    expect(rest.json.hedge.perp.quantityBase).toBe(messages[0].perp.quantityBase);
+    expect(rest.json.hedge.net.delta).toBe(messages[0].net.delta);
+    expect(rest.json.hedge.toTrade.contracts).toBe(messages[0].toTrade.contracts);
     for (const ws of clients) ws.close(1000);
   });
 
@@ -173,7 +166,8 @@ describe('hedge stream', () => {
     const snapshot = t.feed.pushMove(0.99);
     const book = await box.next((m) => m.type === 'hedge' && m.book === true && m.seq === snapshot.seq);
     expect(book.positions).toBe(2);
-    expect(book.byUnderlying['deribit/BTC'].delta).toBeGreaterThan(0);
+    expect(book.byUnderlying['deribit/BTC'].net.delta).toBeGreaterThan(0);
+    expect(book.byUnderlying['deribit/BTC'].lp.delta).toBe(book.byUnderlying['deribit/BTC'].net.delta);
     ws.close(1000);
   });
 
@@ -184,7 +178,7 @@ describe('hedge stream', () => {
     const seqs = [t.feed.pushMove(1.01).seq, t.feed.pushMove(0.98).seq];
     for (const seq of seqs) {
       const tick = await wholeTick(box, ids, seq);
-      for (const m of tick.filter((m) => !m.book)) expect(Number.isFinite(m.delta)).toBe(true);
+      for (const m of tick.filter((m) => !m.book)) expect(Number.isFinite(m.net.delta)).toBe(true);
     }
     ws.close(1000);
   });
@@ -244,7 +238,7 @@ describe('hedge stream', () => {
   it('conflates for a slow client: bounded buffer, and the latest state once it reads again', async () => {
     const t = await service({ wsHighWaterBytes: 16 * 1024 });
     // Enough positions that a paused reader overflows the kernel's socket buffers within a few hundred ticks.
-    for (let i = 0; i < 30; i++) t.handle.store.createPosition({ ...v2Position, name: `v2 #${i}` }, 'test');
+    for (let i = 0; i < 30; i++) t.handle.store.createPosition({ ...v2Position, label: `v2 #${i}` }, 'test');
     t.handle.context.refreshPositions();
     const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string }[];
     const slow = await open(wsUrl(t), auth(t.keys.viewer));

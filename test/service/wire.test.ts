@@ -9,10 +9,12 @@ import type { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { FallbackHedgeEngine } from '../../src/service/engine/fallback.js';
-import type { PositionHedgeState, StoredPosition } from '../../src/service/types.js';
+import { DeskBook } from '../../src/service/deskBook.js';
+import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
+import type { PositionHedgeState } from '../../src/service/hedgeState.js';
+import type { StoredPosition } from '../../src/service/types.js';
 import { bookFrame, framePayloads, hedgeMessage, textFrame } from '../../src/service/wire.js';
-import { fixtureSnapshot, v2Position, v3Position } from './helpers.js';
+import { builtinMarket, v2Position, v3Position } from './helpers.js';
 
 const viaJson = (state: object) => '{"type":"hedge",' + JSON.stringify(state).slice(1);
 
@@ -21,24 +23,27 @@ function stored(spec: typeof v3Position, id: string): StoredPosition {
 }
 
 describe('hedgeMessage', () => {
-  it('writes exactly what JSON.stringify writes for the engine states, with and without a market', () => {
-    const engine = new FallbackHedgeEngine();
-    const market = { ...fixtureSnapshot(), seq: 7, receivedAtMs: 1779823664123.457 };
-    const positions = [
+  it("writes exactly what JSON.stringify writes for the desk book's states, with and without a market", async () => {
+    const feed = new ScriptedFeed(await builtinMarket());
+    const snapshot = { ...feed.current()!, seq: 7, receivedAtMs: 1779823664123.457 };
+    const markets = new Map([['deribit/BTC', snapshot]]);
+    const desk = new DeskBook({
+      markets: () => markets,
+      holdings: () => [],
+      now: () => snapshot.receivedAtMs + 3.25,
+      maxQuoteAgeMs: 10_000,
+      suggestions: false,
+    });
+    desk.setPositions([
       stored(v3Position, 'pos_v3'),
       stored(v2Position, 'pos_v2'),
-      stored({ ...v3Position, name: 'ETH–USDC "wide" \\ range \u2028 ü' }, 'pos_unicode'),
-    ];
+      stored({ ...v3Position, label: 'ETH–USDC "wide" \\ range \u2028 ü' }, 'pos_unicode'),
+    ]);
     let checked = 0;
-    for (const position of positions) {
-      for (const state of [
-        engine.positionState(position, market, market.receivedAtMs + 3.25),
-        engine.positionState(position, undefined, 0),
-      ]) {
-        expect(hedgeMessage(state)).toBe(viaJson(state));
-        JSON.parse(hedgeMessage(state));
-        checked++;
-      }
+    for (const state of [...desk.tick('deribit/BTC', snapshot), ...desk.tick('deribit/BTC', undefined)]) {
+      expect(hedgeMessage(state)).toBe(viaJson(state));
+      JSON.parse(hedgeMessage(state));
+      checked++;
     }
     expect(checked).toBe(6);
   });
@@ -50,65 +55,91 @@ describe('hedgeMessage', () => {
       fc.integer(),
     );
     const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\u0000', '\ud800'));
-    const leg = fc.record(
+    const greeks = fc.record({
+      valueQuote: number,
+      delta: number,
+      gamma: number,
+      vegaPerUnitVol: number,
+      vegaPerVolPoint: number,
+      thetaPerYear: number,
+      thetaPerDay: number,
+    });
+    const toTrade = fc.record({
+      instrument: text,
+      contracts: number,
+      contractsUnrounded: number,
+      baseAmount: number,
+      lotContracts: number,
+      netDeltaAfterBase: number,
+      netGammaLeft: number,
+    });
+    const suggestion = fc.record(
       {
-        instrument: text,
-        kind: fc.constantFrom('perp' as const, 'option' as const),
-        quantityBase: number,
-        contracts: number,
-        strike: number,
-        optionType: fc.constantFrom('call' as const, 'put' as const),
-        expiryMs: number,
+        legs: fc.array(
+          fc.record({
+            instrument: text,
+            kind: fc.constantFrom('option' as const, 'perp' as const, 'future' as const),
+            side: fc.constantFrom('buy' as const, 'sell' as const),
+            contracts: number,
+            baseAmount: number,
+          }),
+          { maxLength: 3 },
+        ),
+        solvedAtSeq: number,
+        reason: fc.constantFrom('start' as const, 'band-breach' as const, 'holdings-changed' as const),
+        error: text,
       },
-      { requiredKeys: ['instrument', 'kind', 'quantityBase', 'contracts'] },
+      { requiredKeys: ['legs', 'solvedAtSeq', 'reason'] },
     );
     const state = fc.record(
       {
         positionId: text,
         name: text,
-        venue: text,
-        underlying: text,
+        market: text,
         seq: number,
         asOfMs: number,
         source: fc.constantFrom('replay' as const, 'live' as const, 'scripted' as const, 'synthetic' as const),
-        price: number,
-        valueQuote: number,
-        delta: number,
-        gamma: number,
-        perp: fc.option(leg, { nil: null }),
-        options: fc.array(leg, { maxLength: 3 }),
+        price: fc.option(number, { nil: null }),
+        lp: fc.option(greeks, { nil: null }),
+        holdings: fc.option(greeks, { nil: null }),
+        net: fc.option(greeks, { nil: null }),
         band: fc.record({
-          status: fc.constantFrom('inside' as const, 'breach' as const, 'no-market' as const),
-          deltaBandBase: number,
-          netDeltaBase: number,
+          status: fc.constantFrom('inside' as const, 'breach' as const, 'stale' as const, 'no-market' as const),
+          halfWidthBase: fc.option(number, { nil: null }),
+          deviationBase: fc.option(number, { nil: null }),
+          targetDeltaBase: number,
+          explanation: text,
         }),
-        quoteAgeMs: number,
-        tickAtMs: number,
+        toTrade: fc.option(toTrade, { nil: null }),
+        suggestion: fc.option(suggestion, { nil: null }),
+        quoteAgeMs: fc.option(number, { nil: null }),
+        stale: fc.boolean(),
         error: text,
+        tickAtMs: number,
       },
-      { requiredKeys: ['positionId', 'name', 'venue', 'underlying', 'seq', 'asOfMs', 'source', 'price'] },
+      { requiredKeys: ['positionId', 'name', 'market', 'seq', 'asOfMs', 'source', 'price', 'band', 'stale'] },
     );
     fc.assert(
       fc.property(state, (s) => {
-        // Keys the engine always writes; the record above leaves some out to exercise the optional ones.
+        // Keys the desk book always writes, in its order; the record above leaves some out for the optional ones.
         const full = {
           positionId: s.positionId,
           name: s.name,
-          venue: s.venue,
-          underlying: s.underlying,
+          market: s.market,
           seq: s.seq,
           asOfMs: s.asOfMs,
           source: s.source,
           price: s.price,
-          valueQuote: s.valueQuote ?? NaN,
-          delta: s.delta ?? NaN,
-          gamma: s.gamma ?? NaN,
-          perp: s.perp ?? null,
-          options: s.options ?? [],
-          band: s.band ?? { status: 'no-market', deltaBandBase: 0.05, netDeltaBase: NaN },
-          quoteAgeMs: s.quoteAgeMs ?? 0,
-          ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
+          lp: s.lp ?? null,
+          holdings: s.holdings ?? null,
+          net: s.net ?? null,
+          band: s.band,
+          toTrade: s.toTrade ?? null,
+          suggestion: s.suggestion ?? null,
+          quoteAgeMs: s.quoteAgeMs ?? null,
+          stale: s.stale,
           ...(s.error !== undefined ? { error: s.error } : {}),
+          ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
         } as PositionHedgeState;
         expect(hedgeMessage(full)).toBe(viaJson(full));
       }),
@@ -122,8 +153,8 @@ describe('hedgeMessage', () => {
       asOfMs: 1779823664000,
       positions: 2,
       valueQuote: 1234.5,
-      byUnderlying: { 'deribit/BTC': { delta: 0.1, gamma: NaN, valueQuote: 1, perpQuantityBase: -0.1 } },
       bandBreaches: 1,
+      byUnderlying: {},
     };
     const [payload] = framePayloads(bookFrame(book));
     expect(payload!.toString('utf8')).toBe('{"type":"hedge","book":true,' + JSON.stringify(book).slice(1));

@@ -9,6 +9,7 @@ import type { Chain, LoadedSnapshot, OptionQuote, SnapshotSource, Venue } from '
 
 type AdaptersModule = typeof AdaptersNs;
 import { CliError, EXIT_USAGE, formatNumber, parseNumberOption } from '../output.js';
+import { MS_PER_SECOND, msToHours } from '../../../pricing/time.js';
 
 interface ChainOptions {
   venue: string;
@@ -172,7 +173,7 @@ export async function runChain(options: ChainOptions, nowMs = Date.now()): Promi
       settle: options.settle?.toUpperCase(),
       source,
       asOfMs: source.kind === 'live' ? nowMs : undefined,
-      sanity: options.maxAgeSeconds === undefined ? undefined : { maxAgeMs: options.maxAgeSeconds * 1000 },
+      sanity: options.maxAgeSeconds === undefined ? undefined : { maxAgeMs: options.maxAgeSeconds * MS_PER_SECOND },
     }),
   );
   let chains = snapshot.chains;
@@ -225,7 +226,7 @@ export async function runChain(options: ChainOptions, nowMs = Date.now()): Promi
         ? `; perp ${perp.instrument.venueId} mark ${perp.mark === null ? 'n/a' : formatNumber(perp.mark)}, funding ${
             perp.fundingRate === null
               ? 'n/a'
-              : `${formatNumber(perp.fundingRate)} per ${(perp.fundingIntervalMs ?? 0) / 3_600_000} h (${formatNumber((perp.fundingRateAnnualised ?? 0) * 100, 4)}% a year)`
+              : `${formatNumber(perp.fundingRate)} per ${msToHours(perp.fundingIntervalMs ?? 0)} h (${formatNumber((perp.fundingRateAnnualised ?? 0) * 100, 4)}% a year)`
           }`
         : ''),
   );

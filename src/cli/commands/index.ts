@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerBacktest } from './backtest.js';
 import { register as registerBatch } from './batch.js';
 import { register as registerBook } from './book.js';
 import { register as registerChain } from './chain.js';
@@ -10,6 +11,8 @@ import { register as registerQuote } from './quote.js';
 import { register as registerRecord } from './record.js';
 import { register as registerReplicate } from './replicate.js';
 import { register as registerServe } from './serve.js';
+import { register as registerSimulate } from './simulate.js';
+import { register as registerSurface } from './surface.js';
 import { register as registerTicket } from './ticket.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -21,9 +24,12 @@ export function registerCommands(program: Command): void {
   registerBatch(program);
   registerChain(program);
   registerQuote(program);
+  registerSurface(program);
   registerRecord(program);
   registerBook(program);
   registerTicket(program);
+  registerBacktest(program);
+  registerSimulate(program);
   registerServe(program);
   registerKeys(program);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { OptionGreeks } from '../../../pricing/index.js';
+import { perYearToPerDay } from '../../../pricing/time.js';
 import { parseNumberOption } from '../output.js';
 
 export function register(program: Command): void {
@@ -38,7 +39,7 @@ export function register(program: Command): void {
           ['vega dV/dsigma', g.vega],
           ['vega per vol point', g.vega / 100],
           ['theta dV/dt per year', g.theta],
-          ['theta per day', g.theta / 365],
+          ['theta per day', perYearToPerDay(g.theta)],
           ['rho dV/dr', g.rho],
           ['vanna d2V/dF dsigma', g.vanna],
           ['volga d2V/dsigma2', g.volga],

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { FutureQuote, OptionQuote, PerpQuote } from '../../../adapters/index.js';
 import { formatNumber, parseNumberOption } from '../output.js';
 import { asCliErrors, describeSource, loadAdapters, parseVenue } from './chain.js';
+import { MS_PER_SECOND } from '../../../pricing/time.js';
 
 interface QuoteOptions {
   venue: string;
@@ -105,7 +106,7 @@ export async function runQuote(options: QuoteOptions, nowMs = Date.now()): Promi
       settle: options.settle?.toUpperCase(),
       source,
       asOfMs: source.kind === 'live' ? nowMs : undefined,
-      sanity: options.maxAgeSeconds === undefined ? undefined : { maxAgeMs: options.maxAgeSeconds * 1000 },
+      sanity: options.maxAgeSeconds === undefined ? undefined : { maxAgeMs: options.maxAgeSeconds * MS_PER_SECOND },
     }),
   );
   const src = describeSource(loaded.source, loaded.asOfMs, nowMs, adapters.formatAge);

@@ -10,10 +10,48 @@
  * socket was down); nothing is invented for what the recording does not hold (no perp in the recording: no perp in
  * the snapshot).
  */
-import type { LiveEvent, OptionQuote, PerpQuote, ReplayFeed } from '../../../adapters/index.js';
-import type { FeedOption, FeedSnapshot } from '../types.js';
-import { feedOptionOf, feedPerpOf } from './fromAdapters.js';
+import type {
+  Chain,
+  LiveEvent,
+  MarketSnapshot,
+  OptionQuote,
+  PerpQuote,
+  ReplayFeed,
+  Venue,
+} from '../../../adapters/index.js';
 import { BaseFeed, nowPrecise } from './base.js';
+
+/** Options grouped by expiry into chains, each on the forward its own quotes carry (the venue's underlying price). */
+function chainsOf(venue: Venue, underlying: string, options: Iterable<OptionQuote>): Chain[] {
+  const byExpiry = new Map<number, OptionQuote[]>();
+  for (const o of options) {
+    const expiryMs = o.instrument.expiryMs!;
+    let list = byExpiry.get(expiryMs);
+    if (!list) byExpiry.set(expiryMs, (list = []));
+    list.push(o);
+  }
+  return [...byExpiry.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([expiryMs, list]) => {
+      list.sort(
+        (a, b) =>
+          a.instrument.strike! - b.instrument.strike! ||
+          (a.instrument.optionType === 'call' ? -1 : 1) - (b.instrument.optionType === 'call' ? -1 : 1),
+      );
+      const latest = list.reduce((x, y) => (y.timestampMs > x.timestampMs ? y : x));
+      return {
+        venue,
+        underlying,
+        expiryMs,
+        expiryIso: new Date(expiryMs).toISOString(),
+        forward: latest.forward!,
+        forwardMethod: 'future' as const,
+        forwardDetail: "the underlying price of the expiry's latest recorded quote",
+        parityForward: null,
+        options: list,
+      };
+    });
+}
 
 export interface RecordedStreamFeedOptions {
   venue: string;
@@ -24,12 +62,11 @@ export interface RecordedStreamFeedOptions {
 
 export class RecordedStreamFeed extends BaseFeed {
   private feed: ReplayFeed | undefined;
-  /** Usable options by ccxt symbol (the key the stream's stale events use). */
-  private readonly options = new Map<string, FeedOption>();
+  /** Usable option quotes by ccxt symbol (the key the stream's stale events use). */
+  private readonly options = new Map<string, OptionQuote>();
   /** Index price, quote per base. */
   private spot = NaN;
-  private perp: FeedSnapshot['perp'];
-  private perpSymbol: string | undefined;
+  private perp: PerpQuote | undefined;
   private seq = 0;
   private dataTimeMs = 0;
   private emitScheduled = false;
@@ -88,22 +125,29 @@ export class RecordedStreamFeed extends BaseFeed {
 
   private dropStale(symbol: string): void {
     this.options.delete(symbol);
-    if (symbol === this.perpSymbol) this.perp = undefined;
+    if (symbol === this.perp?.instrument.symbol) this.perp = undefined;
   }
 
   private onOption(symbol: string, quote: OptionQuote): void {
     if (quote.index !== null && quote.index > 0) this.spot = quote.index;
-    const option = feedOptionOf(quote, quote.forward);
-    if (option) this.options.set(symbol, option);
+    const i = quote.instrument;
+    const priceable =
+      i.strike !== null &&
+      i.expiryMs !== null &&
+      i.optionType !== null &&
+      quote.markIv !== null &&
+      quote.markIv > 0 &&
+      quote.forward !== null &&
+      quote.forward > 0;
+    if (priceable) this.options.set(symbol, quote);
     else this.options.delete(symbol);
   }
 
   private onPerp(symbol: string, quote: PerpQuote): void {
     if (quote.index !== null && quote.index > 0) this.spot = quote.index;
     const price = quote.mark ?? quote.index;
-    if (price === null || !(price > 0)) return;
-    this.perp = feedPerpOf(quote.instrument, price);
-    this.perpSymbol = symbol;
+    if (price === null || !(price > 0) || symbol !== quote.instrument.symbol) return;
+    this.perp = quote;
   }
 
   /** Quotes delivered in one read arrive in one turn of the event loop: they make one snapshot. */
@@ -112,10 +156,26 @@ export class RecordedStreamFeed extends BaseFeed {
     this.emitScheduled = true;
     setImmediate(() => {
       this.emitScheduled = false;
-      const spot = Number.isFinite(this.spot) ? this.spot : (this.perp?.markPriceQuote ?? NaN);
+      const spot = Number.isFinite(this.spot) ? this.spot : (this.perp?.mark ?? NaN);
       // Without an index there is nothing to price on; without usable options the snapshot says so (no gamma leg).
       if (!(spot > 0) || !this.feed) return;
       const source = this.feed.source();
+      const venue = this.venue as Venue;
+      const chains = chainsOf(venue, this.underlying, this.options.values());
+      const usable = new Set(this.options.keys());
+      if (this.perp) usable.add(this.perp.instrument.symbol);
+      const market: MarketSnapshot = {
+        venue,
+        underlying: this.underlying,
+        source: { kind: 'replay', label: source.label, dataTimeMs: this.dataTimeMs },
+        chains,
+        perp: this.perp ?? null,
+        futures: [],
+        index: spot,
+        // The live stream has already refused inconsistent updates and reported stale ones (dropped above).
+        issues: [],
+        usableForHedging: usable,
+      };
       this.emit({
         venue: this.venue,
         underlying: this.underlying,
@@ -124,9 +184,7 @@ export class RecordedStreamFeed extends BaseFeed {
         seq: ++this.seq,
         asOfMs: this.dataTimeMs,
         receivedAtMs: nowPrecise(),
-        spot,
-        ...(this.perp ? { perp: this.perp } : {}),
-        options: [...this.options.values()],
+        market,
       });
     });
   }

@@ -2,13 +2,14 @@
  * Replays a recorded snapshot as a continuous feed on the replay's own clock: replay time starts at the
  * recording's time and advances `replayMsPerTick` per tick (wall interval `intervalMs`), whatever the wall clock
  * says. A single-snapshot recording has no price moves of its own, so the path is a seeded geometric Brownian
- * motion at the chain's at-the-money vol (`sigma sqrt(dt)` per tick, dt in years of replay time) applied to spot,
- * perp and every forward; vols and strikes stay as recorded. Every snapshot says so in its `label`.
+ * motion at the chain's at-the-money vol (`sigma sqrt(dt)` per tick, dt in years of replay time) applied to the
+ * whole market at once (`moveMarket`: spot, perp, futures, every forward, option marks repriced from their IVs at
+ * the moved forward and the advancing clock); IVs and strikes stay as recorded. Every snapshot says so in its `label`.
  */
-import type { FeedOption, FeedSnapshot } from '../types.js';
+import { moveMarket, type MarketSnapshot } from '../../../adapters/index.js';
+import { MS_PER_DAY, MS_PER_YEAR } from '../../../adapters/index.js';
+import type { FeedSnapshot } from '../types.js';
 import { BaseFeed, nowPrecise } from './base.js';
-
-const MS_PER_YEAR = 365 * 86_400_000;
 
 /** Mulberry32: a small seeded PRNG so a replay is the same run after run. */
 export function mulberry32(seed: number): () => number {
@@ -32,16 +33,20 @@ export interface SnapshotReplayOptions {
   label?: string;
 }
 
-export function atmVol(options: readonly FeedOption[], asOfMs: number): number | null {
-  const eligible = options.filter((o) => o.expiryMs - asOfMs > 7 * 86_400_000 && o.markIv > 0);
-  if (eligible.length === 0) return null;
-  const expiry = Math.min(...eligible.map((o) => o.expiryMs));
-  let best: FeedOption | null = null;
-  for (const o of eligible) {
-    if (o.expiryMs !== expiry) continue;
-    if (!best || Math.abs(o.strike - o.forward) < Math.abs(best.strike - best.forward)) best = o;
+/** Mark IV of the strike nearest the forward on the first expiry more than 7 days out, or null. */
+export function atmVol(market: MarketSnapshot): number | null {
+  const asOfMs = market.source.dataTimeMs;
+  for (const chain of market.chains) {
+    if (chain.expiryMs - asOfMs <= 7 * MS_PER_DAY) continue;
+    let best: { distance: number; iv: number } | null = null;
+    for (const o of chain.options) {
+      if (o.instrument.strike === null || o.markIv === null || !(o.markIv > 0)) continue;
+      const distance = Math.abs(o.instrument.strike - chain.forward);
+      if (!best || distance < best.distance) best = { distance, iv: o.markIv };
+    }
+    if (best) return best.iv;
   }
-  return best?.markIv ?? null;
+  return null;
 }
 
 export class SnapshotReplayFeed extends BaseFeed {
@@ -56,18 +61,19 @@ export class SnapshotReplayFeed extends BaseFeed {
   private readonly label: string;
 
   constructor(
-    private readonly base: Omit<FeedSnapshot, 'seq' | 'receivedAtMs'>,
+    private readonly base: MarketSnapshot,
     options: SnapshotReplayOptions = {},
   ) {
     super(base.venue, base.underlying);
     this.intervalMs = options.intervalMs ?? 1000;
     this.replayMsPerTick = options.replayMsPerTick ?? this.intervalMs;
     this.random = mulberry32(options.seed ?? 20260526);
-    this.vol = options.pathVol ?? atmVol(base.options, base.asOfMs) ?? 0.5;
-    this.replayTimeMs = base.asOfMs;
+    this.vol = options.pathVol ?? atmVol(base) ?? 0.5;
+    this.replayTimeMs = base.source.dataTimeMs;
     this.label =
       options.label ??
-      `replay of ${base.label ?? `${base.venue} ${base.underlying}`} on the replay clock; price path: seeded GBM at ${(this.vol * 100).toFixed(1)}% vol`;
+      `replay of ${base.source.label} on the replay clock; the whole market (spot, perp, every forward, option marks ` +
+        `from their IVs) moved along a seeded GBM path at ${(this.vol * 100).toFixed(1)}% vol`;
     this.latest = this.snapshot();
   }
 
@@ -79,21 +85,20 @@ export class SnapshotReplayFeed extends BaseFeed {
   }
 
   private snapshot(): FeedSnapshot {
-    const f = this.factor;
+    const market = moveMarket(this.base, { priceFactor: this.factor, asOfMs: this.replayTimeMs, label: this.label });
     return {
-      ...this.base,
+      venue: this.venue,
+      underlying: this.underlying,
       source: 'replay',
       label: this.label,
       seq: this.seq,
       asOfMs: this.replayTimeMs,
       receivedAtMs: nowPrecise(),
-      spot: this.base.spot * f,
-      perp: this.base.perp ? { ...this.base.perp, markPriceQuote: this.base.perp.markPriceQuote * f } : undefined,
-      options: f === 1 ? this.base.options : this.base.options.map((o) => ({ ...o, forward: o.forward * f })),
+      market,
     };
   }
 
-  /** Advances the replay clock one tick and publishes the new state. */
+  /** Advances the replay clock one tick and publishes the new state of the whole market. */
   step(): FeedSnapshot {
     const dtYears = this.replayMsPerTick / MS_PER_YEAR;
     this.factor *= Math.exp(-0.5 * this.vol * this.vol * dtYears + this.vol * Math.sqrt(dtYears) * this.normal());

@@ -1,18 +1,32 @@
-/** A feed driven by its caller: tests and benchmarks push snapshots and measure what the service does with them. */
+/** A feed driven by its caller: tests and benchmarks push market states and measure what the service does. */
+import { moveMarket, type MarketSnapshot } from '../../../adapters/index.js';
 import type { FeedSnapshot } from '../types.js';
 import { BaseFeed, nowPrecise } from './base.js';
 
-export type ScriptedUpdate = Partial<Omit<FeedSnapshot, 'venue' | 'underlying' | 'seq' | 'receivedAtMs'>>;
-
 export class ScriptedFeed extends BaseFeed {
   private seq = 0;
+  private readonly label: string;
 
   constructor(
-    private readonly base: Omit<FeedSnapshot, 'seq' | 'receivedAtMs'>,
-    options: { emitInitial?: boolean } = {},
+    private readonly base: MarketSnapshot,
+    options: { emitInitial?: boolean; label?: string } = {},
   ) {
     super(base.venue, base.underlying);
-    if (options.emitInitial !== false) this.latest = { ...base, seq: 0, receivedAtMs: nowPrecise() };
+    this.label = options.label ?? `scripted: ${base.source.label}`;
+    if (options.emitInitial !== false) this.latest = this.snapshotOf(base, 0);
+  }
+
+  private snapshotOf(market: MarketSnapshot, seq: number): FeedSnapshot {
+    return {
+      venue: this.venue,
+      underlying: this.underlying,
+      source: 'scripted',
+      label: this.label,
+      seq,
+      asOfMs: market.source.dataTimeMs,
+      receivedAtMs: nowPrecise(),
+      market,
+    };
   }
 
   async start(): Promise<void> {
@@ -27,29 +41,20 @@ export class ScriptedFeed extends BaseFeed {
     this.running = value;
   }
 
-  /** Publishes a tick: the base snapshot with `update` applied, received now. */
-  push(update: ScriptedUpdate = {}): FeedSnapshot {
-    const previous = this.latest ?? { ...this.base, seq: 0, receivedAtMs: 0 };
-    const snapshot: FeedSnapshot = {
-      ...previous,
-      ...update,
-      venue: this.venue,
-      underlying: this.underlying,
-      seq: ++this.seq,
-      receivedAtMs: nowPrecise(),
-    };
+  /** Publishes a tick: `market` (default: the current one again), received now. */
+  push(market?: MarketSnapshot): FeedSnapshot {
+    const snapshot = this.snapshotOf(market ?? this.latest?.market ?? this.base, ++this.seq);
     this.emit(snapshot);
     return snapshot;
   }
 
-  /** Moves every price (spot, perp, forwards) by `factor`, as a market move does to a whole chain. */
+  /**
+   * Moves the whole market by `factor` (spot, perp, every forward; option marks repriced from their IVs) and, if
+   * given, the clock to `asOfMs`, as a market move does to a whole chain.
+   */
   pushMove(factor: number, asOfMs?: number): FeedSnapshot {
-    const previous = this.latest ?? { ...this.base, seq: 0, receivedAtMs: 0 };
-    return this.push({
-      spot: previous.spot * factor,
-      perp: previous.perp ? { ...previous.perp, markPriceQuote: previous.perp.markPriceQuote * factor } : undefined,
-      options: previous.options.map((o) => ({ ...o, forward: o.forward * factor })),
-      asOfMs: asOfMs ?? previous.asOfMs,
-    });
+    const previous = this.latest?.market ?? this.base;
+    const t = asOfMs ?? previous.source.dataTimeMs;
+    return this.push(moveMarket(previous, { priceFactor: factor, asOfMs: t, label: previous.source.label }));
   }
 }

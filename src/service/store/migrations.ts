@@ -8,6 +8,12 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * Run with foreign keys off (checked with `PRAGMA foreign_key_check` before commit): SQLite cannot alter a CHECK
+   * constraint, so a migration that changes one rebuilds the table, and dropping the old table would otherwise
+   * cascade into the rows that refer to it.
+   */
+  foreignKeysOff?: boolean;
 }
 
 export const migrations: readonly Migration[] = [
@@ -65,6 +71,68 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_at ON audit_log (at_ms);
     `,
   },
+  {
+    version: 2,
+    description:
+      'ledger: ticket statuses expired and partially-executed, ticket expiry, request, legs and approval settings; append-only fills',
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE tickets_v2 (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN
+          ('proposed', 'approved', 'rejected', 'expired', 'partially-executed', 'executed')),
+        mode TEXT NOT NULL,
+        position_ids_json TEXT NOT NULL,
+        content_json TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER,
+        request_json TEXT,
+        legs_json TEXT,
+        approval_json TEXT
+      );
+      INSERT INTO tickets_v2 (id, status, mode, position_ids_json, content_json, content_sha256, created_by,
+          created_at_ms, updated_at_ms)
+        SELECT id, status, mode, position_ids_json, content_json, content_sha256, created_by, created_at_ms,
+          updated_at_ms FROM tickets;
+      DROP TABLE tickets;
+      ALTER TABLE tickets_v2 RENAME TO tickets;
+      CREATE INDEX tickets_created ON tickets (created_at_ms);
+      CREATE INDEX tickets_status_expiry ON tickets (status, expires_at_ms);
+      CREATE TABLE fills (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        holding_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        venue TEXT NOT NULL,
+        underlying TEXT NOT NULL,
+        instrument TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('option', 'perp', 'future')),
+        contracts REAL NOT NULL CHECK (contracts <> 0),
+        price REAL NOT NULL CHECK (price > 0),
+        fee_usd REAL NOT NULL,
+        venue_order_id TEXT,
+        ticket_id TEXT REFERENCES tickets (id),
+        leg_index INTEGER,
+        scope_json TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('ticket', 'manual', 'close', 'config')),
+        actor TEXT NOT NULL,
+        contract_size REAL,
+        contract_value_usd REAL,
+        price_currency TEXT NOT NULL,
+        CHECK ((ticket_id IS NULL) = (leg_index IS NULL)),
+        CHECK (contract_size IS NOT NULL OR contract_value_usd IS NOT NULL)
+      );
+      CREATE INDEX fills_ticket ON fills (ticket_id);
+      CREATE INDEX fills_holding ON fills (holding_id);
+      -- The ledger is append-only: a correction is a new fill, never an edit.
+      CREATE TRIGGER fills_no_update BEFORE UPDATE ON fills BEGIN SELECT RAISE(ABORT, 'fills are append-only'); END;
+      CREATE TRIGGER fills_no_delete BEFORE DELETE ON fills BEGIN SELECT RAISE(ABORT, 'fills are append-only'); END;
+    `,
+  },
 ];
 
 export function currentVersion(db: Database.Database): number {
@@ -80,10 +148,23 @@ export function migrate(db: Database.Database): { from: number; to: number } {
   }
   for (const migration of migrations) {
     if (migration.version <= from) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    // `PRAGMA foreign_keys` is a no-op inside a transaction, so it is switched around it.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (migration.foreignKeysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        if (migration.foreignKeysOff) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) {
+            throw new Error(`migration ${migration.version}: ${broken.length} rows break a foreign key`);
+          }
+        }
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.foreignKeysOff) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
   }
   return { from, to: currentVersion(db) };
 }

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  deribitNonMatchingEngineBudget,
-  deribitRequestBucket,
-  rateLimitedFetch,
-  TokenBucket,
-} from '../../../adapters/live/rateLimit.js';
+import { DEFAULT_REQUEST_BUDGET, rateLimitedFetch, TokenBucket } from '../../../adapters/live/rateLimit.js';
+import { VENUE_ADAPTERS } from '../../../adapters/venues/index.js';
+import { deribitNonMatchingEngineBudget, deribitRequestBucket } from '../../../adapters/venues/deribit.js';
 import { FakeTime } from './fakeTime.js';
 
 describe('token bucket', () => {
@@ -85,6 +82,12 @@ describe('token bucket', () => {
     expect(deribitRequestBucket.refillPerSecond).toBeLessThan(venueRate);
     expect(deribitRequestBucket.capacity).toBeLessThan(venueBurst);
     expect(deribitRequestBucket.rateLimitCooldownMs).toBe(5000);
+  });
+
+  it('venues without a budget of their own keep the one every venue ran on before the hooks: Deribit figures', () => {
+    expect(DEFAULT_REQUEST_BUDGET).toEqual({ ...deribitRequestBucket });
+    expect(VENUE_ADAPTERS.deribit.live?.requestBudget).toBe(deribitRequestBucket);
+    for (const venue of ['okx', 'bybit', 'binance'] as const) expect(VENUE_ADAPTERS[venue].live).toBeUndefined();
   });
 
   it('rateLimitedFetch spends a token per request and waits when the budget is spent', async () => {

@@ -1,5 +1,5 @@
 /**
- * Coin-settled (inverse) options and the Deribit vectors of shared/domain/TEST-VECTORS.md: V5 (a real
+ * Coin-settled (inverse) options and the Deribit vectors of docs/CONVENTIONS.md: V5 (a real
  * BTC-27SEP24-40000-C quote with Deribit's greeks), V10 (inverse settlement) and V12 (delta total).
  */
 import fc from 'fast-check';

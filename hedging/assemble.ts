@@ -1,0 +1,238 @@
+/**
+ * Ticket assembly: request -> book before -> engine (`engines/`: dynamic MIP or static strip) -> checks of the legs'
+ * quotes -> totals, scenarios, rebalancing band, reviews, id -> the zod-validated ticket. Time is `asOfMs`, passed
+ * in; ids are injected or derived from the inputs (a hash), never random, so the same inputs give the same ticket.
+ */
+import { hoursToMs } from '../pricing/index.js';
+import type { MarketSnapshot } from '../adapters/model.js';
+import { findQuote, valueBook } from './book.js';
+import { deltaHedgeInstrument } from './deltaHedge.js';
+import { HEDGE_ENGINES } from './engines/index.js';
+import { StaleMarketError } from './errors.js';
+import { ticketIdFor } from './ids.js';
+import { holdingsOfBook } from './legs.js';
+import { vegaBoundPerUnitVol } from './limits.js';
+import { atmVol, checkMarket } from './marketChecks.js';
+import type { BookGreeks } from './optimise.js';
+import { deltaBandHalfWidth, deltaBandOf, nextReviewTimes, rebalanceDecision } from './policy.js';
+import type { HedgePolicy } from './policySchema.js';
+import { resolveRequest, type TicketRequest } from './request.js';
+import { defaultHorizons, scenarioPnl } from './scenarios.js';
+import { displayGreeksOf, ticketSchema, type Ticket, type TicketLeg, type TicketWarning } from './ticket.js';
+
+/** An option leg whose bid-ask spread is wider than this fraction of its mid gets a `wide-spread` warning. */
+export const WIDE_SPREAD_WARNING_FRACTION = 0.1;
+/** A leg quote older than this fraction of `maxQuoteAgeMs` gets a `stale-quotes` warning (older is refused). */
+export const STALE_QUOTE_WARNING_FRACTION = 0.5;
+/** How many upcoming review times a ticket lists. */
+export const TICKET_REVIEW_COUNT = 3;
+
+/** Refuses a leg quoted longer ago than the policy allows; warns on ageing quotes, wide spreads and thin books. */
+function checkLegQuotes(
+  legs: readonly TicketLeg[],
+  market: MarketSnapshot,
+  asOfMs: number,
+  policy: HedgePolicy,
+): TicketWarning[] {
+  const warnings: TicketWarning[] = [];
+  for (const leg of legs) {
+    const quote = findQuote(market, leg.instrument);
+    const ageMs = quote ? asOfMs - quote.timestampMs : 0;
+    if (ageMs > policy.maxQuoteAgeMs) {
+      throw new StaleMarketError(
+        `${leg.instrument}: quote is ${(ageMs / 1000).toFixed(1)} s old at ${new Date(asOfMs).toISOString()}; ` +
+          `the policy allows ${(policy.maxQuoteAgeMs / 1000).toFixed(1)} s (maxQuoteAgeMs)`,
+        ageMs,
+        policy.maxQuoteAgeMs,
+      );
+    }
+    if (ageMs > policy.maxQuoteAgeMs * STALE_QUOTE_WARNING_FRACTION) {
+      warnings.push({
+        code: 'stale-quotes',
+        message: `${leg.instrument}: quote is ${(ageMs / 1000).toFixed(1)} s old (limit ${(policy.maxQuoteAgeMs / 1000).toFixed(1)} s)`,
+      });
+    }
+    if (leg.kind !== 'option' || leg.bid === null || leg.ask === null || leg.mid === null) continue;
+    const rel = (leg.ask - leg.bid) / leg.mid;
+    if (rel > WIDE_SPREAD_WARNING_FRACTION) {
+      warnings.push({
+        code: 'wide-spread',
+        message: `${leg.instrument}: bid-ask spread is ${(rel * 100).toFixed(1)}% of mid`,
+      });
+    }
+    const optionQuote = quote?.kind === 'option' ? quote : null;
+    const size = leg.side === 'buy' ? optionQuote?.askSizeContracts : optionQuote?.bidSizeContracts;
+    const oi = optionQuote?.openInterestContracts;
+    if ((size != null && size < leg.contracts) || (oi != null && oi < leg.contracts)) {
+      warnings.push({
+        code: 'thin-book',
+        message: `${leg.instrument}: ${leg.contracts} contracts against ${size != null ? `${size} at the touch` : ''}${
+          size != null && oi != null ? ', ' : ''
+        }${oi != null ? `open interest ${oi}` : ''}`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** Builds a hedge ticket. Throws a `HedgingError` subclass (stale, sanity, infeasible, invalid input) on refusal. */
+export async function makeTicket(request: TicketRequest): Promise<Ticket> {
+  const { market, asOfMs, mode } = request;
+  const { policy, positions } = resolveRequest(request);
+  const warnings = checkMarket(market, asOfMs, policy);
+  const valuation = valueBook(positions, market, asOfMs, { poolPrice: request.poolPrice });
+  const before: BookGreeks = {
+    delta: valuation.total.delta,
+    gamma: valuation.total.gamma,
+    vega: valuation.total.vega,
+    theta: valuation.total.theta,
+  };
+  for (const p of positions) {
+    if (
+      p.kind === 'lp' &&
+      p.position.model === 'v3' &&
+      (valuation.price <= p.position.lower || valuation.price >= p.position.upper)
+    ) {
+      warnings.push({
+        code: 'out-of-range',
+        message: `position ${p.id}: price ${valuation.price} is outside its range ${p.position.lower}-${p.position.upper} (no gamma)`,
+      });
+    }
+  }
+  const hedge = deltaHedgeInstrument(market, asOfMs, policy);
+  const lpGamma = valuation.positions.reduce((sum, p) => sum + (p.kind === 'lp' ? p.gamma : 0), 0);
+  const outcome = await HEDGE_ENGINES[mode].hedge({
+    positions,
+    market,
+    asOfMs,
+    policy,
+    before,
+    lpGamma,
+    deltaHedge: hedge,
+  });
+  warnings.push(...outcome.warnings);
+  warnings.push(...checkLegQuotes(outcome.legs, market, asOfMs, policy));
+  if (outcome.legs.length === 0) {
+    warnings.push({
+      code: 'within-tolerance',
+      message:
+        `the book is already within tolerance: delta ${before.delta.toPrecision(4)} (+-${policy.tolerance.deltaBase}), ` +
+        `gamma ${before.gamma.toExponential(3)}` +
+        (outcome.gammaTolerance !== null ? ` (+-${outcome.gammaTolerance.toExponential(3)})` : '') +
+        '; nothing to trade',
+    });
+  }
+
+  const totals = {
+    cost: outcome.legs.reduce((s, l) => s + l.cost, 0),
+    fees: outcome.legs.reduce((s, l) => s + l.fees, 0),
+    premiumUsd: outcome.legs.reduce((s, l) => s + l.premiumUsd, 0),
+  };
+
+  const scenarios = scenarioPnl(
+    holdingsOfBook(positions, market, valuation),
+    outcome.hedgeHoldings,
+    valuation.price,
+    asOfMs,
+    {
+      spotMoves: policy.scenarios.spotMoves,
+      volShifts: policy.scenarios.volShifts,
+      horizons: defaultHorizons(asOfMs, outcome.firstExpiryMs),
+    },
+  );
+
+  const vol = atmVol(market, asOfMs);
+  // The rebalance section is about the book the trader holds once the legs are done: its band is drawn with the
+  // gamma after, and the decision judges the delta after (the residual), not the pre-trade book.
+  const band = deltaBandHalfWidth(deltaBandOf(policy), {
+    gamma: outcome.after.gamma,
+    price: valuation.price,
+    vol,
+    minBase: hedge?.candidate.lotBase ?? 0,
+  });
+  const decision = rebalanceDecision(outcome.after.delta, policy.target.delta, band);
+  const expiries = outcome.legs.flatMap((l) => (l.kind === 'option' && l.expiry ? [Date.parse(l.expiry)] : []));
+  const reviews = nextReviewTimes(
+    asOfMs,
+    { intervalMs: hoursToMs(policy.reviewIntervalHours), beforeExpiryMs: hoursToMs(policy.reviewBeforeExpiryHours) },
+    expiries,
+    TICKET_REVIEW_COUNT,
+  );
+
+  const id =
+    request.id ??
+    ticketIdFor({
+      positions: positions,
+      venue: market.venue,
+      t: market.source.dataTimeMs,
+      asOfMs,
+      mode,
+      policy,
+    });
+  const ticket: Ticket = {
+    id,
+    createdAt: new Date(asOfMs).toISOString(),
+    asOfMs,
+    mode,
+    source: {
+      kind: market.source.kind,
+      label: market.source.label,
+      dataTimeMs: market.source.dataTimeMs,
+      dataTime: new Date(market.source.dataTimeMs).toISOString(),
+    },
+    venue: market.venue,
+    underlying: market.underlying,
+    price: valuation.price,
+    positions: valuation.positions.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      label: p.label,
+      model: p.model,
+      range: p.range,
+      liquidity: p.liquidity,
+      instrument: p.instrument,
+      contracts: p.contracts,
+      price: p.price,
+      value: p.value,
+      delta: p.delta,
+      gamma: p.gamma,
+      vega: p.vega,
+      theta: p.theta,
+    })),
+    legs: outcome.legs,
+    before,
+    after: outcome.after,
+    beforeDisplay: displayGreeksOf(before),
+    afterDisplay: displayGreeksOf(outcome.after),
+    target: policy.target,
+    tolerance: {
+      delta: policy.tolerance.deltaBase,
+      gamma: outcome.gammaTolerance,
+      vega: vegaBoundPerUnitVol(policy),
+    },
+    residual: {
+      delta: outcome.after.delta - policy.target.delta,
+      gamma: outcome.after.gamma - policy.target.gamma,
+    },
+    totals,
+    optimiser: outcome.optimiser,
+    strip: outcome.strip,
+    rebalance: {
+      action: decision.action,
+      band: band.explanation,
+      halfWidthBase: band.halfWidthBase,
+      deviationBase: decision.deviationBase,
+      message: decision.message,
+      nextReviews: reviews.map((t) => new Date(t).toISOString()),
+    },
+    scenarios: {
+      ...scenarios.grid,
+      rows: scenarios.rows,
+      worstBefore: scenarios.worstBefore,
+      worstAfter: scenarios.worstAfter,
+    },
+    warnings,
+    policy,
+  };
+  return ticketSchema.parse(ticket);
+}

@@ -1,0 +1,196 @@
+/**
+ * The net book: the LP positions and the hedges held, valued together on one market state, with the band on the
+ * *net* delta and the perp (or future) contracts, in whole lots, that bring net delta back to the target given what
+ * is held. The stream, the book and the tickets all read it from here: the ticket engine values the same positions
+ * with the same `valueBook`, so a ticket's `before` is this `net`, and once its legs are held, its `after` is.
+ *
+ * Display units are named (docs/CONVENTIONS.md): `vegaPerUnitVol` is dV/dsigma per 1.00 of vol, `vegaPerVolPoint`
+ * per 0.01; `thetaPerYear` is dV/dt per year of calendar time, `thetaPerDay` per day (ACT/365).
+ */
+import type { MarketSnapshot } from '../adapters/model.js';
+import { perYearToPerDay } from '../pricing/index.js';
+import { valueBook, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
+import { deltaHedgeInstrument, type DeltaHedgeInstrument } from './deltaHedge.js';
+import { MarketSanityError } from './errors.js';
+import { vegaPerUnitVolToPerVolPoint } from './limits.js';
+import { atmVol } from './marketChecks.js';
+import { deltaBandHalfWidth, deltaBandOf } from './policy.js';
+import type { HedgePolicy } from './policySchema.js';
+import { roundToStep } from './ticks.js';
+
+/** Greeks of a part of the book (LP, holdings, net), quote currency, with the display units named. */
+export interface GreeksView {
+  valueQuote: number;
+  /** dV/dP, base units. */
+  delta: number;
+  /** d2V/dP2, base units per quote unit. */
+  gamma: number;
+  vegaPerUnitVol: number;
+  vegaPerVolPoint: number;
+  thetaPerYear: number;
+  thetaPerDay: number;
+}
+
+export interface BandView {
+  status: 'inside' | 'breach';
+  halfWidthBase: number;
+  /** Net delta minus target, base units. */
+  deviationBase: number;
+  targetDeltaBase: number;
+  explanation: string;
+}
+
+/** What to trade in the delta instrument now, in the venue's lots. */
+export interface ToTrade {
+  instrument: string;
+  /** Signed contracts, whole lots (+ buy). */
+  contracts: number;
+  /** The exact figure before rounding to lots. */
+  contractsUnrounded: number;
+  /** `contracts` in base units at the instrument's mark. */
+  baseAmount: number;
+  /** The venue's order size step, contracts. */
+  lotContracts: number;
+  /** Net delta once `contracts` are traded, base units. */
+  netDeltaAfterBase: number;
+  /** Net gamma, which the delta instrument leaves as it is. */
+  netGammaLeft: number;
+}
+
+export interface NetBook {
+  asOfMs: number;
+  /** Pool (spot) price the LP positions are valued at, quote per base. */
+  price: number;
+  lp: GreeksView;
+  holdings: GreeksView;
+  net: GreeksView;
+  band: BandView;
+  toTrade: ToTrade | null;
+  /** Why `toTrade` is null although the policy names a delta instrument, else null. */
+  toTradeUnavailable: string | null;
+  /** Every position's own Greeks (LP positions and holdings), as `valueBook` reports them. */
+  rows: PositionGreeks[];
+}
+
+/** What a tick's market gives every book on it: computed once per tick, shared by all positions. */
+export interface MarketContext {
+  market: MarketSnapshot;
+  asOfMs: number;
+  /** At-the-money vol the gamma band drifts with. */
+  vol: number;
+  /** The delta instrument per `deltaHedge` choice (perp, future, none), resolved lazily. */
+  hedges: Map<HedgePolicy['deltaHedge'], DeltaHedgeInstrument | null>;
+  /** Why the policy's delta instrument cannot be used on this market (no perp quote, no two-sided book...). */
+  hedgeErrors: Map<HedgePolicy['deltaHedge'], string>;
+}
+
+export function marketContext(market: MarketSnapshot, asOfMs: number): MarketContext {
+  return { market, asOfMs, vol: atmVol(market, asOfMs), hedges: new Map(), hedgeErrors: new Map() };
+}
+
+function hedgeOf(ctx: MarketContext, policy: HedgePolicy): DeltaHedgeInstrument | null {
+  let hedge = ctx.hedges.get(policy.deltaHedge);
+  if (hedge === undefined) {
+    try {
+      hedge = deltaHedgeInstrument(ctx.market, ctx.asOfMs, policy);
+    } catch (error) {
+      // The book is still valued; only what to trade in the delta instrument is unknown, and it says why.
+      if (!(error instanceof MarketSanityError)) throw error;
+      hedge = null;
+      ctx.hedgeErrors.set(policy.deltaHedge, error.message);
+    }
+    ctx.hedges.set(policy.deltaHedge, hedge);
+  }
+  return hedge;
+}
+
+function emptyGreeks(): GreeksView {
+  return {
+    valueQuote: 0,
+    delta: 0,
+    gamma: 0,
+    vegaPerUnitVol: 0,
+    vegaPerVolPoint: 0,
+    thetaPerYear: 0,
+    thetaPerDay: 0,
+  };
+}
+
+function add(into: GreeksView, row: PositionGreeks): void {
+  into.valueQuote += row.value;
+  into.delta += row.delta;
+  into.gamma += row.gamma;
+  into.vegaPerUnitVol += row.vega;
+  into.thetaPerYear += row.theta;
+}
+
+function finish(view: GreeksView): GreeksView {
+  view.vegaPerVolPoint = vegaPerUnitVolToPerVolPoint(view.vegaPerUnitVol);
+  view.thetaPerDay = perYearToPerDay(view.thetaPerYear);
+  return view;
+}
+
+/** The Greeks of a valuation's rows split into LP, holdings and their sum. */
+export function splitGreeks(valuation: BookValuation): { lp: GreeksView; holdings: GreeksView; net: GreeksView } {
+  const lp = emptyGreeks();
+  const holdings = emptyGreeks();
+  const net = emptyGreeks();
+  for (const row of valuation.positions) {
+    add(row.kind === 'lp' ? lp : holdings, row);
+    add(net, row);
+  }
+  return { lp: finish(lp), holdings: finish(holdings), net: finish(net) };
+}
+
+/** The perp/future contracts, in lots, that take net delta to the policy's target. */
+export function deltaToTrade(hedge: DeltaHedgeInstrument, net: GreeksView, policy: HedgePolicy): ToTrade {
+  const instrument = hedge.quote.instrument;
+  const contractsUnrounded = (policy.target.delta - net.delta) / hedge.basePerContract;
+  const contracts = roundToStep(contractsUnrounded, instrument.amountStep, 'nearest');
+  const baseAmount = contracts * hedge.basePerContract;
+  return {
+    instrument: instrument.venueId,
+    contracts,
+    contractsUnrounded,
+    baseAmount,
+    lotContracts: instrument.amountStep,
+    netDeltaAfterBase: net.delta + baseAmount,
+    netGammaLeft: net.gamma,
+  };
+}
+
+/** The net book of `positions` (LP positions and held hedges) on one market state. */
+export function netBook(
+  positions: readonly BookPosition[],
+  ctx: MarketContext,
+  policy: HedgePolicy,
+  options: { poolPrice?: number } = {},
+): NetBook {
+  const valuation = valueBook(positions, ctx.market, ctx.asOfMs, options);
+  const { lp, holdings, net } = splitGreeks(valuation);
+  const hedge = hedgeOf(ctx, policy);
+  const width = deltaBandHalfWidth(deltaBandOf(policy), {
+    gamma: net.gamma,
+    price: valuation.price,
+    vol: ctx.vol,
+    minBase: hedge?.candidate.lotBase ?? 0,
+  });
+  const deviationBase = net.delta - policy.target.delta;
+  return {
+    asOfMs: ctx.asOfMs,
+    price: valuation.price,
+    lp,
+    holdings,
+    net,
+    band: {
+      status: Math.abs(deviationBase) <= width.halfWidthBase ? 'inside' : 'breach',
+      halfWidthBase: width.halfWidthBase,
+      deviationBase,
+      targetDeltaBase: policy.target.delta,
+      explanation: width.explanation,
+    },
+    toTrade: hedge ? deltaToTrade(hedge, net, policy) : null,
+    toTradeUnavailable: ctx.hedgeErrors.get(policy.deltaHedge) ?? null,
+    rows: valuation.positions,
+  };
+}

@@ -1,0 +1,499 @@
+/**
+ * The desk's book in the service: the LP positions (each with the policy that applies to it), the hedges held (the
+ * ledger's holdings) and the markets, put through the hedging layer's one engine. Every tick it values each
+ * position with its own hedges and each market's whole book (`netBook`: LP, holdings, net Greeks, the band on the
+ * net delta, the perp contracts in lots that bring it back to target), and keeps, between tickets, an option
+ * suggestion from the ticket engine itself (the same MIP), re-solved only when the band is breached or the held set
+ * changes, so the suggestion does not flip between a call and a put on a small move. Tickets come from the same
+ * positions, holdings, market state and policy, so what the stream shows is what a ticket would say.
+ *
+ * Scopes: a hedge belongs to the positions of the ticket that bought it (its `scope`); a position's own view counts
+ * the hedges whose scope is that position alone; a market's book counts every hedge on it; a ticket for positions P
+ * counts the hedges whose scope lies within P (all of the market's for a ticket of the whole market).
+ */
+import {
+  InvalidHedgeInputError,
+  UnknownPositionError,
+  findQuote,
+  lpBookPosition,
+  makeTicket,
+  netBook,
+  marketContext as netBookMarketContext,
+  resolvePolicy,
+  withPolicyOverrides,
+  type BookPosition,
+  type Holding,
+  type HedgePolicy,
+  type MarketContext,
+  type NetBook,
+  type Ticket,
+  type TicketLeg,
+} from '../../hedging/index.js';
+import { linearMark } from '../../hedging/book.js';
+import { payoffCurves, type PayoffCurves } from '../../hedging/payoff.js';
+import type { DeskBookApi, InstrumentInfo, Proposal, ProposeRequest } from './deskApi.js';
+import type { BandState, BookHedgeState, MarketBookState, PositionHedgeState, Suggestion } from './hedgeState.js';
+import { marketKey } from './types.js';
+import type { FeedSnapshot, StoredPosition } from './types.js';
+
+/** No market for a position, or none at all: 503 at the edge. */
+export class NoMarketError extends Error {
+  override name = 'NoMarketError';
+  readonly code = 'no-market';
+  readonly httpStatus = 503;
+}
+
+interface DeskPosition {
+  stored: StoredPosition;
+  market: string;
+  policy: HedgePolicy;
+  /** The LP as the book holds it, or null when it cannot be built (the error says why). */
+  book: Extract<BookPosition, { kind: 'lp' }> | null;
+  error: string | null;
+}
+
+interface SuggestionSlot {
+  value: Suggestion | null;
+  heldVersion: number;
+  lastBand: BandState['status'] | null;
+  inFlight: boolean;
+}
+
+export interface DeskBookOptions {
+  /** The desk's policy (the config's): the book's, and the base every position's own policy overrides. */
+  deskPolicy?: HedgePolicy;
+  markets: () => ReadonlyMap<string, FeedSnapshot>;
+  holdings: () => readonly Holding[];
+  /** Wall clock, ms (quote age). */
+  now: () => number;
+  /** Market data older than this (wall ms since receipt plus the data's own lag) is stale: not hedged on. */
+  maxQuoteAgeMs: number;
+  /** Keep option suggestions on the stream (the MIP between tickets); default on. */
+  suggestions?: boolean;
+  onError?: (error: unknown) => void;
+}
+
+function bookHolding(h: Holding): BookPosition {
+  return { id: h.id, kind: h.kind, venue: h.venue, instrument: h.instrument, contracts: h.netContracts };
+}
+
+function sameScope(scope: readonly string[], ids: readonly string[]): boolean {
+  return scope.length === ids.length && scope.every((id, i) => id === ids[i]);
+}
+
+export class DeskBook implements DeskBookApi {
+  readonly deskPolicy: HedgePolicy;
+  private positions: DeskPosition[] = [];
+  private byId = new Map<string, DeskPosition>();
+  private held: Holding[] = [];
+  private heldVersion = 0;
+  private readonly suggestions = new Map<string, SuggestionSlot>();
+  private readonly states = new Map<string, PositionHedgeState>();
+  private readonly marketStates = new Map<string, MarketBookState>();
+  private readonly solving = new Set<Promise<unknown>>();
+
+  constructor(private readonly options: DeskBookOptions) {
+    this.deskPolicy = options.deskPolicy ?? resolvePolicy({});
+    this.refreshHoldings();
+  }
+
+  // ---- the book's contents -------------------------------------------------------------------------------------
+
+  setPositions(stored: readonly StoredPosition[]): void {
+    this.positions = stored.map((p) => {
+      const market = marketKey(p.venue, p.underlying);
+      try {
+        const policy = withPolicyOverrides(this.deskPolicy, p.policy);
+        return { stored: p, market, policy, book: lpBookPosition(p.id, p), error: null };
+      } catch (error) {
+        return { stored: p, market, policy: this.deskPolicy, book: null, error: (error as Error).message };
+      }
+    });
+    this.byId = new Map(this.positions.map((p) => [p.stored.id, p]));
+    for (const id of [...this.states.keys()]) if (!this.byId.has(id)) this.states.delete(id);
+  }
+
+  getPositions(): readonly StoredPosition[] {
+    return this.positions.map((p) => p.stored);
+  }
+
+  /** Called after the holdings were re-read (the hub recomputes every state on the current markets). */
+  onHoldingsChanged: (() => void) | null = null;
+
+  refreshHoldings(): void {
+    this.held = this.options.holdings().filter((h) => h.netContracts !== 0);
+    this.heldVersion++;
+    this.onHoldingsChanged?.();
+  }
+
+  holdings(): readonly Holding[] {
+    return this.held;
+  }
+
+  // ---- per tick --------------------------------------------------------------------------------------------------
+
+  private quoteAgeMs(snapshot: FeedSnapshot): number {
+    const sinceReceipt = Math.max(0, this.options.now() - snapshot.receivedAtMs);
+    const dataLag = Math.max(0, snapshot.asOfMs - snapshot.market.source.dataTimeMs);
+    return sinceReceipt + dataLag;
+  }
+
+  /** Holdings of `market` whose instrument the market lists (the rest are reported, not valued). */
+  private heldOn(market: string, snapshot: FeedSnapshot): { priced: Holding[]; missing: string[] } {
+    const priced: Holding[] = [];
+    const missing: string[] = [];
+    for (const h of this.held) {
+      if (marketKey(h.venue, h.underlying) !== market) continue;
+      if (findQuote(snapshot.market, h.instrument)) priced.push(h);
+      else missing.push(h.instrument);
+    }
+    return { priced, missing };
+  }
+
+  /** Recomputes every position of `market` and the market's book on `snapshot`; returns the positions' states. */
+  tick(market: string, snapshot: FeedSnapshot | undefined): PositionHedgeState[] {
+    const out: PositionHedgeState[] = [];
+    const mine = this.positions.filter((p) => p.market === market);
+    if (!snapshot) {
+      for (const p of mine) out.push(this.remember(this.emptyState(p, null, 'no-market', 'no market data')));
+      this.marketStates.delete(market);
+      return out;
+    }
+    const ageMs = this.quoteAgeMs(snapshot);
+    const stale = ageMs > this.options.maxQuoteAgeMs;
+    let ctx: MarketContext;
+    try {
+      ctx = netBookMarketContext(snapshot.market, snapshot.asOfMs);
+    } catch (error) {
+      for (const p of mine)
+        out.push(this.remember(this.emptyState(p, snapshot, 'no-market', (error as Error).message)));
+      this.marketStates.delete(market);
+      return out;
+    }
+    const { priced, missing } = this.heldOn(market, snapshot);
+    const missingNote = missing.length ? `held but not listed on the market: ${missing.join(', ')}` : null;
+    for (const p of mine) {
+      if (!p.book) {
+        out.push(this.remember(this.emptyState(p, snapshot, 'no-market', p.error ?? 'position cannot be built')));
+        continue;
+      }
+      const own = priced.filter((h) => sameScope(h.scope, [p.stored.id])).map(bookHolding);
+      try {
+        const book = netBook([p.book, ...own], ctx, p.policy);
+        const note = [missingNote, book.toTradeUnavailable].filter(Boolean).join('; ') || null;
+        out.push(this.remember(this.stateOf(p, snapshot, book, ageMs, stale, note, [p.stored.id])));
+      } catch (error) {
+        this.options.onError?.(error);
+        out.push(this.remember(this.emptyState(p, snapshot, 'no-market', (error as Error).message)));
+      }
+    }
+    this.marketStates.set(market, this.marketBook(market, snapshot, ctx, mine, priced, ageMs, stale));
+    return out;
+  }
+
+  private remember(state: PositionHedgeState): PositionHedgeState {
+    this.states.set(state.positionId, state);
+    return state;
+  }
+
+  private marketBook(
+    market: string,
+    snapshot: FeedSnapshot,
+    ctx: MarketContext,
+    mine: DeskPosition[],
+    priced: Holding[],
+    ageMs: number,
+    stale: boolean,
+  ): MarketBookState {
+    const lps = mine.flatMap((p) => (p.book ? [p.book] : []));
+    const book = netBook([...lps, ...priced.map(bookHolding)], ctx, this.deskPolicy);
+    const suggestion = stale ? null : this.suggest(`market:${market}`, book, snapshot, undefined);
+    return {
+      price: book.price,
+      lp: book.lp,
+      holdings: book.holdings,
+      net: book.net,
+      band: stale ? { ...book.band, status: 'stale' } : book.band,
+      toTrade: stale ? null : book.toTrade,
+      suggestion,
+      stale,
+      quoteAgeMs: ageMs,
+      positions: mine.length,
+    };
+  }
+
+  private stateOf(
+    p: DeskPosition,
+    snapshot: FeedSnapshot,
+    book: NetBook,
+    ageMs: number,
+    stale: boolean,
+    note: string | null,
+    scope: string[],
+  ): PositionHedgeState {
+    const suggestion = stale ? null : this.suggest(p.stored.id, book, snapshot, scope);
+    return {
+      positionId: p.stored.id,
+      name: p.stored.label ?? p.stored.id,
+      market: p.market,
+      seq: snapshot.seq,
+      asOfMs: snapshot.asOfMs,
+      source: snapshot.source,
+      price: book.price,
+      lp: book.lp,
+      holdings: book.holdings,
+      net: book.net,
+      // Stale data is not hedged on: the numbers stay visible as of their time, nothing to trade is offered.
+      band: stale ? { ...book.band, status: 'stale' } : book.band,
+      toTrade: stale ? null : book.toTrade,
+      suggestion,
+      quoteAgeMs: ageMs,
+      stale,
+      ...(note ? { error: note } : {}),
+    };
+  }
+
+  private emptyState(
+    p: DeskPosition,
+    snapshot: FeedSnapshot | null,
+    status: 'no-market',
+    error: string,
+  ): PositionHedgeState {
+    return {
+      positionId: p.stored.id,
+      name: p.stored.label ?? p.stored.id,
+      market: p.market,
+      seq: snapshot?.seq ?? 0,
+      asOfMs: snapshot?.asOfMs ?? 0,
+      source: snapshot?.source ?? 'synthetic',
+      price: null,
+      lp: null,
+      holdings: null,
+      net: null,
+      band: {
+        status,
+        halfWidthBase: null,
+        deviationBase: null,
+        targetDeltaBase: p.policy.target.delta,
+        explanation: error,
+      },
+      toTrade: null,
+      suggestion: null,
+      quoteAgeMs: null,
+      stale: false,
+      error,
+    };
+  }
+
+  // ---- option suggestions between tickets -------------------------------------------------------------------------
+
+  /**
+   * The latest suggestion for a scope; starts a new solve (off this tick) when there is none yet, when the band has
+   * just been breached, or when the holdings changed since the last solve. Nothing else re-solves: hysteresis.
+   */
+  private suggest(key: string, book: NetBook, snapshot: FeedSnapshot, scope: string[] | undefined): Suggestion | null {
+    if (this.options.suggestions === false) return null;
+    let slot = this.suggestions.get(key);
+    if (!slot) {
+      slot = { value: null, heldVersion: -1, lastBand: null, inFlight: false };
+      this.suggestions.set(key, slot);
+    }
+    const breachedNow = book.band.status === 'breach' && slot.lastBand !== 'breach';
+    slot.lastBand = book.band.status;
+    const reason: Suggestion['reason'] | null =
+      slot.value === null && slot.heldVersion === -1
+        ? 'start'
+        : slot.heldVersion !== this.heldVersion
+          ? 'holdings-changed'
+          : breachedNow
+            ? 'band-breach'
+            : null;
+    if (reason && !slot.inFlight) {
+      const s = slot;
+      s.inFlight = true;
+      s.heldVersion = this.heldVersion;
+      const seq = snapshot.seq;
+      // Off the tick: the MIP takes milliseconds, the tick's push must not wait for it.
+      // A timer, not setImmediate: the stream flushes this tick's frames in the check phase, before the solve runs.
+      const solve = new Promise<void>((resolve) => setTimeout(resolve, 0))
+        .then(() => this.propose({ mode: 'dynamic', ...(scope ? { positionIds: scope } : {}) }, snapshot))
+        .then(
+          (proposal) => {
+            s.value = { legs: proposal.ticket.legs.map(suggestionLeg), solvedAtSeq: seq, reason };
+          },
+          (error: unknown) => {
+            s.value = { legs: [], solvedAtSeq: seq, reason, error: (error as Error).message };
+          },
+        )
+        .finally(() => {
+          s.inFlight = false;
+          this.solving.delete(solve);
+        });
+      this.solving.add(solve);
+    }
+    return slot.value;
+  }
+
+  /** Resolves once no suggestion is being solved (tests and benchmarks measure the steady state after it). */
+  async idle(): Promise<void> {
+    while (this.solving.size > 0) await Promise.allSettled([...this.solving]);
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------------------------
+
+  state(positionId: string): PositionHedgeState | undefined {
+    return this.states.get(positionId);
+  }
+
+  bookState(seq: number, asOfMs: number): BookHedgeState {
+    const byUnderlying: Record<string, MarketBookState> = {};
+    let valueQuote = 0;
+    let bandBreaches = 0;
+    for (const [market, state] of this.marketStates) {
+      byUnderlying[market] = state;
+      valueQuote += state.net.valueQuote;
+      if (state.band.status === 'breach') bandBreaches++;
+    }
+    return { seq, asOfMs, positions: this.positions.length, valueQuote, bandBreaches, byUnderlying };
+  }
+
+  // ---- tickets ---------------------------------------------------------------------------------------------------
+
+  private policyFor(positions: DeskPosition[], wholeMarket: boolean): HedgePolicy {
+    if (wholeMarket && positions.length > 1) return this.deskPolicy;
+    const first = positions[0]!.policy;
+    const text = JSON.stringify(first);
+    const other = positions.find((p) => JSON.stringify(p.policy) !== text);
+    if (other) {
+      throw new InvalidHedgeInputError(
+        'positionIds',
+        positions.map((p) => p.stored.id),
+        `positions ${positions[0]!.stored.id} and ${other.stored.id} have different policies: ticket them apart, or ticket the whole market under the desk policy`,
+      );
+    }
+    return first;
+  }
+
+  async propose(request: ProposeRequest, at?: FeedSnapshot): Promise<Proposal> {
+    let chosen: DeskPosition[];
+    if (request.positionIds) {
+      if (request.positionIds.length === 0)
+        throw new InvalidHedgeInputError('positionIds', request.positionIds, 'must name at least one position');
+      chosen = request.positionIds.map((id, i) => {
+        const p = this.byId.get(id);
+        if (!p) throw new UnknownPositionError(`positionIds[${i}]: position ${id} not found`);
+        return p;
+      });
+    } else {
+      const markets = [...new Set(this.positions.map((p) => p.market))];
+      if (markets.length !== 1) {
+        throw new InvalidHedgeInputError(
+          'positionIds',
+          undefined,
+          `the book spans ${markets.length} markets (${markets.join(', ')}): name the positions to hedge`,
+        );
+      }
+      chosen = [...this.positions];
+    }
+    const markets = [...new Set(chosen.map((p) => p.market))];
+    if (markets.length !== 1) {
+      throw new InvalidHedgeInputError(
+        'positionIds',
+        request.positionIds,
+        `one ticket hedges one market; these positions span ${markets.join(', ')}`,
+      );
+    }
+    const market = markets[0]!;
+    for (const p of chosen) {
+      if (!p.book) throw new InvalidHedgeInputError(`positions.${p.stored.id}`, p.stored, p.error ?? 'cannot be built');
+    }
+    const snapshot = at ?? this.options.markets().get(market);
+    if (!snapshot) throw new NoMarketError(`no market data for ${market}`);
+    const onMarket = this.positions.filter((p) => p.market === market);
+    const ids = chosen.map((p) => p.stored.id).sort();
+    const wholeMarket = onMarket.every((p) => ids.includes(p.stored.id));
+    const { priced } = this.heldOn(market, snapshot);
+    const inScope = priced.filter(
+      (h) => wholeMarket || (h.scope.every((id) => ids.includes(id)) && h.scope.length > 0),
+    );
+    const positions: BookPosition[] = [...chosen.map((p) => p.book!), ...inScope.map(bookHolding)];
+    const base = this.policyFor(chosen, wholeMarket);
+    const policy = withPolicyOverrides(base, request.policyOverrides);
+    const ticket = await makeTicket({
+      positions,
+      market: snapshot.market,
+      asOfMs: snapshot.asOfMs,
+      mode: request.mode,
+      policy,
+    });
+    const book = netBook(positions, netBookMarketContext(snapshot.market, snapshot.asOfMs), policy);
+    const marketState = {
+      market,
+      seq: snapshot.seq,
+      asOfMs: snapshot.asOfMs,
+      source: snapshot.source,
+      label: snapshot.label,
+    };
+    return {
+      content: {
+        engine: 'hedging',
+        marketState,
+        ticket,
+        book: { before: book.net, band: book.band, toTrade: book.toTrade },
+      },
+      ticket,
+      policy,
+      positionIds: ids,
+      marketState,
+    };
+  }
+
+  instrument(venue: string, underlying: string, instrument: string): InstrumentInfo | null {
+    const snapshot = this.options.markets().get(marketKey(venue, underlying));
+    if (!snapshot) return null;
+    const quote = findQuote(snapshot.market, instrument);
+    if (!quote) return null;
+    const i = quote.instrument;
+    let markPrice: number | null;
+    if (quote.kind === 'option') markPrice = quote.markSettle;
+    else {
+      try {
+        markPrice = linearMark(quote);
+      } catch {
+        markPrice = null;
+      }
+    }
+    return {
+      kind: quote.kind,
+      contractSize: i.contractSize,
+      contractValueUsd: i.contractValueUsd,
+      priceCurrency: i.priceCurrency,
+      lotContracts: i.amountStep,
+      markPrice,
+    };
+  }
+
+  /** Payoff curves of a position with its own hedges held and its current suggestion, at its market's state. */
+  payoff(positionId: string): PayoffCurves | null {
+    const p = this.byId.get(positionId);
+    if (!p?.book) return null;
+    const snapshot = this.options.markets().get(p.market);
+    if (!snapshot) return null;
+    const { priced } = this.heldOn(p.market, snapshot);
+    const own = priced.filter((h) => sameScope(h.scope, [positionId])).map(bookHolding);
+    const suggestion = this.states.get(positionId)?.suggestion?.legs ?? [];
+    return payoffCurves(p.book, own, suggestion, snapshot.market, snapshot.asOfMs);
+  }
+}
+
+function suggestionLeg(leg: TicketLeg): Suggestion['legs'][number] {
+  return {
+    instrument: leg.instrument,
+    kind: leg.kind,
+    side: leg.side,
+    contracts: leg.side === 'buy' ? leg.contracts : -leg.contracts,
+    baseAmount: leg.baseAmount,
+  };
+}
+
+export type { Ticket };

@@ -1,0 +1,46 @@
+/** Helpers every route file shares: JSON safety, 404s, who is acting, typed failures -> HTTP. */
+import { HttpError } from '../registry.js';
+import { actorOf } from '../auth.js';
+import type { Principal } from '../auth.js';
+import { Store } from '../store/index.js';
+import type { StoredTicket } from '../store/index.js';
+
+export function withIntegrity(ticket: StoredTicket) {
+  return { ...ticket, intact: Store.verifyTicket(ticket) };
+}
+
+/** JSON has no NaN: missing numbers travel as null. */
+export function jsonSafe<T>(value: T): T {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
+  ) as T;
+}
+
+/** Typed failures of ticket generation -> HTTP: the market's fault 503, the request's 400, the maths' 422. */
+export function ticketError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  switch (error.name) {
+    case 'NoMarketError':
+      return new HttpError(503, 'no_market', error.message);
+    case 'StaleMarketError':
+    case 'MarketSanityError':
+      return new HttpError(503, 'market_unusable', error.message);
+    case 'InvalidHedgeInputError':
+    case 'UnknownPositionError':
+    case 'UnsupportedPositionError':
+      return new HttpError(400, 'bad_request', error.message);
+    case 'InfeasibleHedgeError':
+      return new HttpError(422, 'infeasible', error.message);
+    default:
+      return error;
+  }
+}
+
+export function notFound(kind: string, id: string): HttpError {
+  return new HttpError(404, 'not_found', `${kind} ${id} not found`);
+}
+
+/** The audit name of whoever made the request. */
+export function actor(principal: Principal | null): string {
+  return principal ? actorOf(principal) : 'anonymous';
+}
