@@ -82,3 +82,14 @@ export {
 export * from './positions.js';
 export * from './netBook.js';
 export * from './ledger.js';
+// The one error registry (pricing/errors.ts), for the edges: they map by code, never by name.
+export {
+  IlhedgeError,
+  defineError,
+  errorCodeOf,
+  httpStatusOf,
+  errorBodyOf,
+  ERROR_REGISTRY,
+  type ErrorDefinition,
+  type ErrorBody,
+} from '../pricing/errors.js';

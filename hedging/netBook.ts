@@ -130,6 +130,25 @@ function finish(view: GreeksView): GreeksView {
   return view;
 }
 
+/** Plain Greeks (vega per 1.00 vol, theta per year) with the display units beside them. */
+export function greeksView(g: {
+  value?: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+}): GreeksView {
+  return finish({
+    valueQuote: g.value ?? NaN,
+    delta: g.delta,
+    gamma: g.gamma,
+    vegaPerUnitVol: g.vega,
+    vegaPerVolPoint: 0,
+    thetaPerYear: g.theta,
+    thetaPerDay: 0,
+  });
+}
+
 /** The Greeks of a valuation's rows split into LP, holdings and their sum. */
 export function splitGreeks(valuation: BookValuation): { lp: GreeksView; holdings: GreeksView; net: GreeksView } {
   const lp = emptyGreeks();

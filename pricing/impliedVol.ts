@@ -152,6 +152,19 @@ function signOf(type: OptionType): number | ImpliedVolError {
   return fail('invalid-input', `type: must be 'call' or 'put' (got ${JSON.stringify(type)})`, 'type', type);
 }
 
+/** `solve` for an option type: the vol, or the error (the throwing and the non-throwing forms share it). */
+function solveTyped(
+  type: OptionType,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  price: number,
+  rate: number,
+): number | ImpliedVolError {
+  const sign = signOf(type);
+  return typeof sign === 'number' ? solve(sign, forward, strike, expiryYears, price, rate) : sign;
+}
+
 /**
  * Black-76 implied volatility (decimal, per sqrt(year)) of an option whose discounted price in the quote currency
  * is `price`. Throws `ImpliedVolError` (reason `below-intrinsic`, `above-maximum` or `invalid-input`) when none
@@ -165,9 +178,7 @@ export function impliedVolBlack76(
   price: number,
   rate = 0,
 ): number {
-  const sign = signOf(type);
-  if (typeof sign !== 'number') throw sign;
-  const r = solve(sign, forward, strike, expiryYears, price, rate);
+  const r = solveTyped(type, forward, strike, expiryYears, price, rate);
   if (typeof r !== 'number') throw r;
   return r;
 }
@@ -181,9 +192,7 @@ export function tryImpliedVolBlack76(
   price: number,
   rate = 0,
 ): ImpliedVolResult {
-  const sign = signOf(type);
-  if (typeof sign !== 'number') return { ok: false, error: sign };
-  const r = solve(sign, forward, strike, expiryYears, price, rate);
+  const r = solveTyped(type, forward, strike, expiryYears, price, rate);
   return typeof r === 'number' ? { ok: true, vol: r } : { ok: false, error: r };
 }
 

@@ -137,13 +137,15 @@ function buildInterpolant(
 
 /**
  * Rounding error of the slope change at strike `i`: the chord slopes divide payoff values (each good to a few
- * ulps of the largest nearby value) by the strike gaps, so the error is about `eps |f| / gap`.
+ * ulps of the largest nearby value) by the strike gaps, so the error is about `eps |f| / gap`. `scale` is the
+ * position's value at entry: an IL is a difference of two values of that size, so its slopes carry rounding of
+ * that size even where the IL itself is tiny (a range whose bound is the entry price to an ulp, found by fast-check).
  */
-function slopeChangeNoise(g: Interpolant, i: number): number {
+function slopeChangeNoise(g: Interpolant, i: number, scale: number): number {
   const { strikes, values, slopes } = g;
   const lo = Math.max(0, i - 1);
   const hi = Math.min(strikes.length - 1, i + 1);
-  let size = 0;
+  let size = scale;
   for (let j = lo; j <= hi; j++) size = Math.max(size, Math.abs(values[j]!), Math.abs(slopes[j + 1]! * strikes[j]!));
   let gap = Infinity;
   if (i > 0) gap = Math.min(gap, strikes[i]! - strikes[i - 1]!);
@@ -186,7 +188,8 @@ export function replicationStrip(input: StripInput): StripResult {
   const g = buildInterpolant(f, (p) => targetSlope(position, target, p), strikes);
   const n = strikes.length;
   const weights = strikes.map((_, i) => g.slopes[i + 1]! - g.slopes[i]!);
-  const noise = strikes.map((_, i) => slopeChangeNoise(g, i));
+  const entryValue = Math.abs(lpStateUnchecked(position, position.entryPrice).value);
+  const noise = strikes.map((_, i) => slopeChangeNoise(g, i, entryValue));
 
   const expansionIndex = strikes.findIndex((k) => Math.abs(k - a) <= SAME_STRIKE * a);
   const piece = pieceIndex(strikes, a);

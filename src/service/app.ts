@@ -7,8 +7,9 @@ import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { ServiceContext } from './context.js';
 import { redactUrl } from './auth.js';
-import { dashboardDir } from './dashboard/index.js';
+import { mountDashboard } from './dashboard/index.js';
 import { HttpError, mountRoutes, openApiDocument, route } from './registry.js';
+import { IlhedgeError } from '../../hedging/index.js';
 import type { RouteDef } from './registry.js';
 import { buildRoutes } from './routes/index.js';
 import { z } from 'zod';
@@ -86,20 +87,20 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
   });
   mountRoutes(app, all, ctx.auth);
 
-  if (options.dashboard !== false) {
-    const dir = dashboardDir();
-    app.get('/', (_req, res) => res.redirect(302, '/dashboard/'));
-    // Static files carry no data: the page asks for a key and sends it with every API call.
-    app.use('/dashboard', express.static(dir, { index: 'index.html', fallthrough: true, maxAge: 0 }));
-  }
+  if (options.dashboard !== false) mountDashboard(app);
 
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${redactUrl(req.path)}` });
+    res.status(404).json({ error: 'not-found', message: `no route ${req.method} ${redactUrl(req.path)}` });
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       res.end();
+      return;
+    }
+    // Coded errors of every layer (the registry in pricing/errors.ts): their own status and code, never by name.
+    if (error instanceof IlhedgeError) {
+      res.status(error.httpStatus).json({ error: error.code, message: error.message });
       return;
     }
     if (error instanceof HttpError) {
@@ -121,7 +122,7 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
           : type === 'entity.too.large'
             ? `body: larger than the ${options.bodyLimit ?? '64kb'} limit`
             : `body: ${(error as Error).message}`;
-      res.status(status).json({ error: status === 413 ? 'payload_too_large' : 'bad_request', message });
+      res.status(status).json({ error: status === 413 ? 'payload-too-large' : 'invalid-request', message });
       return;
     }
     ctx.log.error({ err: error, method: req.method, url: redactUrl(req.originalUrl) }, 'unhandled error');

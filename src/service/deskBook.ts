@@ -17,6 +17,10 @@ import {
   findQuote,
   lpBookPosition,
   makeTicket,
+  greeksView,
+  defineError,
+  IlhedgeError,
+  type ErrorDefinition,
   netBook,
   marketContext as netBookMarketContext,
   resolvePolicy,
@@ -36,11 +40,15 @@ import type { BandState, BookHedgeState, MarketBookState, PositionHedgeState, Su
 import { marketKey } from './types.js';
 import type { FeedSnapshot, StoredPosition } from './types.js';
 
+export const NO_MARKET = defineError(
+  'no-market',
+  503,
+  'no market data (or none usable) for the positions named: the feed is down, not started or not configured',
+);
+
 /** No market for a position, or none at all: 503 at the edge. */
-export class NoMarketError extends Error {
-  override name = 'NoMarketError';
-  readonly code = 'no-market';
-  readonly httpStatus = 503;
+export class NoMarketError extends IlhedgeError {
+  static override readonly definition: ErrorDefinition = NO_MARKET;
 }
 
 interface DeskPosition {
@@ -439,7 +447,7 @@ export class DeskBook implements DeskBookApi {
         engine: 'hedging',
         marketState,
         ticket,
-        book: { before: book.net, band: book.band, toTrade: book.toTrade },
+        book: { before: book.net, after: greeksView(ticket.after), band: book.band, toTrade: book.toTrade },
       },
       ticket,
       policy,

@@ -90,8 +90,8 @@ describe('npm start', () => {
     ]);
     const withKey = await fetch(`${url}/api/book`, { headers: { authorization: `Bearer ${key}` } });
     expect(withKey.status).toBe(200);
-    const shown = JSON.parse(curls[0]!.expected[0]!.replaceAll('[...]', '[]')) as Record<string, unknown>;
-    expect(keyShape(await withKey.json())).toEqual(keyShape(shown));
+    const mismatches = shapeMismatches(readmeJson(curls[0]!.expected[0]!), await withKey.json(), '$');
+    expect(mismatches, 'GET /api/book no longer has the shape the README prints').toEqual([]);
     const without = await fetch(`${url}/api/book`);
     expect(without.status).toBe(401);
     expect(await without.text()).toBe(curls[1]!.expected[0]);
@@ -103,17 +103,51 @@ describe('npm start', () => {
 });
 
 /**
- * The object keys, recursively (object values only; arrays are compared by whether they are arrays, as the
- * README prints `[...]` for them; map-like objects keyed by market such as `byUnderlying` keep their keys).
+ * The README's JSON with its elisions made parseable: `...` among an object's keys (keys left out) becomes a
+ * `"..."` key, `...` among an array's elements (elements left out) is dropped.
  */
-function keyShape(value: unknown): unknown {
-  if (Array.isArray(value)) return 'array';
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, keyShape(v)]),
-    );
+function readmeJson(text: string): unknown {
+  const parseable = text
+    .replaceAll(',...]', ']')
+    .replaceAll('[...]', '[]')
+    .replaceAll('[...,', '[')
+    .replaceAll('{...}', '{"...":true}')
+    .replaceAll('{...,', '{"...":true,')
+    .replaceAll(',...}', ',"...":true}')
+    .replaceAll(',...,', ',"...":true,');
+  return JSON.parse(parseable);
+}
+
+/**
+ * Where the real response differs in shape from what the README prints: every key shown must be there with a
+ * value of the same kind (numbers move with the replay clock, so values are compared by type; an object may be
+ * null), an object shown
+ * without `...` must have no other keys, and an array's shown elements are compared with the real ones.
+ */
+function shapeMismatches(shown: unknown, real: unknown, path: string): string[] {
+  if (Array.isArray(shown)) {
+    if (!Array.isArray(real)) return [`${path}: the README shows an array, the service sent ${JSON.stringify(real)}`];
+    if (real.length < shown.length) return [`${path}: the README shows ${shown.length} elements, got ${real.length}`];
+    return shown.flatMap((s, i) => shapeMismatches(s, real[i], `${path}[${i}]`));
   }
-  return typeof value;
+  if (shown !== null && typeof shown === 'object') {
+    // A field the README shows as an object may be null at another moment of the replay (e.g. no suggestion
+    // while the book is inside its band): the field is there, it has nothing in it.
+    if (real === null) return [];
+    if (typeof real !== 'object' || Array.isArray(real)) {
+      return [`${path}: the README shows an object, the service sent ${JSON.stringify(real)}`];
+    }
+    const s = shown as Record<string, unknown>;
+    const r = real as Record<string, unknown>;
+    const out = Object.keys(s)
+      .filter((k) => k !== '...')
+      .flatMap((k) => (k in r ? shapeMismatches(s[k], r[k], `${path}.${k}`) : [`${path}.${k}: missing`]));
+    if (!('...' in s)) {
+      for (const k of Object.keys(r)) if (!(k in s)) out.push(`${path}.${k}: sent but not in the README`);
+    }
+    return out;
+  }
+  return typeof shown === typeof real
+    ? []
+    : [`${path}: the README shows a ${typeof shown}, got ${JSON.stringify(real)}`];
 }

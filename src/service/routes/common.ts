@@ -21,14 +21,14 @@ export function ticketError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   switch (error.name) {
     case 'NoMarketError':
-      return new HttpError(503, 'no_market', error.message);
+      return new HttpError(503, 'no-market', error.message);
     case 'StaleMarketError':
     case 'MarketSanityError':
-      return new HttpError(503, 'market_unusable', error.message);
+      return new HttpError(503, 'market-sanity', error.message);
     case 'InvalidHedgeInputError':
     case 'UnknownPositionError':
     case 'UnsupportedPositionError':
-      return new HttpError(400, 'bad_request', error.message);
+      return new HttpError(400, 'invalid-request', error.message);
     case 'InfeasibleHedgeError':
       return new HttpError(422, 'infeasible', error.message);
     default:
@@ -37,7 +37,7 @@ export function ticketError(error: unknown): unknown {
 }
 
 export function notFound(kind: string, id: string): HttpError {
-  return new HttpError(404, 'not_found', `${kind} ${id} not found`);
+  return new HttpError(404, 'not-found', `${kind} ${id} not found`);
 }
 
 /** The audit name of whoever made the request. */

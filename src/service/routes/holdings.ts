@@ -80,19 +80,19 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         if (body.kind !== undefined && body.kind !== info.kind) {
           throw new HttpError(
             400,
-            'bad_request',
+            'invalid-request',
             `body.kind: ${body.instrument} is a ${info.kind}, not a ${body.kind}`,
           );
         }
         body.positionIds?.forEach((id, i) => {
           if (!ctx.store.getPosition(id)) {
-            throw new HttpError(404, 'not_found', `body.positionIds.${i}: position ${id} not found`);
+            throw new HttpError(404, 'not-found', `body.positionIds.${i}: position ${id} not found`);
           }
         });
         const atMs = body.entryTime === undefined ? undefined : Date.parse(body.entryTime);
         // A minute of slack for clock skew between the desk and the service; later than that is a typo.
         if (atMs !== undefined && atMs > ctx.now() + 60_000) {
-          throw new HttpError(400, 'bad_request', `body.entryTime: ${body.entryTime} is in the future`);
+          throw new HttpError(400, 'invalid-request', `body.entryTime: ${body.entryTime} is in the future`);
         }
         const feeUsd = body.feeUsd ?? body.fee ?? 0;
         try {

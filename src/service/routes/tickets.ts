@@ -11,7 +11,7 @@ import * as s from '../schemas.js';
 import * as ls from '../ledgerSchemas.js';
 import { FourEyesError, HoldingFlatError, NotFoundError, TicketExpiredError, TransitionError } from '../store/index.js';
 import type { StoredTicket, StoredTicketLeg, TicketApproval } from '../store/index.js';
-import { IlhedgeError } from '../../../pricing/errors.js';
+import { IlhedgeError } from '../../../hedging/index.js';
 import type { Ticket } from '../../../hedging/index.js';
 import { actor, jsonSafe, notFound, ticketError, withIntegrity } from './common.js';
 
@@ -131,7 +131,7 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       handler: async ({ body, principal, req }) => {
         body.positionIds?.forEach((id, i) => {
           if (!ctx.store.getPosition(id)) {
-            throw new HttpError(404, 'not_found', `body.positionIds.${i}: position ${id} not found`);
+            throw new HttpError(404, 'not-found', `body.positionIds.${i}: position ${id} not found`);
           }
         });
         // The overrides go on as sent (validated above), so unspecified sections keep the desk's values.

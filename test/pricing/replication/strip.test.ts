@@ -199,6 +199,20 @@ describe('properties on random positions and strikes', () => {
     );
   });
 
+  it('a range whose upper bound is the entry price to an ulp gives no negative noise legs (found by fast-check)', () => {
+    const position: LpPosition = {
+      model: 'v3',
+      liquidity: 79.10709945286754,
+      lower: 360.3044088830883,
+      upper: 1000.0000000000002,
+      entryPrice: 1000,
+    };
+    const strikes = [300, 999.9999868707852, 1379.0594557339768];
+    const strip = replicationStrip({ position, strikes, expiryYears: 0.1, vol: 0.8, forward: 1013.7 });
+    for (const leg of strip.legs) expect(leg.quantity).toBeGreaterThan(0);
+    for (const k of strikes) expect(Math.abs(residual(position, strip, k))).toBeLessThan(1e-9 * 1000);
+  });
+
   it('near-duplicate strikes straddling a range bound give no negative noise legs (found by fast-check)', () => {
     const position: LpPosition = {
       model: 'v3',
