@@ -40,8 +40,10 @@ import {
   UnknownPositionError,
   requireFiniteField,
 } from '../../hedging/errors.js';
+import { LIMIT_FIELDS, LimitInfeasibleError } from '../../hedging/limits.js';
 import { answerLine } from '../../src/cli/batch.js';
 import { describeError } from '../../src/cli/errors.js';
+import { NoMarketError } from '../../src/service/deskBook.js';
 
 /** Runs `run` and returns what it threw (fails when it does not throw). */
 function thrown(run: () => unknown): unknown {
@@ -85,6 +87,8 @@ const reach: Record<string, () => unknown[]> = {
   'market-sanity': () => [new MarketSanityError('no forward')],
   'unknown-position': () => [new UnknownPositionError('no position lp-9')],
   'solver-failed': () => [new SolverError('HiGHS status 7')],
+  'limit-infeasible': () => [new LimitInfeasibleError([LIMIT_FIELDS[0]], [10], 'the leg needs 12')],
+  'no-market': () => [new NoMarketError('no feed for deribit/BTC')],
 };
 
 /** Batch codes come back as answers, not as thrown errors. */

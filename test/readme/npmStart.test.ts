@@ -91,7 +91,7 @@ describe('npm start', () => {
     const withKey = await fetch(`${url}/api/book`, { headers: { authorization: `Bearer ${key}` } });
     expect(withKey.status).toBe(200);
     const mismatches = shapeMismatches(readmeJson(curls[0]!.expected[0]!), await withKey.json(), '$');
-    expect(mismatches, 'GET /api/book no longer has the shape the README prints').toEqual([]);
+    expect(mismatches, `GET /api/book no longer has the shape the README prints: ${mismatches.join('; ')}`).toEqual([]);
     const without = await fetch(`${url}/api/book`);
     expect(without.status).toBe(401);
     expect(await without.text()).toBe(curls[1]!.expected[0]);

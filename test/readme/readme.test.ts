@@ -96,7 +96,8 @@ describe('README examples', () => {
         const mismatch = compareOutput(example.expected, run.stdout);
         expect(mismatch, `README.md:${example.line} no longer matches the output of: ${example.command}`).toBeNull();
       },
-      60_000,
+      // The slowest example (`simulate`, 400 paths) takes ~40 s alone on the 2-core machines, more beside other suites.
+      180_000,
     );
   }
 });

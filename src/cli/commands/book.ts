@@ -22,7 +22,7 @@ export function register(program: Command): void {
       try {
         const { loadDeskMarket } = await import('../../config/deskMarket.js');
         const { positions, policy, market, asOfMs } = await loadDeskMarket(options.config, options.source);
-        const { bookReport } = await import('../../../hedging/index.js');
+        const { bookReport, greeksView } = await import('../../../hedging/index.js');
         const { printJson, renderKeyValues, renderTable } = await import('../output.js');
         const report = bookReport(positions, market, asOfMs, policy);
         if (options.json) return printJson(report);
@@ -36,14 +36,15 @@ export function register(program: Command): void {
             { header: 'value USD', value: (p) => p.value },
             { header: 'delta', value: (p) => p.delta },
             { header: 'gamma', value: (p) => p.gamma },
-            { header: 'vega', value: (p) => p.vega },
-            { header: 'theta/yr', value: (p) => p.theta },
+            // Display units: vega per vol point, theta per day (the JSON keeps dV/dsigma and dV/dt per year).
+            { header: 'vega/vol-pt', value: (p) => greeksView(p).vegaPerVolPoint },
+            { header: 'theta/day', value: (p) => greeksView(p).thetaPerDay },
           ]),
           renderKeyValues([
             ['book delta (base)', report.total.delta],
             ['book gamma (base per USD)', report.total.gamma],
-            ['book vega (USD per vol)', report.total.vega],
-            ['book theta (USD per year)', report.total.theta],
+            ['book vega (USD per vol point)', greeksView(report.total).vegaPerVolPoint],
+            ['book theta (USD per day)', greeksView(report.total).thetaPerDay],
             ['book value (USD)', report.total.value],
             [
               'delta hedge',
