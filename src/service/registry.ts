@@ -65,7 +65,12 @@ export function validationError(where: 'params' | 'query' | 'body', error: z.Zod
     message: issue.message,
   }));
   const first = issues[0];
-  return new HttpError(400, 'invalid-request', first ? `${first.field}: ${first.message}` : `${where}: invalid`, issues);
+  return new HttpError(
+    400,
+    'invalid-request',
+    first ? `${first.field}: ${first.message}` : `${where}: invalid`,
+    issues,
+  );
 }
 
 function parsePart<T extends z.ZodType>(where: 'params' | 'query' | 'body', schema: T | undefined, value: unknown) {

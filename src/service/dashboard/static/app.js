@@ -586,7 +586,7 @@ function drawPayoff(p, base) {
       { label: `price (USD/${base})`, value: (_u, v) => fmt(v, 'price') },
       { label: 'LP (USD)', stroke: '#4fa3ff', width: 2, value: (_u, v) => fmt(v, 'usd') },
       { label: 'HODL (USD)', stroke: '#c9a227', width: 2, value: (_u, v) => fmt(v, 'usd') },
-      { label: 'LP + static strip (USD)', stroke: '#3fcf8e', width: 2, value: (_u, v) => fmt(v, 'usd') },
+      { label: 'LP + hedges held and suggested (USD)', stroke: '#3fcf8e', width: 2, value: (_u, v) => fmt(v, 'usd') },
     ],
     axes: [
       { stroke: '#8a99a8', grid: { stroke: '#26323d' }, label: `price at expiry (USD/${base})` },
