@@ -104,13 +104,35 @@ export function baseUnitsPerContract(instrument: Instrument, price: number): num
   throw new MarketSanityError(`${instrument.venueId}: neither a contract size nor a contract value in USD`);
 }
 
+type AnyQuote = OptionQuote | PerpQuote | FutureQuote;
+
+/**
+ * Quotes of a snapshot by venue id and by ccxt symbol, built once per snapshot: the stream looks up every held
+ * instrument of every position on every tick, and a scan of ~900 options per look-up is most of a tick's work.
+ * Snapshots are immutable (a moved market is a new object), so the index never goes stale.
+ */
+const quoteIndexes = new WeakMap<MarketSnapshot, Map<string, AnyQuote>>();
+
+function quoteIndex(market: MarketSnapshot): Map<string, AnyQuote> {
+  let index = quoteIndexes.get(market);
+  if (!index) {
+    index = new Map();
+    const add = (q: AnyQuote) => {
+      // The first listing of an id wins, as the scan this replaces did (perp, then futures, then options).
+      if (!index!.has(q.instrument.venueId)) index!.set(q.instrument.venueId, q);
+      if (!index!.has(q.instrument.symbol)) index!.set(q.instrument.symbol, q);
+    };
+    if (market.perp) add(market.perp);
+    for (const f of market.futures) add(f);
+    for (const chain of market.chains) for (const o of chain.options) add(o);
+    quoteIndexes.set(market, index);
+  }
+  return index;
+}
+
 /** Finds a quote by venue id (or ccxt symbol) in the snapshot. */
-export function findQuote(market: MarketSnapshot, instrument: string): OptionQuote | PerpQuote | FutureQuote | null {
-  const match = (i: Instrument) => i.venueId === instrument || i.symbol === instrument;
-  if (market.perp && match(market.perp.instrument)) return market.perp;
-  for (const f of market.futures) if (match(f.instrument)) return f;
-  for (const chain of market.chains) for (const o of chain.options) if (match(o.instrument)) return o;
-  return null;
+export function findQuote(market: MarketSnapshot, instrument: string): AnyQuote | null {
+  return quoteIndex(market).get(instrument) ?? null;
 }
 
 /** Mark (else mid) of a perp or future, quote per base. */
@@ -164,33 +186,36 @@ function listedPositionGreeks(
       `position ${p.id}: ${p.venue} ${p.instrument} is not a listed ${p.kind} in the ${market.underlying} snapshot`,
     );
   }
-  const common = { id: p.id, kind: p.kind, label: p.label ?? null, model: null, range: null, liquidity: null };
+  // Written out rather than spread from a shared prefix: the stream values every holding of every position on every
+  // tick, and an object spread here cost ~7 us a row on Node 20 against ~0.1 us for the literal.
+  let price: number;
+  let value: number;
+  let base: number;
+  // Linear instruments: delta is the base held, no gamma, vega or theta (exact zeros, not -0 from a product).
+  let unit: UnitGreeks | null = null;
   if (quote.kind === 'option') {
-    const unit = optionUnitGreeks(quote, asOfMs);
-    const base = p.contracts * baseUnitsPerContract(quote.instrument, quote.forward!);
-    return {
-      ...common,
-      price: quote.forward!,
-      value: base * unit.value,
-      delta: base * unit.delta,
-      gamma: base * unit.gamma,
-      vega: base * unit.vega,
-      theta: base * unit.theta,
-      instrument: quote.instrument.venueId,
-      contracts: p.contracts,
-      baseAmount: base,
-    };
+    unit = optionUnitGreeks(quote, asOfMs);
+    price = quote.forward!;
+    base = p.contracts * baseUnitsPerContract(quote.instrument, price);
+    value = base * unit.value;
+  } else {
+    price = linearMark(quote);
+    base = p.contracts * baseUnitsPerContract(quote.instrument, price);
+    value = 0;
   }
-  const mark = linearMark(quote);
-  const base = p.contracts * baseUnitsPerContract(quote.instrument, mark);
   return {
-    ...common,
-    price: mark,
-    value: 0,
-    delta: base,
-    gamma: 0,
-    vega: 0,
-    theta: 0,
+    id: p.id,
+    kind: p.kind,
+    label: p.label ?? null,
+    model: null,
+    range: null,
+    liquidity: null,
+    price,
+    value,
+    delta: unit ? base * unit.delta : base,
+    gamma: unit ? base * unit.gamma : 0,
+    vega: unit ? base * unit.vega : 0,
+    theta: unit ? base * unit.theta : 0,
     instrument: quote.instrument.venueId,
     contracts: p.contracts,
     baseAmount: base,

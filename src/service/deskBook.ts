@@ -31,12 +31,12 @@ import {
   type MarketContext,
   type NetBook,
   type Ticket,
-  type TicketLeg,
 } from '../../hedging/index.js';
 import { linearMark } from '../../hedging/book.js';
 import { payoffCurves, type PayoffCurves } from '../../hedging/payoff.js';
+import { SuggestionScheduler } from './suggestions.js';
 import type { DeskBookApi, InstrumentInfo, Proposal, ProposeRequest } from './deskApi.js';
-import type { BandState, BookHedgeState, MarketBookState, PositionHedgeState, Suggestion } from './hedgeState.js';
+import type { BookHedgeState, MarketBookState, PositionHedgeState, Suggestion } from './hedgeState.js';
 import { marketKey } from './types.js';
 import type { FeedSnapshot, StoredPosition } from './types.js';
 
@@ -58,13 +58,6 @@ interface DeskPosition {
   /** The LP as the book holds it, or null when it cannot be built (the error says why). */
   book: Extract<BookPosition, { kind: 'lp' }> | null;
   error: string | null;
-}
-
-interface SuggestionSlot {
-  value: Suggestion | null;
-  heldVersion: number;
-  lastBand: BandState['status'] | null;
-  inFlight: boolean;
 }
 
 export interface DeskBookOptions {
@@ -95,13 +88,19 @@ export class DeskBook implements DeskBookApi {
   private byId = new Map<string, DeskPosition>();
   private held: Holding[] = [];
   private heldVersion = 0;
-  private readonly suggestions = new Map<string, SuggestionSlot>();
   private readonly states = new Map<string, PositionHedgeState>();
   private readonly marketStates = new Map<string, MarketBookState>();
-  private readonly solving = new Set<Promise<unknown>>();
+  private readonly scheduler: SuggestionScheduler | null;
 
   constructor(private readonly options: DeskBookOptions) {
     this.deskPolicy = options.deskPolicy ?? resolvePolicy({});
+    this.scheduler =
+      options.suggestions === false
+        ? null
+        : new SuggestionScheduler(
+            (scope) => this.propose({ mode: 'dynamic', ...(scope ? { positionIds: scope } : {}) }),
+            options.now,
+          );
     this.refreshHoldings();
   }
 
@@ -215,7 +214,7 @@ export class DeskBook implements DeskBookApi {
   ): MarketBookState {
     const lps = mine.flatMap((p) => (p.book ? [p.book] : []));
     const book = netBook([...lps, ...priced.map(bookHolding)], ctx, this.deskPolicy);
-    const suggestion = stale ? null : this.suggest(`market:${market}`, book, snapshot, undefined);
+    const suggestion = stale ? null : this.suggest(`market:${market}`, book, undefined);
     return {
       price: book.price,
       lp: book.lp,
@@ -239,7 +238,7 @@ export class DeskBook implements DeskBookApi {
     note: string | null,
     scope: string[],
   ): PositionHedgeState {
-    const suggestion = stale ? null : this.suggest(p.stored.id, book, snapshot, scope);
+    const suggestion = stale ? null : this.suggest(p.stored.id, book, scope);
     return {
       positionId: p.stored.id,
       name: p.stored.label ?? p.stored.id,
@@ -293,58 +292,16 @@ export class DeskBook implements DeskBookApi {
     };
   }
 
-  // ---- option suggestions between tickets -------------------------------------------------------------------------
+  // ---- option suggestions between tickets (suggestions.ts) ---------------------------------------------------
 
-  /**
-   * The latest suggestion for a scope; starts a new solve (off this tick) when there is none yet, when the band has
-   * just been breached, or when the holdings changed since the last solve. Nothing else re-solves: hysteresis.
-   */
-  private suggest(key: string, book: NetBook, snapshot: FeedSnapshot, scope: string[] | undefined): Suggestion | null {
-    if (this.options.suggestions === false) return null;
-    let slot = this.suggestions.get(key);
-    if (!slot) {
-      slot = { value: null, heldVersion: -1, lastBand: null, inFlight: false };
-      this.suggestions.set(key, slot);
-    }
-    const breachedNow = book.band.status === 'breach' && slot.lastBand !== 'breach';
-    slot.lastBand = book.band.status;
-    const reason: Suggestion['reason'] | null =
-      slot.value === null && slot.heldVersion === -1
-        ? 'start'
-        : slot.heldVersion !== this.heldVersion
-          ? 'holdings-changed'
-          : breachedNow
-            ? 'band-breach'
-            : null;
-    if (reason && !slot.inFlight) {
-      const s = slot;
-      s.inFlight = true;
-      s.heldVersion = this.heldVersion;
-      const seq = snapshot.seq;
-      // Off the tick: the MIP takes milliseconds, the tick's push must not wait for it.
-      // A timer, not setImmediate: the stream flushes this tick's frames in the check phase, before the solve runs.
-      const solve = new Promise<void>((resolve) => setTimeout(resolve, 0))
-        .then(() => this.propose({ mode: 'dynamic', ...(scope ? { positionIds: scope } : {}) }, snapshot))
-        .then(
-          (proposal) => {
-            s.value = { legs: proposal.ticket.legs.map(suggestionLeg), solvedAtSeq: seq, reason };
-          },
-          (error: unknown) => {
-            s.value = { legs: [], solvedAtSeq: seq, reason, error: (error as Error).message };
-          },
-        )
-        .finally(() => {
-          s.inFlight = false;
-          this.solving.delete(solve);
-        });
-      this.solving.add(solve);
-    }
-    return slot.value;
+  private suggest(key: string, book: NetBook, scope: string[] | undefined): Suggestion | null {
+    if (!this.scheduler) return null;
+    return this.scheduler.update(key, book.band.status, this.heldVersion, scope);
   }
 
   /** Resolves once no suggestion is being solved (tests and benchmarks measure the steady state after it). */
   async idle(): Promise<void> {
-    while (this.solving.size > 0) await Promise.allSettled([...this.solving]);
+    await this.scheduler?.idle();
   }
 
   // ---- reads -----------------------------------------------------------------------------------------------------
@@ -492,16 +449,6 @@ export class DeskBook implements DeskBookApi {
     const suggestion = this.states.get(positionId)?.suggestion?.legs ?? [];
     return payoffCurves(p.book, own, suggestion, snapshot.market, snapshot.asOfMs);
   }
-}
-
-function suggestionLeg(leg: TicketLeg): Suggestion['legs'][number] {
-  return {
-    instrument: leg.instrument,
-    kind: leg.kind,
-    side: leg.side,
-    contracts: leg.side === 'buy' ? leg.contracts : -leg.contracts,
-    baseAmount: leg.baseAmount,
-  };
 }
 
 export type { Ticket };

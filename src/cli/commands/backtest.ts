@@ -1,30 +1,9 @@
 import type { Command } from 'commander';
-import type { LabRunResult } from '../../../lab/commands.js';
+import type { CommonSettings, LabRunResult } from '../../../lab/commands.js';
 import { CliError, EXIT_USAGE, parseNumberOption } from '../output.js';
 
-/** Options shared by `backtest` and `simulate`: positions, policies, costs, output. */
-export interface LabCommonOptions {
-  model: 'v2' | 'v3';
-  lower?: number;
-  upper?: number;
-  rangeWidth: number;
-  depositValue: number;
-  positions?: string;
-  policies: string;
-  hedgeIntervalHours: number;
-  bandK: number;
-  reviewHours: number;
-  rollHours: number;
-  stripHorizonDays: number;
-  sell: boolean;
-  perpCostBp: number;
-  perpLot: number;
-  optionSpreadVol: number;
-  optionFee: number;
-  optionLot: number;
-  feeApr: number;
-  fundingApr: number;
-  vol?: number;
+/** Options shared by `backtest` and `simulate`: the lab's own settings (positions, policies, costs) and output. */
+export interface LabCommonOptions extends CommonSettings {
   json?: boolean;
   report?: string;
 }
