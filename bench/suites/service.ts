@@ -116,6 +116,7 @@ async function tickToPush(clients: number): Promise<BenchResult> {
     seedPositions: positions(),
     seedHoldings: holdings(),
     maxWsClients: clients + 10,
+    ...(process.env.ILHEDGE_BENCH_NO_SUGGESTIONS ? { suggestions: false } : {}),
   });
   // The first option suggestions (one ticket MIP per position, off the tick) are start-up work: wait them out.
   await handle.context.desk.idle();

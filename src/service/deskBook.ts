@@ -39,6 +39,7 @@ import type { DeskBookApi, InstrumentInfo, Proposal, ProposeRequest } from './de
 import type { BookHedgeState, MarketBookState, PositionHedgeState, Suggestion } from './hedgeState.js';
 import { marketKey } from './types.js';
 import type { FeedSnapshot, StoredPosition } from './types.js';
+import type { MarketSnapshot } from '../../adapters/index.js';
 
 export const NO_MARKET = defineError(
   'no-market',
@@ -58,6 +59,21 @@ interface DeskPosition {
   /** The LP as the book holds it, or null when it cannot be built (the error says why). */
   book: Extract<BookPosition, { kind: 'lp' }> | null;
   error: string | null;
+}
+
+export interface PreparedProposal {
+  /** The hedging layer's ticket request: plain data, so a worker thread can make the ticket from a clone. */
+  ticketRequest: {
+    positions: BookPosition[];
+    market: MarketSnapshot;
+    asOfMs: number;
+    mode: 'dynamic' | 'static';
+    policy: HedgePolicy;
+  };
+  policy: HedgePolicy;
+  positionIds: string[];
+  snapshot: FeedSnapshot;
+  marketState: Proposal['marketState'];
 }
 
 export interface DeskBookOptions {
@@ -98,7 +114,7 @@ export class DeskBook implements DeskBookApi {
       options.suggestions === false
         ? null
         : new SuggestionScheduler(
-            (scope) => this.propose({ mode: 'dynamic', ...(scope ? { positionIds: scope } : {}) }),
+            (scope) => this.prepare({ mode: 'dynamic', ...(scope ? { positionIds: scope } : {}) }),
             options.now,
           );
     this.refreshHoldings();
@@ -124,13 +140,16 @@ export class DeskBook implements DeskBookApi {
     return this.positions.map((p) => p.stored);
   }
 
-  /** Called after the holdings were re-read (the hub recomputes every state on the current markets). */
-  onHoldingsChanged: (() => void) | null = null;
+  /**
+   * Called after the holdings were re-read or a suggestion landed: the hub recomputes every state on the current
+   * markets (without a push; the next tick pushes).
+   */
+  onBookChanged: (() => void) | null = null;
 
   refreshHoldings(): void {
     this.held = this.options.holdings().filter((h) => h.netContracts !== 0);
     this.heldVersion++;
-    this.onHoldingsChanged?.();
+    this.onBookChanged?.();
   }
 
   holdings(): readonly Holding[] {
@@ -304,6 +323,11 @@ export class DeskBook implements DeskBookApi {
     await this.scheduler?.idle();
   }
 
+  /** Stops the suggestion worker (shutdown). */
+  async close(): Promise<void> {
+    await this.scheduler?.close();
+  }
+
   // ---- reads -----------------------------------------------------------------------------------------------------
 
   state(positionId: string): PositionHedgeState | undefined {
@@ -340,6 +364,12 @@ export class DeskBook implements DeskBookApi {
   }
 
   async propose(request: ProposeRequest, at?: FeedSnapshot): Promise<Proposal> {
+    const prepared = this.prepare(request, at);
+    return this.proposalOf(prepared, await makeTicket(prepared.ticketRequest));
+  }
+
+  /** What a ticket of `request` is made from: the positions and holdings in scope, the policy, the market state. */
+  prepare(request: ProposeRequest, at?: FeedSnapshot): PreparedProposal {
     let chosen: DeskPosition[];
     if (request.positionIds) {
       if (request.positionIds.length === 0)
@@ -384,21 +414,25 @@ export class DeskBook implements DeskBookApi {
     const positions: BookPosition[] = [...chosen.map((p) => p.book!), ...inScope.map(bookHolding)];
     const base = this.policyFor(chosen, wholeMarket);
     const policy = withPolicyOverrides(base, request.policyOverrides);
-    const ticket = await makeTicket({
-      positions,
-      market: snapshot.market,
-      asOfMs: snapshot.asOfMs,
-      mode: request.mode,
+    return {
+      ticketRequest: { positions, market: snapshot.market, asOfMs: snapshot.asOfMs, mode: request.mode, policy },
       policy,
-    });
-    const book = netBook(positions, netBookMarketContext(snapshot.market, snapshot.asOfMs), policy);
-    const marketState = {
-      market,
-      seq: snapshot.seq,
-      asOfMs: snapshot.asOfMs,
-      source: snapshot.source,
-      label: snapshot.label,
+      positionIds: ids,
+      snapshot,
+      marketState: {
+        market,
+        seq: snapshot.seq,
+        asOfMs: snapshot.asOfMs,
+        source: snapshot.source,
+        label: snapshot.label,
+      },
     };
+  }
+
+  /** The proposal of a prepared request and the ticket made from it (here, or in the suggestion worker). */
+  proposalOf(prepared: PreparedProposal, ticket: Ticket): Proposal {
+    const { ticketRequest, policy, positionIds: ids, snapshot, marketState } = prepared;
+    const book = netBook(ticketRequest.positions, netBookMarketContext(snapshot.market, snapshot.asOfMs), policy);
     return {
       content: {
         engine: 'hedging',

@@ -54,7 +54,7 @@ export class HedgeHub {
   ) {
     for (const feed of feeds) this.feeds.set(marketKey(feed.venue, feed.underlying), feed);
     this.book = this.prepareBook(0, 0);
-    desk.onHoldingsChanged = () => this.recomputeAll();
+    desk.onBookChanged = () => this.recomputeAll();
   }
 
   feedList(): MarketFeed[] {

@@ -187,6 +187,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         await serverClosed;
         clearTimeout(grace);
         hub.stop();
+        await desk.close();
         for (const feed of options.feeds) await feed.stop();
         store.close();
         log.info('stopped');

@@ -3,17 +3,104 @@
  * engine would trade, from the same MIP as the tickets. Hysteresis: a scope is re-solved only when there is no
  * suggestion yet, when its band has just been breached, or when the holdings changed; a breach within
  * `MIN_RESOLVE_INTERVAL_MS` of the last solve waits for it, so a price hovering at the band's edge neither re-solves
- * every tick nor flips the suggestion between a put and a call. Solves run one at a time, off the tick (each
- * blocks the event loop for the MIP's milliseconds, and the stream's pushes must not wait behind a queue of them).
+ * every tick nor flips the suggestion between a put and a call. Solves run one at a time in a worker thread
+ * (`suggestionWorker.ts`): a MIP takes 10-25 ms, and on the service's event loop every solve held the stream's
+ * pushes back by as much.
  */
-import type { TicketLeg } from '../../hedging/index.js';
-import type { Proposal } from './deskApi.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { makeTicket, type TicketLeg } from '../../hedging/index.js';
+import type { PreparedProposal } from './deskBook.js';
 import type { BandState, Suggestion } from './hedgeState.js';
+import type { SolveReply } from './suggestionWorker.js';
+
+/**
+ * The compiled worker: beside this module in `dist/`, or (when this module runs from source, as under vitest) the
+ * build's copy; null when neither exists, and the solves then run on this thread.
+ */
+function workerFile(): string | null {
+  const here = fileURLToPath(new URL('./suggestionWorker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const built = fileURLToPath(new URL('../../dist/src/service/suggestionWorker.js', import.meta.url));
+  return existsSync(built) ? built : null;
+}
+
+/** How many snapshots the worker keeps (the newest); an older one is sent again. */
+export const WORKER_MARKETS = 4;
+
+/** Makes tickets in a worker thread, one request at a time, in order. */
+class SolveWorker {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (legs: TicketLeg[]) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly file: string) {}
+
+  private start(): Worker {
+    const worker = new Worker(this.file);
+    worker.unref();
+    worker.on('message', (reply: SolveReply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      if ('error' in reply) w.reject(new Error(reply.error));
+      else w.resolve(reply.legs);
+    });
+    const fail = (error: Error) => {
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+      this.worker = null;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the suggestion worker stopped (exit ${code})`)));
+    return worker;
+  }
+
+  /** Ids of the snapshots the worker holds (the last few): a snapshot crosses once, not once per solve. */
+  private readonly marketIds = new WeakMap<object, number>();
+  private nextMarket = 1;
+
+  solve(request: PreparedProposal['ticketRequest']): Promise<TicketLeg[]> {
+    this.worker ??= this.start();
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const m = request.market;
+      let marketId = this.marketIds.get(m);
+      let market: object | undefined;
+      if (marketId === undefined || marketId <= this.nextMarket - WORKER_MARKETS) {
+        marketId = this.nextMarket++;
+        this.marketIds.set(m, marketId);
+        // Only the snapshot's plain data crosses: a loaded snapshot's instrument index (class instances) stays here.
+        market = {
+          venue: m.venue,
+          underlying: m.underlying,
+          source: m.source,
+          chains: m.chains,
+          perp: m.perp,
+          futures: m.futures,
+          index: m.index,
+          issues: m.issues,
+          usableForHedging: m.usableForHedging,
+        };
+      }
+      const { market: _market, ...rest } = request;
+      this.worker!.postMessage({ id, marketId, ...(market ? { market } : {}), request: rest });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+}
 
 /** Shortest wall-clock time between two band-breach re-solves of one scope. */
-export const MIN_RESOLVE_INTERVAL_MS = 10_000;
+export const MIN_RESOLVE_INTERVAL_MS = 30_000;
 /** Pause between two solves of the queue: leaves the event loop to the ticks in between. */
-export const SOLVE_GAP_MS = 25;
+export const SOLVE_GAP_MS = 100;
 
 interface Slot {
   value: Suggestion | null;
@@ -29,11 +116,30 @@ export class SuggestionScheduler {
   private readonly slots = new Map<string, Slot>();
   private readonly solving = new Set<Promise<unknown>>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly worker: SolveWorker | null;
+  /** Called when a suggestion lands (the states that show it are recomputed then, not at the next tick). */
+  onSolved: (() => void) | null = null;
 
   constructor(
-    private readonly solve: (scope: string[] | undefined) => Promise<Proposal>,
+    private readonly prepare: (scope: string[] | undefined) => PreparedProposal,
     private readonly now: () => number,
-  ) {}
+    file: string | null = workerFile(),
+  ) {
+    this.worker = file ? new SolveWorker(file) : null;
+  }
+
+  /** The legs a ticket of `scope` would trade, and the market state they were solved on. */
+  private async solve(scope: string[] | undefined): Promise<{ legs: TicketLeg[]; seq: number }> {
+    const prepared = this.prepare(scope);
+    const legs = this.worker
+      ? await this.worker.solve(prepared.ticketRequest)
+      : (await makeTicket(prepared.ticketRequest)).legs;
+    return { legs, seq: prepared.marketState.seq };
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+  }
 
   /** The latest suggestion of `key`; schedules a re-solve when a trigger (see above) is due. */
   update(key: string, band: BandState['status'], heldVersion: number, scope: string[] | undefined): Suggestion | null {
@@ -67,8 +173,9 @@ export class SuggestionScheduler {
       .then(() => new Promise<void>((resolve) => setTimeout(resolve, SOLVE_GAP_MS)))
       .then(() => this.solve(scope))
       .then(
-        (proposal) => {
-          slot.value = { legs: proposal.ticket.legs.map(suggestionLeg), solvedAtSeq: proposal.marketState.seq, reason };
+        ({ legs, seq }) => {
+          slot.value = { legs: legs.map(suggestionLeg), solvedAtSeq: seq, reason };
+          this.onSolved?.();
         },
         (error: unknown) => {
           slot.value = { legs: [], solvedAtSeq: slot.value?.solvedAtSeq ?? 0, reason, error: (error as Error).message };

@@ -173,8 +173,9 @@ describe('positions', () => {
   });
 
   it("serves payoff curves where the hedge (the ticket engine's suggestion) flattens the LP around the price", async () => {
-    // The suggestion comes from the ticket MIP, solved off the tick: wait for it.
+    // The suggestion comes from the ticket MIP, solved off the tick: wait for it; the next tick shows it.
     await t.handle.context.desk.idle();
+    t.feed.push();
     const r = await t.call('GET', `/api/positions/${v3Id}/payoff`, { key: t.keys.viewer });
     expect(r.status).toBe(200);
     const { prices, lp, hodl, hedged, strikes, currentPrice } = r.json;

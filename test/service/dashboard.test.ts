@@ -39,6 +39,10 @@ function stopTicker(): void {
 beforeAll(async () => {
   t = await startTestService();
   await t.feed.start();
+  // The first option suggestions (the ticket MIP, off the tick) land before the page loads, and the next tick shows
+  // them: the payoff the page draws and the one the test reads then carry the same hedge.
+  await t.handle.context.desk.idle();
+  t.feed.push();
   marketMs = t.feed.current()!.asOfMs;
   startTicker();
   browser = await launchBrowser();
