@@ -28,6 +28,8 @@ function workerFile(): string | null {
 
 /** How many snapshots the worker keeps (the newest); an older one is sent again. */
 export const WORKER_MARKETS = 4;
+/** A worker with nothing to solve for this long is stopped (started again on the next solve). */
+export const WORKER_IDLE_MS = 2_000;
 
 /** Makes tickets in a worker thread, one request at a time, in order. */
 class SolveWorker {
@@ -48,6 +50,8 @@ class SolveWorker {
       else w.resolve(reply.legs);
     });
     const fail = (error: Error) => {
+      // Only this worker's requests: a worker stopped when idle may already have a successor.
+      if (this.worker !== worker && this.worker !== null) return;
       for (const w of this.waiting.values()) w.reject(error);
       this.waiting.clear();
       this.worker = null;
@@ -61,10 +65,27 @@ class SolveWorker {
   private readonly marketIds = new WeakMap<object, number>();
   private nextMarket = 1;
 
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * An idle worker is stopped after `WORKER_IDLE_MS`: its heap (HiGHS, the snapshots) costs the two-core machine
+   * collector time between solves, and suggestions come in bursts (start, holdings changes) seconds apart.
+   */
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.waiting.size === 0) void this.close();
+    }, WORKER_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
   solve(request: PreparedProposal['ticketRequest']): Promise<TicketLeg[]> {
-    this.worker ??= this.start();
+    if (!this.worker) {
+      this.worker = this.start();
+      this.nextMarket += WORKER_MARKETS; // a new worker holds no snapshot: every id before this is stale
+    }
     const id = this.next++;
-    return new Promise((resolve, reject) => {
+    return new Promise<TicketLeg[]>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       const m = request.market;
       let marketId = this.marketIds.get(m);
@@ -87,10 +108,12 @@ class SolveWorker {
       }
       const { market: _market, ...rest } = request;
       this.worker!.postMessage({ id, marketId, ...(market ? { market } : {}), request: rest });
-    });
+    }).finally(() => this.armIdle());
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();

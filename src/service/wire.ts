@@ -104,6 +104,22 @@ class MessageWriter {
     this.at += bytes;
   }
 
+  /** Bytes already encoded (a cached JSON fragment). */
+  bytes(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  /** Copies out what was written since `from` (a fragment to cache), leaving it in place. */
+  since(from: number): Buffer {
+    return Buffer.from(this.buffer.subarray(from, this.at));
+  }
+
+  get offset(): number {
+    return this.at;
+  }
+
   /** `prefix` (ASCII: punctuation and a key) then a number. */
   numberField(prefix: string, value: number): void {
     this.ascii(prefix);
@@ -165,7 +181,21 @@ function writeToTrade(w: MessageWriter, t: ToTrade): void {
   w.ascii('}');
 }
 
+/**
+ * A suggestion changes when the optimiser re-solves (seconds apart at the least), not per tick: its JSON is written
+ * once per suggestion object and the bytes reused by every tick's message until it is replaced.
+ */
+const suggestionBytes = new WeakMap<Suggestion, Buffer>();
+
 function writeSuggestion(w: MessageWriter, s: Suggestion): void {
+  const cached = suggestionBytes.get(s);
+  if (cached) return w.bytes(cached);
+  const from = w.offset;
+  writeSuggestionFresh(w, s);
+  suggestionBytes.set(s, w.since(from));
+}
+
+function writeSuggestionFresh(w: MessageWriter, s: Suggestion): void {
   w.ascii('{"legs":[');
   for (let i = 0; i < s.legs.length; i++) {
     const leg = s.legs[i]!;
