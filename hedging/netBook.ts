@@ -68,8 +68,6 @@ export interface NetBook {
   toTrade: ToTrade | null;
   /** Why `toTrade` is null although the policy names a delta instrument, else null. */
   toTradeUnavailable: string | null;
-  /** Every position's own Greeks (LP positions and holdings), as `valueBook` reports them. */
-  rows: PositionGreeks[];
 }
 
 /** What a tick's market gives every book on it: computed once per tick, shared by all positions. */
@@ -210,6 +208,5 @@ export function netBook(
     },
     toTrade: hedge ? deltaToTrade(hedge, net, policy) : null,
     toTradeUnavailable: ctx.hedgeErrors.get(policy.deltaHedge) ?? null,
-    rows: valuation.positions,
   };
 }

@@ -7,7 +7,7 @@
 import { measureLatency, type BenchResult, type BenchSuite } from '../harness.js';
 import { loadMarketSnapshot } from '../../adapters/source.js';
 import { deskBook, deskPolicy, loadDeskConfig } from '../../src/config/deskConfig.js';
-import { makeTicket } from '../../hedging/engine.js';
+import { makeTicket } from '../../hedging/index.js';
 import { selectCandidates } from '../../hedging/candidates.js';
 import { loadSolver, optimiseHedgeWith } from '../../hedging/optimise.js';
 import { valueBook } from '../../hedging/book.js';

@@ -16,26 +16,6 @@ export function jsonSafe<T>(value: T): T {
   ) as T;
 }
 
-/** Typed failures of ticket generation -> HTTP: the market's fault 503, the request's 400, the maths' 422. */
-export function ticketError(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
-  switch (error.name) {
-    case 'NoMarketError':
-      return new HttpError(503, 'no-market', error.message);
-    case 'StaleMarketError':
-    case 'MarketSanityError':
-      return new HttpError(503, 'market-sanity', error.message);
-    case 'InvalidHedgeInputError':
-    case 'UnknownPositionError':
-    case 'UnsupportedPositionError':
-      return new HttpError(400, 'invalid-request', error.message);
-    case 'InfeasibleHedgeError':
-      return new HttpError(422, 'infeasible', error.message);
-    default:
-      return error;
-  }
-}
-
 export function notFound(kind: string, id: string): HttpError {
   return new HttpError(404, 'not-found', `${kind} ${id} not found`);
 }

@@ -13,7 +13,7 @@ import { FourEyesError, HoldingFlatError, NotFoundError, TicketExpiredError, Tra
 import type { StoredTicket, StoredTicketLeg, TicketApproval } from '../store/index.js';
 import { IlhedgeError } from '../../../hedging/index.js';
 import type { Ticket } from '../../../hedging/index.js';
-import { actor, jsonSafe, notFound, ticketError, withIntegrity } from './common.js';
+import { actor, jsonSafe, notFound, withIntegrity } from './common.js';
 
 /** Approval defaults while the hedging policy has no `approval` section (or leaves a field out). */
 export const DEFAULT_APPROVAL: TicketApproval = { ttlMinutes: 15, maxPriceMoveFraction: 0.005 };
@@ -35,7 +35,7 @@ export function deskOf(ctx: ServiceContext): DeskBookApi {
 
 /**
  * Any failure of the routes here -> HTTP: coded errors (the registry's `code`/`httpStatus`) as they are, the store's
- * conflicts as 409 with their own codes, the rest through `ticketError` (errors from before the registry).
+ * conflicts as 409 with their own codes; anything else goes on to the app's handler (a logged 500).
  */
 export function deskError(error: unknown): unknown {
   if (error instanceof HttpError) return error;
@@ -47,7 +47,7 @@ export function deskError(error: unknown): unknown {
     return new HttpError(409, error.from === 'expired' ? 'ticket-expired' : 'conflict', error.message);
   }
   if (error instanceof NotFoundError) return notFound(error.kind, error.id);
-  return ticketError(error);
+  return error;
 }
 
 /**
