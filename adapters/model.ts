@@ -65,11 +65,11 @@ export interface Instrument {
   linear: boolean;
   /**
    * Base units per contract (Deribit BTC options 1; OKX 2022 BTC options `ctVal*ctMult` = 0.1). Null where a
-   * contract is a fixed amount of the quote currency instead (inverse perps and futures: see `contractValueUsd`).
+   * contract is a fixed amount of the quote currency instead (inverse perps and futures: see `contractValueQuote`).
    */
   contractSize: number | null;
   /** Inverse perps and futures: USD per contract (Deribit BTC-PERPETUAL 10, OKX BTC-USD-SWAP 100); else null. */
-  contractValueUsd: number | null;
+  contractValueQuote: number | null;
   /** Minimum order size, in contracts. */
   minAmount: number;
   /** Order size increment, in contracts. */

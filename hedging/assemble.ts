@@ -126,7 +126,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   const totals = {
     cost: outcome.legs.reduce((s, l) => s + l.cost, 0),
     fees: outcome.legs.reduce((s, l) => s + l.fees, 0),
-    premiumUsd: outcome.legs.reduce((s, l) => s + l.premiumUsd, 0),
+    premiumQuote: outcome.legs.reduce((s, l) => s + l.premiumQuote, 0),
   };
 
   const scenarios = scenarioPnl(

@@ -100,7 +100,7 @@ export function optionUnitGreeks(quote: OptionQuote, asOfMs: number): UnitGreeks
 /** Base units per contract of a listed instrument at `price` (inverse contracts are USD amounts). */
 export function baseUnitsPerContract(instrument: Instrument, price: number): number {
   if (instrument.contractSize !== null) return instrument.contractSize;
-  if (instrument.contractValueUsd !== null) return instrument.contractValueUsd / price;
+  if (instrument.contractValueQuote !== null) return instrument.contractValueQuote / price;
   throw new MarketSanityError(`${instrument.venueId}: neither a contract size nor a contract value in USD`);
 }
 

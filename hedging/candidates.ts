@@ -20,11 +20,11 @@ export interface OptionCandidate {
   quote: OptionQuote;
   unit: UnitGreeks;
   /** Quotes in USD per base unit. */
-  bidUsd: number;
-  askUsd: number;
-  midUsd: number;
+  bidQuote: number;
+  askQuote: number;
+  midQuote: number;
   /** Taker fee per base unit, USD. */
-  feeUsd: number;
+  feeQuote: number;
   /** Base units per contract, lot and minimum in base units. */
   basePerContract: number;
   lotBase: number;
@@ -39,14 +39,14 @@ export interface CandidateSelection {
   used: OptionCandidate[];
 }
 
-export function optionFeeUsd(quote: OptionQuote, premiumUsd: number): number {
+export function optionFeeQuote(quote: OptionQuote, premiumQuote: number): number {
   const rate = quote.instrument.takerFee ?? 0;
-  return Math.min(rate * (quote.forward ?? 0), OPTION_FEE_CAP_FRACTION * Math.max(0, premiumUsd));
+  return Math.min(rate * (quote.forward ?? 0), OPTION_FEE_CAP_FRACTION * Math.max(0, premiumQuote));
 }
 
-function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: number; feeUsd: number; theta: number }) {
-  const buySpread = c.askUsd - c.midUsd + c.feeUsd;
-  const sellSpread = c.midUsd - c.bidUsd + c.feeUsd;
+function costs(model: CostModel, c: { bidQuote: number; askQuote: number; midQuote: number; feeQuote: number; theta: number }) {
+  const buySpread = c.askQuote - c.midQuote + c.feeQuote;
+  const sellSpread = c.midQuote - c.bidQuote + c.feeQuote;
   switch (model) {
     case 'spread':
       return { buy: buySpread, sell: sellSpread };
@@ -54,7 +54,7 @@ function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: nu
       // A day of theta bleed (theta < 0 for a long option) on top of the cost of crossing the spread.
       return { buy: buySpread - perYearToPerDay(c.theta), sell: sellSpread + perYearToPerDay(c.theta) };
     case 'premium':
-      return { buy: c.askUsd + c.feeUsd, sell: -c.bidUsd + c.feeUsd };
+      return { buy: c.askQuote + c.feeQuote, sell: -c.bidQuote + c.feeQuote };
   }
 }
 
@@ -63,7 +63,7 @@ function costs(model: CostModel, c: { bidUsd: number; askUsd: number; midUsd: nu
  * receives (the bid rounded down), as the ticket's legs price it (legs.ts), so the optimiser's premium limit and the
  * ticket's premium total agree.
  */
-function limitPremiumUsd(quote: OptionQuote, side: 'buy' | 'sell'): number {
+function limitPremiumQuote(quote: OptionQuote, side: 'buy' | 'sell'): number {
   const i = quote.instrument;
   const venuePrice = side === 'buy' ? quote.askSettle : quote.bidSettle;
   if (venuePrice === null) return side === 'buy' ? quote.askQuote! : quote.bidQuote!;
@@ -78,29 +78,29 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
     return null;
   if (!(quote.askQuote > 0) || !(quote.bidQuote >= 0) || quote.bidQuote > quote.askQuote) return null;
   const unit = optionUnitGreeks(quote, asOfMs);
-  const midUsd = (quote.bidQuote + quote.askQuote) / 2;
-  const feeUsd = optionFeeUsd(quote, quote.askQuote);
+  const midQuote = (quote.bidQuote + quote.askQuote) / 2;
+  const feeQuote = optionFeeQuote(quote, quote.askQuote);
   const basePerContract = baseUnitsPerContract(i, quote.forward);
   const lotBase = i.amountStep * basePerContract;
   const minBase = Math.max(i.minAmount, i.amountStep) * basePerContract;
   const cost = costs(policy.costModel, {
-    bidUsd: quote.bidQuote,
-    askUsd: quote.askQuote,
-    midUsd,
-    feeUsd,
+    bidQuote: quote.bidQuote,
+    askQuote: quote.askQuote,
+    midQuote,
+    feeQuote,
     theta: unit.theta,
   });
   return {
     quote,
     unit,
-    bidUsd: quote.bidQuote,
-    askUsd: quote.askQuote,
-    midUsd,
-    feeUsd,
+    bidQuote: quote.bidQuote,
+    askQuote: quote.askQuote,
+    midQuote,
+    feeQuote,
     basePerContract,
     lotBase,
     minBase,
-    relativeSpread: midUsd > 0 ? (quote.askQuote - quote.bidQuote) / midUsd : Infinity,
+    relativeSpread: midQuote > 0 ? (quote.askQuote - quote.bidQuote) / midQuote : Infinity,
     candidate: {
       key: `${i.venue}:${i.venueId}`,
       delta: unit.delta,
@@ -112,8 +112,8 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
       lotBase,
       minBase,
       maxBase: legMaxBase(policy, quote.forward, basePerContract),
-      buyPremiumUsd: limitPremiumUsd(quote, 'buy'),
-      sellPremiumUsd: limitPremiumUsd(quote, 'sell'),
+      buyPremiumQuote: limitPremiumQuote(quote, 'buy'),
+      sellPremiumQuote: limitPremiumQuote(quote, 'sell'),
       canBuy: true,
       canSell: policy.candidates.allowSell,
     },

@@ -15,7 +15,7 @@ export interface DeltaHedgeInstrument {
   /** Mark of the perp/future, USD per base. */
   mark: number;
   basePerContract: number;
-  feeUsdPerBase: number;
+  feeQuotePerBase: number;
   candidate: DeltaHedgeCandidate;
 }
 
@@ -49,19 +49,19 @@ export function deltaHedgeInstrument(
   }
   const mark = linearMark(quote);
   const basePerContract = baseUnitsPerContract(quote.instrument, mark);
-  const feeUsdPerBase = (quote.instrument.takerFee ?? 0) * mark;
+  const feeQuotePerBase = (quote.instrument.takerFee ?? 0) * mark;
   const halfSpread = (quote.ask - quote.bid) / 2;
   const lotBase = quote.instrument.amountStep * basePerContract;
   return {
     quote,
     mark,
     basePerContract,
-    feeUsdPerBase,
+    feeQuotePerBase,
     candidate: {
       key: `${quote.instrument.venue}:${quote.instrument.venueId}`,
       delta: 1,
-      buyCost: halfSpread + feeUsdPerBase,
-      sellCost: halfSpread + feeUsdPerBase,
+      buyCost: halfSpread + feeQuotePerBase,
+      sellCost: halfSpread + feeQuotePerBase,
       lotBase,
       minBase: Math.max(quote.instrument.minAmount, quote.instrument.amountStep) * basePerContract,
       // maxContractsPerLeg counts option contracts only: a perp contract (10 USD on Deribit) is no unit of risk.

@@ -15,7 +15,7 @@ export interface ContractTerms {
   /** Base units per contract (options, linear contracts), or null for inverse perps/futures. */
   contractSize: number | null;
   /** USD per contract of an inverse perp or future (Deribit BTC-PERPETUAL: 10), else null. */
-  contractValueUsd: number | null;
+  contractValueQuote: number | null;
   /** Currency `price` is in, e.g. `BTC` (Deribit inverse options), `USD` (the perp). */
   priceCurrency: string;
 }
@@ -31,7 +31,7 @@ export interface Fill extends ContractTerms {
   /** Signed contracts: + bought, - sold. Never 0. */
   contracts: number;
   price: number;
-  feeUsd: number;
+  feeQuote: number;
   venueOrderId: string | null;
   ticketId: string | null;
   /** Index of the ticket leg the fill belongs to, or null for fills outside tickets. */
@@ -60,7 +60,7 @@ export interface Holding extends ContractTerms {
   /** Realised P&L of the closed contracts, in `realisedPnlCurrency`. */
   realisedPnl: number;
   realisedPnlCurrency: string;
-  feesUsd: number;
+  feesQuote: number;
   openedAtMs: number;
   fills: Fill[];
 }
@@ -104,16 +104,16 @@ function tolerance(scale: number): number {
 
 /** True for an inverse perp/future: contracts are USD amounts, price USD per coin, P&L in the coin. */
 export function isInverseTerms(terms: ContractTerms): boolean {
-  return terms.contractSize === null && terms.contractValueUsd !== null;
+  return terms.contractSize === null && terms.contractValueQuote !== null;
 }
 
 /**
  * Realised P&L of closing `closedContracts` (signed as the position they close: + closes a long) opened at `entry`
  * and closed at `exit`. Linear and option contracts: `contracts * contractSize * (exit - entry)` in the price
- * currency; inverse perps/futures: `contracts * contractValueUsd * (1/entry - 1/exit)` in the base coin.
+ * currency; inverse perps/futures: `contracts * contractValueQuote * (1/entry - 1/exit)` in the base coin.
  */
 export function closedPnl(terms: ContractTerms, closedContracts: number, entry: number, exit: number): number {
-  if (isInverseTerms(terms)) return closedContracts * terms.contractValueUsd! * (1 / entry - 1 / exit);
+  if (isInverseTerms(terms)) return closedContracts * terms.contractValueQuote! * (1 / entry - 1 / exit);
   return closedContracts * (terms.contractSize ?? 1) * (exit - entry);
 }
 
@@ -136,7 +136,7 @@ function averageAfter(terms: ContractTerms, held: number, average: number, added
 
 function termsDiffer(a: ContractTerms, b: ContractTerms): keyof ContractTerms | null {
   if (a.contractSize !== b.contractSize) return 'contractSize';
-  if (a.contractValueUsd !== b.contractValueUsd) return 'contractValueUsd';
+  if (a.contractValueQuote !== b.contractValueQuote) return 'contractValueQuote';
   if (a.priceCurrency !== b.priceCurrency) return 'priceCurrency';
   return null;
 }
@@ -166,7 +166,7 @@ export function foldFills(fills: readonly Fill[]): Holding[] {
     const first = group[0]!.fill;
     const terms: ContractTerms = {
       contractSize: first.contractSize,
-      contractValueUsd: first.contractValueUsd,
+      contractValueQuote: first.contractValueQuote,
       priceCurrency: first.priceCurrency,
     };
     let net = 0;
@@ -182,8 +182,8 @@ export function foldFills(fills: readonly Fill[]): Holding[] {
       if (!Number.isFinite(fill.price) || fill.price <= 0) {
         throw new InvalidHedgeInputError(`${at}.price`, fill.price, 'must be a finite number greater than 0');
       }
-      if (!Number.isFinite(fill.feeUsd)) {
-        throw new InvalidHedgeInputError(`${at}.feeUsd`, fill.feeUsd, 'must be a finite number');
+      if (!Number.isFinite(fill.feeQuote)) {
+        throw new InvalidHedgeInputError(`${at}.feeQuote`, fill.feeQuote, 'must be a finite number');
       }
       const differs = termsDiffer(terms, fill);
       if (differs) {
@@ -193,7 +193,7 @@ export function foldFills(fills: readonly Fill[]): Holding[] {
           `differs from the other fills of ${fill.instrument} (${String(terms[differs])})`,
         );
       }
-      fees += fill.feeUsd;
+      fees += fill.feeQuote;
       const c = fill.contracts;
       if (net === 0 || Math.sign(c) === Math.sign(net)) {
         if (net === 0) openedAtMs = fill.atMs;
@@ -228,7 +228,7 @@ export function foldFills(fills: readonly Fill[]): Holding[] {
       averagePrice: average,
       realisedPnl: realised,
       realisedPnlCurrency: pnlCurrencyOf(terms, first.underlying),
-      feesUsd: fees,
+      feesQuote: fees,
       openedAtMs,
       fills: group.map((g) => g.fill),
     });
@@ -248,13 +248,13 @@ function compare(a: string, b: string): number {
 
 /**
  * Signed base units a holding is worth in delta terms at `price`: linear and option contracts `netContracts *
- * contractSize`; inverse perps/futures `netContracts * contractValueUsd / price` (price USD per coin, the
+ * contractSize`; inverse perps/futures `netContracts * contractValueQuote / price` (price USD per coin, the
  * instrument's mark). Null when an inverse holding has no usable price.
  */
 export function baseAmountOf(holding: Holding, price: number | null): number | null {
   if (isInverseTerms(holding)) {
     if (price === null || !Number.isFinite(price) || price <= 0) return null;
-    return (holding.netContracts * holding.contractValueUsd!) / price;
+    return (holding.netContracts * holding.contractValueQuote!) / price;
   }
   return holding.netContracts * (holding.contractSize ?? 1);
 }
@@ -282,7 +282,7 @@ export interface FillReport {
   /** Signed: + bought, - sold. */
   contracts: number;
   price: number;
-  feeUsd?: number;
+  feeQuote?: number;
   venueOrderId?: string | null;
 }
 
@@ -333,8 +333,8 @@ export function assignFillsToLegs(
     if (!Number.isFinite(fill.price) || fill.price <= 0) {
       throw new InvalidHedgeInputError(`${at}.price`, fill.price, 'must be a finite number greater than 0');
     }
-    if (fill.feeUsd !== undefined && !Number.isFinite(fill.feeUsd)) {
-      throw new InvalidHedgeInputError(`${at}.feeUsd`, fill.feeUsd, 'must be a finite number');
+    if (fill.feeQuote !== undefined && !Number.isFinite(fill.feeQuote)) {
+      throw new InvalidHedgeInputError(`${at}.feeQuote`, fill.feeQuote, 'must be a finite number');
     }
     const candidates = legs.map((leg, index) => ({ leg, index })).filter((x) => x.leg.instrument === fill.instrument);
     if (candidates.length === 0) {

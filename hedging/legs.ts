@@ -27,10 +27,10 @@ interface LegTerms {
   /** Cost per base unit bought / sold under the cost model, and the venue fee per base unit, USD. */
   buyCost: number;
   sellCost: number;
-  feeUsdPerBase: number;
+  feeQuotePerBase: number;
   greeks(baseAmount: number): Pick<TicketLeg, 'delta' | 'gamma' | 'vega' | 'theta'>;
   /** Premium paid for `baseAmount` at `limitPrice`, USD (0 for linear instruments: no premium changes hands). */
-  premiumUsd(baseAmount: number, limitPrice: number): number;
+  premiumQuote(baseAmount: number, limitPrice: number): number;
 }
 
 function termsOf(source: LegSource): LegTerms {
@@ -47,14 +47,14 @@ function termsOf(source: LegSource): LegTerms {
       basePerContract: c.basePerContract,
       buyCost: c.candidate.buyCost,
       sellCost: c.candidate.sellCost,
-      feeUsdPerBase: c.feeUsd,
+      feeQuotePerBase: c.feeQuote,
       greeks: (base) => ({
         delta: base * c.unit.delta,
         gamma: base * c.unit.gamma,
         vega: base * c.unit.vega,
         theta: base * c.unit.theta,
       }),
-      premiumUsd: (base, limit) => base * (q.instrument.inverse ? limit * q.forward! : limit),
+      premiumQuote: (base, limit) => base * (q.instrument.inverse ? limit * q.forward! : limit),
     };
   }
   const h = source.hedge;
@@ -69,9 +69,9 @@ function termsOf(source: LegSource): LegTerms {
     basePerContract: h.basePerContract,
     buyCost: h.candidate.buyCost,
     sellCost: h.candidate.sellCost,
-    feeUsdPerBase: h.feeUsdPerBase,
+    feeQuotePerBase: h.feeQuotePerBase,
     greeks: (base) => ({ delta: base, gamma: 0, vega: 0, theta: 0 }),
-    premiumUsd: () => 0,
+    premiumQuote: () => 0,
   };
 }
 
@@ -102,8 +102,8 @@ export function legOf(source: LegSource, baseAmount: number): TicketLeg {
     forward: t.forward,
     ...t.greeks(baseAmount),
     cost: Math.abs(baseAmount) * (side === 'buy' ? t.buyCost : t.sellCost),
-    fees: Math.abs(baseAmount) * t.feeUsdPerBase,
-    premiumUsd: t.premiumUsd(baseAmount, limitPrice),
+    fees: Math.abs(baseAmount) * t.feeQuotePerBase,
+    premiumQuote: t.premiumQuote(baseAmount, limitPrice),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The policy's hard limits (`policy.limits` and `policy.maxAbsVegaUsdPerVolPoint`) in the units the optimiser works
+ * The policy's hard limits (`policy.limits` and `policy.maxAbsVegaQuotePerVolPoint`) in the units the optimiser works
  * in, and the error a ticket is refused with when it cannot meet them. The dynamic optimiser holds every limit as a
  * constraint (per-leg limits as variable bounds, the others as rows); which limit binds is found by solving again
  * without each one in turn (`findBindingLimits`).
@@ -13,15 +13,15 @@ export { VOL_POINTS_PER_UNIT_VOL, vegaPerUnitVolToPerVolPoint, vegaPerVolPointTo
 
 /** The policy's |vega| bound as dV/dsigma (USD per 1.00 of vol), or null for none. */
 export function vegaBoundPerUnitVol(policy: HedgePolicy): number | null {
-  const v = policy.maxAbsVegaUsdPerVolPoint;
+  const v = policy.maxAbsVegaQuotePerVolPoint;
   return v === null ? null : vegaPerVolPointToPerUnitVol(v);
 }
 
 /** Every hard limit, by the policy path an error names. */
 export const LIMIT_FIELDS = [
-  'policy.limits.maxPremiumUsd',
-  'policy.maxAbsVegaUsdPerVolPoint',
-  'policy.limits.maxNotionalUsdPerLeg',
+  'policy.limits.maxPremiumQuote',
+  'policy.maxAbsVegaQuotePerVolPoint',
+  'policy.limits.maxNotionalQuotePerLeg',
   'policy.limits.maxContractsPerLeg',
   'policy.limits.maxAbsNetDeltaBase',
   'policy.limits.maxAbsNetGamma',
@@ -30,7 +30,7 @@ export type LimitField = (typeof LIMIT_FIELDS)[number];
 
 /** The value of a limit in the policy (null: not set). */
 export function limitValue(policy: HedgePolicy, field: LimitField): number | null {
-  if (field === 'policy.maxAbsVegaUsdPerVolPoint') return policy.maxAbsVegaUsdPerVolPoint;
+  if (field === 'policy.maxAbsVegaQuotePerVolPoint') return policy.maxAbsVegaQuotePerVolPoint;
   const key = field.slice('policy.limits.'.length) as keyof HedgePolicy['limits'];
   return policy.limits[key];
 }
@@ -44,7 +44,7 @@ export function activeLimits(policy: HedgePolicy): LimitField[] {
 export function withoutLimits(policy: HedgePolicy, fields: readonly LimitField[]): HedgePolicy {
   const out: HedgePolicy = { ...policy, limits: { ...policy.limits } };
   for (const field of fields) {
-    if (field === 'policy.maxAbsVegaUsdPerVolPoint') out.maxAbsVegaUsdPerVolPoint = null;
+    if (field === 'policy.maxAbsVegaQuotePerVolPoint') out.maxAbsVegaQuotePerVolPoint = null;
     else out.limits[field.slice('policy.limits.'.length) as keyof HedgePolicy['limits']] = null;
   }
   return out;
@@ -54,10 +54,10 @@ export function withoutLimits(policy: HedgePolicy, fields: readonly LimitField[]
  * Largest |base units| one leg may trade: contracts x base per contract (when `basePerContract` is given: option
  * legs) and notional / price, whichever is smaller; Infinity without limits.
  */
-export function legMaxBase(policy: HedgePolicy, priceUsd: number, basePerContract: number | null): number {
-  const { maxContractsPerLeg: contracts, maxNotionalUsdPerLeg: notional } = policy.limits;
+export function legMaxBase(policy: HedgePolicy, priceQuote: number, basePerContract: number | null): number {
+  const { maxContractsPerLeg: contracts, maxNotionalQuotePerLeg: notional } = policy.limits;
   const byContracts = contracts !== null && basePerContract !== null ? contracts * basePerContract : Infinity;
-  const byNotional = notional !== null ? notional / priceUsd : Infinity;
+  const byNotional = notional !== null ? notional / priceQuote : Infinity;
   return Math.min(byContracts, byNotional);
 }
 

@@ -90,7 +90,7 @@ export function buildLp(
       gammaRow += term((sign * c.gamma * c.lotBase) / tolerance.gamma, name);
       if (vegaBound != null) vegaRow += term((sign * c.vega * c.lotBase) / vegaBound, name);
       if (premiumBound != null) {
-        const premium = sign > 0 ? c.buyPremiumUsd! : -c.sellPremiumUsd!;
+        const premium = sign > 0 ? c.buyPremiumQuote! : -c.sellPremiumQuote!;
         premiumRow += term((premium * c.lotBase) / premiumBound, name);
       }
       if (netDelta != null) netDeltaRow += term((sign * c.delta * c.lotBase) / netDelta, name);

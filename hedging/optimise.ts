@@ -186,7 +186,7 @@ function feasibleCost(
     gamma += q * c.gamma;
     vega += q * c.vega;
     cost += b * c.lotBase * c.buyCost + s * c.lotBase * c.sellCost;
-    if (problem.premiumBound != null) premium += c.lotBase * (b * c.buyPremiumUsd! - s * c.sellPremiumUsd!);
+    if (problem.premiumBound != null) premium += c.lotBase * (b * c.buyPremiumQuote! - s * c.sellPremiumQuote!);
   }
   if (problem.premiumBound != null && premium > problem.premiumBound) return Infinity;
   if (problem.netGammaBound != null && Math.abs(gamma) > problem.netGammaBound) return Infinity;

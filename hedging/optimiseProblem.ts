@@ -34,8 +34,8 @@ export interface HedgeCandidate {
    * Premium paid per base unit bought and received per base unit sold (both >= 0 normally), quote currency, at the
    * prices the legs will be sent at; needed only with `premiumBound`.
    */
-  buyPremiumUsd?: number;
-  sellPremiumUsd?: number;
+  buyPremiumQuote?: number;
+  sellPremiumQuote?: number;
 }
 
 /** The instrument that takes the delta (a perp or a future): linear in the underlying, no gamma. */
@@ -138,8 +138,8 @@ export function validate(problem: OptimiseProblem): void {
     if (!(c.maxBase >= 0))
       throw new InvalidHedgeInputError(`${f}.maxBase`, c.maxBase, 'must be at least 0 (Infinity for no limit)');
     if (problem.premiumBound != null) {
-      requireFiniteField(`${f}.buyPremiumUsd`, c.buyPremiumUsd as number);
-      requireFiniteField(`${f}.sellPremiumUsd`, c.sellPremiumUsd as number);
+      requireFiniteField(`${f}.buyPremiumQuote`, c.buyPremiumQuote as number);
+      requireFiniteField(`${f}.sellPremiumQuote`, c.sellPremiumQuote as number);
     }
   });
   const h = problem.deltaHedge;

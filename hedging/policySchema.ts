@@ -89,7 +89,7 @@ export const hedgePolicySchema = z
     /** What the optimiser minimises: half-spread + fees (default), theta bleed (+ spread), or premium paid. */
     costModel: z.enum(['spread', 'theta', 'premium']).default('spread'),
     /** Hard limit on |vega| after the hedge, USD per vol point (dV/dsigma / 100; see limits.ts). */
-    maxAbsVegaUsdPerVolPoint: positive.nullable().default(null),
+    maxAbsVegaQuotePerVolPoint: positive.nullable().default(null),
     /** Maximum number of option legs in a dynamic ticket (the perp does not count). */
     maxLegs: z.int().min(1).max(32).nullable().default(4),
     candidates: candidateFilterSchema.prefault({}),
@@ -114,9 +114,9 @@ export const hedgePolicySchema = z
         /** Largest order per option leg, contracts (the delta hedge is bounded by notional instead). */
         maxContractsPerLeg: positive.nullable().default(null),
         /** Largest |base units| x forward (options) or x mark (perp/future) of any one leg, USD. */
-        maxNotionalUsdPerLeg: positive.nullable().default(null),
+        maxNotionalQuotePerLeg: positive.nullable().default(null),
         /** Largest premium paid by the option legs together (at their limit prices; sales count as received), USD. */
-        maxPremiumUsd: positive.nullable().default(null),
+        maxPremiumQuote: positive.nullable().default(null),
         /** Largest |delta| of the hedged book after the legs, base units. */
         maxAbsNetDeltaBase: positive.nullable().default(null),
         /** Largest |gamma| of the hedged book after the legs, base units per USD. */

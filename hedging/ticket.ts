@@ -20,7 +20,7 @@ const greeks = z.object({
 });
 
 /** The figures a desk reads: vega per vol point (dV/dsigma / 100) and theta per day (per year / 365). */
-const displayGreeks = z.object({ vegaUsdPerVolPoint: z.number(), thetaUsdPerDay: z.number() });
+const displayGreeks = z.object({ vegaQuotePerVolPoint: z.number(), thetaQuotePerDay: z.number() });
 
 export const ticketPositionSchema = z.object({
   id: z.string(),
@@ -72,7 +72,7 @@ export const ticketLegSchema = z.object({
   /** Venue fees, USD. */
   fees: z.number(),
   /** Premium paid (+) or received (-), USD, at the limit price. */
-  premiumUsd: z.number(),
+  premiumQuote: z.number(),
 });
 
 export const warningSchema = z.object({
@@ -125,7 +125,7 @@ export const stripSummarySchema = z.object({
   horizonDays: z.number(),
   expiryDays: z.number(),
   /** Continuous hedge value to the LP horizon minus to the expiry, USD (> 0: the strip is short-dated). */
-  expiryMismatchUsd: z.number().nullable(),
+  expiryMismatchQuote: z.number().nullable(),
 });
 
 export const ticketSchema = z.object({
@@ -148,11 +148,11 @@ export const ticketSchema = z.object({
   target: z.object({ delta: z.number(), gamma: z.number() }),
   /**
    * Absolute tolerances the ticket was built to (gamma null: not targeted, static mode); vega is the |vega| bound
-   * per 1.00 of vol (the policy's `maxAbsVegaUsdPerVolPoint` x 100), null without one.
+   * per 1.00 of vol (the policy's `maxAbsVegaQuotePerVolPoint` x 100), null without one.
    */
   tolerance: z.object({ delta: z.number(), gamma: z.number().nullable(), vega: z.number().nullable() }),
   residual: z.object({ delta: z.number(), gamma: z.number() }),
-  totals: z.object({ cost: z.number(), fees: z.number(), premiumUsd: z.number() }),
+  totals: z.object({ cost: z.number(), fees: z.number(), premiumQuote: z.number() }),
   optimiser: z
     .object({
       costModel: z.string(),

@@ -92,15 +92,15 @@ export function renderTicketText(ticket: Ticket): string {
           'before',
           num(ticket.before.delta),
           num(ticket.before.gamma),
-          num(ticket.beforeDisplay.vegaUsdPerVolPoint),
-          num(ticket.beforeDisplay.thetaUsdPerDay),
+          num(ticket.beforeDisplay.vegaQuotePerVolPoint),
+          num(ticket.beforeDisplay.thetaQuotePerDay),
         ],
         [
           'after',
           num(ticket.after.delta),
           num(ticket.after.gamma),
-          num(ticket.afterDisplay.vegaUsdPerVolPoint),
-          num(ticket.afterDisplay.thetaUsdPerDay),
+          num(ticket.afterDisplay.vegaQuotePerVolPoint),
+          num(ticket.afterDisplay.thetaQuotePerDay),
         ],
         ['target', num(ticket.target.delta), num(ticket.target.gamma), '', ''],
         [
@@ -114,7 +114,7 @@ export function renderTicketText(ticket: Ticket): string {
       ],
     ),
     '',
-    `totals: cost ${num(ticket.totals.cost)} USD, fees ${num(ticket.totals.fees)} USD, premium ${num(ticket.totals.premiumUsd)} USD`,
+    `totals: cost ${num(ticket.totals.cost)} USD, fees ${num(ticket.totals.fees)} USD, premium ${num(ticket.totals.premiumQuote)} USD`,
   );
   if (ticket.optimiser) {
     const o = ticket.optimiser;
@@ -131,9 +131,9 @@ export function renderTicketText(ticket: Ticket): string {
       `  premium ${num(s.premiumRounded)} USD in lots (${num(s.premiumUnrounded)} unrounded, continuous ${num(s.continuousPremium)})`,
       `  covers ${num(s.coverage.lower)}..${num(s.coverage.upper)}; max error ${num(s.maxError)} USD at ${num(s.maxErrorPrice)} ` +
         `(${num(s.maxErrorRounded)} USD with lot rounding); uncovered tails ${num(s.uncoveredBelow)} below / ${num(s.uncoveredAbove)} above USD`,
-      s.expiryMismatchUsd === null
+      s.expiryMismatchQuote === null
         ? ''
-        : `  expiry mismatch: ${num(s.expiryMismatchUsd)} USD of hedge value between expiry and horizon`,
+        : `  expiry mismatch: ${num(s.expiryMismatchQuote)} USD of hedge value between expiry and horizon`,
     );
   }
   out.push(
@@ -192,7 +192,7 @@ const CSV_COLUMNS = [
   'theta/day',
   'cost',
   'fees',
-  'premiumUsd',
+  'premiumQuote',
 ] as const;
 
 function csvCell(value: unknown): string {
@@ -212,8 +212,8 @@ export function renderTicketCsv(ticket: Ticket): string {
       if (c === 'ticketId') return csvCell(ticket.id);
       if (c === 'createdAt') return csvCell(ticket.createdAt);
       if (c === 'mode') return csvCell(ticket.mode);
-      if (c === 'vega/vol-pt') return csvCell(displayGreeksOf(leg).vegaUsdPerVolPoint);
-      if (c === 'theta/day') return csvCell(displayGreeksOf(leg).thetaUsdPerDay);
+      if (c === 'vega/vol-pt') return csvCell(displayGreeksOf(leg).vegaQuotePerVolPoint);
+      if (c === 'theta/day') return csvCell(displayGreeksOf(leg).thetaQuotePerDay);
       return csvCell(leg[c as keyof TicketLeg]);
     }).join(','),
   );

@@ -8,19 +8,19 @@ import { perYearToPerDay } from '../pricing/index.js';
 export const VOL_POINTS_PER_UNIT_VOL = 100;
 
 /** Vega per vol point (USD per 0.01 of vol) as vega per unit of vol (USD per 1.00 of vol, dV/dsigma). */
-export function vegaPerVolPointToPerUnitVol(vegaUsdPerVolPoint: number): number {
-  return vegaUsdPerVolPoint * VOL_POINTS_PER_UNIT_VOL;
+export function vegaPerVolPointToPerUnitVol(vegaQuotePerVolPoint: number): number {
+  return vegaQuotePerVolPoint * VOL_POINTS_PER_UNIT_VOL;
 }
 
 /** Vega per unit of vol (dV/dsigma, USD per 1.00 of vol) as vega per vol point (USD per 0.01 of vol). */
-export function vegaPerUnitVolToPerVolPoint(vegaUsdPerUnitVol: number): number {
-  return vegaUsdPerUnitVol / VOL_POINTS_PER_UNIT_VOL;
+export function vegaPerUnitVolToPerVolPoint(vegaQuotePerUnitVol: number): number {
+  return vegaQuotePerUnitVol / VOL_POINTS_PER_UNIT_VOL;
 }
 
 /** Vega per vol point and theta per day of Greeks held per 1.00 of vol and per year. */
 export function displayGreeksOf(g: { vega: number; theta: number }): {
-  vegaUsdPerVolPoint: number;
-  thetaUsdPerDay: number;
+  vegaQuotePerVolPoint: number;
+  thetaQuotePerDay: number;
 } {
-  return { vegaUsdPerVolPoint: vegaPerUnitVolToPerVolPoint(g.vega), thetaUsdPerDay: perYearToPerDay(g.theta) };
+  return { vegaQuotePerVolPoint: vegaPerUnitVolToPerVolPoint(g.vega), thetaQuotePerDay: perYearToPerDay(g.theta) };
 }

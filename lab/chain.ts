@@ -95,7 +95,7 @@ function instrument(type: OptionType, strike: number, expiryMs: number, costs: C
     inverse: false,
     linear: true,
     contractSize: 1,
-    contractValueUsd: null,
+    contractValueQuote: null,
     minAmount: costs.optionLotBase,
     amountStep: costs.optionLotBase,
     priceTick: 1e-8,

@@ -68,7 +68,7 @@ export function bybitNormaliseTicker(instrument: Instrument, ticker: Ticker): Op
     index: positive(ticker.indexPrice) ?? positive(info.indexPrice),
     timestampMs: num(ticker.timestamp) ?? num(info.ts) ?? num(info.time) ?? 0,
   };
-  const perContract = instrument.contractSize ?? instrument.contractValueUsd ?? 1;
+  const perContract = instrument.contractSize ?? instrument.contractValueQuote ?? 1;
   const contracts = (size: number | null): number | null => (size === null ? null : size / perContract);
   const bidSize = contracts(num(ticker.bidVolume) ?? num(info.bid1Size) ?? num(info.bidSize));
   const askSize = contracts(num(ticker.askVolume) ?? num(info.ask1Size) ?? num(info.askSize));

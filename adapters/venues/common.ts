@@ -216,7 +216,7 @@ export function instrumentOf(market: Market, fields: InstrumentFields): Instrume
     inverse,
     linear: !inverse,
     contractSize: usdContract ? null : contract,
-    contractValueUsd: usdContract ? contract : null,
+    contractValueQuote: usdContract ? contract : null,
     minAmount: fields.minAmount,
     amountStep: fields.amountStep,
     priceTick: fields.priceTick,

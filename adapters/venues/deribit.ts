@@ -190,7 +190,7 @@ export function deribitNormaliseTicker(instrument: Instrument, ticker: Ticker): 
     index: positive(ticker.indexPrice) ?? positive(info.index_price) ?? positive(info.estimated_delivery_price),
   };
   // Amounts are in coin (options) or USD (perps, futures): per contract, contract_size of them.
-  const perContract = instrument.contractSize ?? instrument.contractValueUsd ?? 1;
+  const perContract = instrument.contractSize ?? instrument.contractValueQuote ?? 1;
   const sizes = {
     bidSizeContracts: divide(num(ticker.bidVolume) ?? num(info.best_bid_amount), perContract),
     askSizeContracts: divide(num(ticker.askVolume) ?? num(info.best_ask_amount), perContract),

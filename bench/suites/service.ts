@@ -47,7 +47,7 @@ function holdings(): ManualHoldingInput[] {
       price: 0.0205,
       scope: [`bench-${i}`],
       contractSize: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       priceCurrency: 'BTC',
     },
     {
@@ -59,7 +59,7 @@ function holdings(): ManualHoldingInput[] {
       price: 75_200,
       scope: [`bench-${i}`],
       contractSize: null,
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       priceCurrency: 'USD',
     },
   ]).flat();

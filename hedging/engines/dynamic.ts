@@ -57,7 +57,7 @@ async function solve(args: HedgeArguments, policy: HedgePolicy) {
     },
     vegaBound: vegaBoundPerUnitVol(policy),
     maxLegs: policy.maxLegs,
-    premiumBound: policy.limits.maxPremiumUsd,
+    premiumBound: policy.limits.maxPremiumQuote,
     netDeltaBound: policy.limits.maxAbsNetDeltaBase,
     netGammaBound: policy.limits.maxAbsNetGamma,
     options: options.map((c) => c.candidate),

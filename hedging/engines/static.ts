@@ -183,14 +183,14 @@ export function refixDelta(hedge: DeltaHedgeInstrument, targetDelta: number, del
  * result: premium of the option legs, |vega|, |delta| and |gamma| after. Throws naming every one it breaks.
  */
 function checkStripLimits(policy: HedgePolicy, legs: readonly TicketLeg[], after: BookGreeks): void {
-  const premiumUsd = legs.reduce((sum, l) => sum + l.premiumUsd, 0);
+  const premiumQuote = legs.reduce((sum, l) => sum + l.premiumQuote, 0);
   const vegaBound = vegaBoundPerUnitVol(policy);
   const broken: [LimitField, string][] = [];
-  const { maxPremiumUsd, maxAbsNetDeltaBase, maxAbsNetGamma } = policy.limits;
-  if (maxPremiumUsd !== null && premiumUsd > maxPremiumUsd)
-    broken.push(['policy.limits.maxPremiumUsd', `the strip pays ${premiumUsd.toFixed(2)} USD of premium`]);
+  const { maxPremiumQuote, maxAbsNetDeltaBase, maxAbsNetGamma } = policy.limits;
+  if (maxPremiumQuote !== null && premiumQuote > maxPremiumQuote)
+    broken.push(['policy.limits.maxPremiumQuote', `the strip pays ${premiumQuote.toFixed(2)} USD of premium`]);
   if (vegaBound !== null && Math.abs(after.vega) > vegaBound)
-    broken.push(['policy.maxAbsVegaUsdPerVolPoint', `vega after is ${after.vega.toPrecision(6)} per 1.00 of vol`]);
+    broken.push(['policy.maxAbsVegaQuotePerVolPoint', `vega after is ${after.vega.toPrecision(6)} per 1.00 of vol`]);
   if (maxAbsNetDeltaBase !== null && Math.abs(after.delta) > maxAbsNetDeltaBase)
     broken.push(['policy.limits.maxAbsNetDeltaBase', `delta after is ${after.delta.toPrecision(6)} base units`]);
   if (maxAbsNetGamma !== null && Math.abs(after.gamma) > maxAbsNetGamma)
@@ -260,7 +260,7 @@ function staticHedge(args: HedgeArguments): HedgeOutcome {
     maxErrorRounded: 0,
     horizonDays: policy.static.horizonDays,
     expiryDays: msToDays(chain.expiryMs - asOfMs),
-    expiryMismatchUsd: 0,
+    expiryMismatchQuote: 0,
   };
   let mismatch = 0;
   const warnings: TicketWarning[] = [];
@@ -312,7 +312,7 @@ function staticHedge(args: HedgeArguments): HedgeOutcome {
     if (base !== unclamped) {
       warnings.push({
         code: 'limit',
-        message: `${hedge.quote.instrument.venueId}: capped at ${Math.abs(base).toPrecision(6)} base (policy.limits.maxNotionalUsdPerLeg); delta ${(unclamped - base).toPrecision(6)} stays unhedged`,
+        message: `${hedge.quote.instrument.venueId}: capped at ${Math.abs(base).toPrecision(6)} base (policy.limits.maxNotionalQuotePerLeg); delta ${(unclamped - base).toPrecision(6)} stays unhedged`,
       });
     }
     if (base !== 0) {
@@ -332,7 +332,7 @@ function staticHedge(args: HedgeArguments): HedgeOutcome {
     summary.coverage.lower,
     summary.coverage.upper,
   );
-  summary.expiryMismatchUsd = mismatch;
+  summary.expiryMismatchQuote = mismatch;
   const horizonMs = policy.static.horizonDays * MS_PER_DAY;
   if (Math.abs(chain.expiryMs - asOfMs - horizonMs) > EXPIRY_MISMATCH_WARNING_MS) {
     warnings.push({

@@ -100,7 +100,7 @@ export function optionsPolicy(ctx: PolicyContext, settings: OptionsPolicySetting
       book,
       target: policy.target,
       tolerance: { delta: policy.tolerance.deltaBase, gamma: gammaTol },
-      vegaBound: policy.maxAbsVegaUsdPerVolPoint === null ? null : policy.maxAbsVegaUsdPerVolPoint * 100,
+      vegaBound: policy.maxAbsVegaQuotePerVolPoint === null ? null : policy.maxAbsVegaQuotePerVolPoint * 100,
       maxLegs: policy.maxLegs,
       options: selection.used.map((c) => c.candidate),
       deltaHedge,

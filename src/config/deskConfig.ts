@@ -50,7 +50,7 @@ export const deskConfigSchema = z
     limits: z
       .object({
         maxContractsPerLeg: z.number().positive().nullable().default(null),
-        maxPremiumUsd: z.number().positive().nullable().default(null),
+        maxPremiumQuote: z.number().positive().nullable().default(null),
       })
       .strict()
       .prefault({}),
@@ -97,12 +97,22 @@ function pathText(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
+/** Quote-currency money was once suffixed `Usd` (`maxPremiumUsd`); name the key it became so old configs are easy to fix. */
+function renamedKeyHint(issue: { code: string; keys?: readonly PropertyKey[] }): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return '';
+  const renamed = issue.keys
+    .map(String)
+    .filter((key) => /Usd(?=[A-Z]|$)/.test(key))
+    .map((key) => `${key} is now ${key.replace(/Usd(?=[A-Z]|$)/g, 'Quote')}`);
+  return renamed.length ? ` (${renamed.join(', ')})` : '';
+}
+
 /** Validates a parsed JSON value as a desk config. `origin` (a file name) prefixes the messages. */
 export function parseDeskConfig(raw: unknown, origin = 'config'): DeskConfig {
   const result = deskConfigSchema.safeParse(raw);
   if (!result.success) {
     const fields = result.error.issues.map((i) => pathText(i.path));
-    const lines = result.error.issues.map((i) => `${pathText(i.path)}: ${i.message}`);
+    const lines = result.error.issues.map((i) => `${pathText(i.path)}: ${i.message}${renamedKeyHint(i)}`);
     throw new ConfigError(`${origin}: invalid desk config: ${lines.join('; ')}`, fields);
   }
   // Build every LP position now so a bad sizing is reported against its field, not at ticket time.

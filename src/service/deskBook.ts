@@ -465,7 +465,7 @@ export class DeskBook implements DeskBookApi {
     return {
       kind: quote.kind,
       contractSize: i.contractSize,
-      contractValueUsd: i.contractValueUsd,
+      contractValueQuote: i.contractValueQuote,
       priceCurrency: i.priceCurrency,
       lotContracts: i.amountStep,
       markPrice,

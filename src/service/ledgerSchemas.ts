@@ -9,13 +9,13 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveFinite = z.number().positive().refine(Number.isFinite, 'must be a finite number');
 const nonZeroContracts = finite.refine((x) => x !== 0, 'must not be 0 (signed: + buy, - sell)');
 
-/** `fee` is accepted as an alias of `feeUsd` (the issue's spelling); both at once must agree. */
-function withFeeAlias<T extends { feeUsd?: number | undefined; fee?: number | undefined }>(
+/** `fee` is accepted as an alias of `feeQuote` (the issue's spelling); both at once must agree. */
+function withFeeAlias<T extends { feeQuote?: number | undefined; fee?: number | undefined }>(
   value: T,
   ctx: z.RefinementCtx,
 ) {
-  if (value.fee !== undefined && value.feeUsd !== undefined && value.fee !== value.feeUsd) {
-    ctx.addIssue({ code: 'custom', path: ['fee'], message: 'give feeUsd or its alias fee, not two different fees' });
+  if (value.fee !== undefined && value.feeQuote !== undefined && value.fee !== value.feeQuote) {
+    ctx.addIssue({ code: 'custom', path: ['fee'], message: 'give feeQuote or its alias fee, not two different fees' });
   }
 }
 
@@ -24,14 +24,14 @@ export const fillReportSchema = z
     instrument: z.string().min(1).max(100).describe("the venue's instrument id, one of the ticket's legs"),
     contracts: nonZeroContracts.describe("signed venue contracts: + bought, - sold (the leg's side)"),
     price: positiveFinite.describe("fill price in the leg's price currency"),
-    feeUsd: finite.optional().describe('venue fee, USD (negative for a rebate); default 0'),
-    fee: finite.optional().describe('alias of feeUsd'),
+    feeQuote: finite.optional().describe('venue fee, USD (negative for a rebate); default 0'),
+    fee: finite.optional().describe('alias of feeQuote'),
     venueOrderId: z.string().min(1).max(200).nullable().optional(),
     atMs: z.number().int().positive().optional().describe('when the venue filled it, UTC ms; default now'),
   })
   .strict()
   .superRefine(withFeeAlias)
-  .transform(({ fee, feeUsd, ...rest }) => ({ ...rest, feeUsd: feeUsd ?? fee ?? 0 }));
+  .transform(({ fee, feeQuote, ...rest }) => ({ ...rest, feeQuote: feeQuote ?? fee ?? 0 }));
 
 export const ticketExecutedSchema = z
   .object({
@@ -54,7 +54,7 @@ export const fillSchema = z.object({
   kind: z.enum(['option', 'perp', 'future']),
   contracts: z.number().describe('signed venue contracts'),
   price: z.number().describe('price currency'),
-  feeUsd: z.number(),
+  feeQuote: z.number(),
   venueOrderId: z.string().nullable(),
   ticketId: z.string().nullable(),
   legIndex: z.number().int().nullable(),
@@ -62,7 +62,7 @@ export const fillSchema = z.object({
   source: z.enum(['ticket', 'manual', 'close', 'config']),
   actor: z.string(),
   contractSize: z.number().nullable().describe('base units per contract (null for inverse perps/futures)'),
-  contractValueUsd: z.number().nullable().describe('USD per contract of an inverse perp/future'),
+  contractValueQuote: z.number().nullable().describe('USD per contract of an inverse perp/future'),
   priceCurrency: z.string(),
 });
 
@@ -74,9 +74,9 @@ export const ticketLegStateSchema = z.object({
   side: z.enum(['buy', 'sell']),
   contracts: z.number().describe('unsigned contracts the leg asks for'),
   limitPrice: z.number(),
-  feesUsd: z.number(),
+  feesQuote: z.number(),
   contractSize: z.number().nullable(),
-  contractValueUsd: z.number().nullable(),
+  contractValueQuote: z.number().nullable(),
   priceCurrency: z.string(),
   filledContracts: z.number(),
   remainingContracts: z.number(),
@@ -94,10 +94,10 @@ export const holdingSchema = z.object({
   averagePrice: z.number().nullable().describe('average entry of the open contracts, price currency'),
   priceCurrency: z.string(),
   contractSize: z.number().nullable(),
-  contractValueUsd: z.number().nullable(),
+  contractValueQuote: z.number().nullable(),
   realisedPnl: z.number(),
   realisedPnlCurrency: z.string(),
-  feesUsd: z.number(),
+  feesQuote: z.number(),
   markPrice: z.number().nullable().describe('mark now, price currency; null when the market does not list it'),
   unrealisedPnl: z.number().nullable().describe('open contracts at the mark, in realisedPnlCurrency'),
   openedAtMs: z.number(),
@@ -118,8 +118,8 @@ export const holdingCreateSchema = z
     entryPrice: positiveFinite.describe('price currency of the instrument'),
     entryTime: z.iso.datetime({ offset: true }).optional().describe('ISO-8601 with a zone; default now'),
     positionIds: z.array(z.string().min(1).max(100)).max(200).optional().describe('scope; default the whole book'),
-    feeUsd: finite.optional(),
-    fee: finite.optional().describe('alias of feeUsd'),
+    feeQuote: finite.optional(),
+    fee: finite.optional().describe('alias of feeQuote'),
     venueOrderId: z.string().min(1).max(200).optional(),
   })
   .strict()
@@ -128,8 +128,8 @@ export const holdingCreateSchema = z
 export const holdingCloseSchema = z
   .object({
     price: positiveFinite.optional().describe("closing price, price currency; default the instrument's mark"),
-    feeUsd: finite.optional(),
-    fee: finite.optional().describe('alias of feeUsd'),
+    feeQuote: finite.optional(),
+    fee: finite.optional().describe('alias of feeQuote'),
   })
   .strict()
   .superRefine(withFeeAlias);

@@ -152,7 +152,7 @@ export function seedHoldingsOf(held: LoadedDesk['held'], feeds: readonly MarketF
       scope: spec.positionIds ?? [],
       source: 'config' as const,
       contractSize: i.contractSize,
-      contractValueUsd: i.contractValueUsd,
+      contractValueQuote: i.contractValueQuote,
       priceCurrency: i.priceCurrency,
     };
   });

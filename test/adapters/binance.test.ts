@@ -24,7 +24,7 @@ const put25k: Instrument = {
   inverse: false,
   linear: true,
   contractSize: 1,
-  contractValueUsd: null,
+  contractValueQuote: null,
   minAmount: 0.01,
   amountStep: 0.01,
   priceTick: 5,

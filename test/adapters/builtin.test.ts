@@ -141,18 +141,18 @@ describe('built-in chain replayed through ccxt', () => {
  */
 describe('Black-76 recomputed from normalised mark IV vs the venue mark', () => {
   function errors(useParity: boolean) {
-    const out: { id: string; errBtc: number; errUsd: number; ivRoundingBtc: number }[] = [];
+    const out: { id: string; errBtc: number; errQuote: number; ivRoundingBtc: number }[] = [];
     for (const c of snap.chains) {
       const F = useParity ? c.parityForward! : c.forward;
       const T = (c.expiryMs - snap.source.dataTimeMs) / YEAR_MS;
       for (const q of c.options) {
         const K = q.instrument.strike!;
         const g = black76Greeks(q.instrument.optionType!, F, K, T, q.markIv!);
-        const priceUsd = black76Price(q.instrument.optionType!, F, K, T, q.markIv!);
-        expect(g.price).toBeCloseTo(priceUsd, 9);
-        const errBtc = Math.abs(priceUsd / F - q.markSettle!);
+        const priceQuote = black76Price(q.instrument.optionType!, F, K, T, q.markIv!);
+        expect(g.price).toBeCloseTo(priceQuote, 9);
+        const errBtc = Math.abs(priceQuote / F - q.markSettle!);
         // mark_iv is rounded to 0.01 vol point: up to 0.00005 in decimal vol.
-        out.push({ id: q.instrument.venueId, errBtc, errUsd: errBtc * F, ivRoundingBtc: (g.vega * 0.00005) / F });
+        out.push({ id: q.instrument.venueId, errBtc, errQuote: errBtc * F, ivRoundingBtc: (g.vega * 0.00005) / F });
       }
     }
     out.sort((a, b) => a.errBtc - b.errBtc);
@@ -170,8 +170,8 @@ describe('Black-76 recomputed from normalised mark IV vs the venue mark', () => 
     const withinRounding = e.filter((x) => x.errBtc <= x.ivRoundingBtc + 0.5e-8).length;
     expect(withinRounding / e.length).toBeGreaterThan(0.9);
     console.info(
-      `[black76-vs-mark parity forward] worst ${worst.errBtc.toExponential(3)} BTC (${worst.errUsd.toFixed(3)} USD, ${worst.id}); ` +
-        `median ${median.errBtc.toExponential(3)} BTC (${median.errUsd.toFixed(4)} USD); within IV rounding: ${withinRounding}/${e.length}`,
+      `[black76-vs-mark parity forward] worst ${worst.errBtc.toExponential(3)} BTC (${worst.errQuote.toFixed(3)} USD, ${worst.id}); ` +
+        `median ${median.errBtc.toExponential(3)} BTC (${median.errQuote.toFixed(4)} USD); within IV rounding: ${withinRounding}/${e.length}`,
     );
   });
 
@@ -182,8 +182,8 @@ describe('Black-76 recomputed from normalised mark IV vs the venue mark', () => 
     // Bounded by two ticks (0.0002 BTC): the forwards differ from the marks' own by at most 12.6 USD (30MAY26).
     for (const x of e) expect(x.errBtc).toBeLessThan(0.0002);
     console.info(
-      `[black76-vs-mark underlying_price] worst ${worst.errBtc.toExponential(3)} BTC (${worst.errUsd.toFixed(2)} USD, ${worst.id}); ` +
-        `median ${median.errBtc.toExponential(3)} BTC (${median.errUsd.toFixed(3)} USD)`,
+      `[black76-vs-mark underlying_price] worst ${worst.errBtc.toExponential(3)} BTC (${worst.errQuote.toFixed(2)} USD, ${worst.id}); ` +
+        `median ${median.errBtc.toExponential(3)} BTC (${median.errQuote.toFixed(3)} USD)`,
     );
   });
 });

@@ -34,7 +34,7 @@ function bybitOption(
     inverse: false,
     linear: true,
     contractSize: 1,
-    contractValueUsd: null,
+    contractValueQuote: null,
     minAmount: 1,
     amountStep: 1,
     priceTick: tick,

@@ -56,7 +56,7 @@ describe('deribit instruments (2026-05-22 get_instruments, through ccxt)', () =>
       inverse: true,
       linear: false,
       contractSize: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minAmount: 0.1,
       amountStep: 0.1,
       priceTick: 0.0001,
@@ -80,7 +80,7 @@ describe('deribit instruments (2026-05-22 get_instruments, through ccxt)', () =>
       kind: 'perp',
       inverse: true,
       contractSize: null,
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       minAmount: 1,
       amountStep: 1,
       priceTick: 0.5,
@@ -91,7 +91,7 @@ describe('deribit instruments (2026-05-22 get_instruments, through ccxt)', () =>
     const f = index.resolve('BTC-26MAR27');
     expect(f).toMatchObject({
       kind: 'future',
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       expiryIso: '2027-03-26T08:00:00.000Z',
       priceTick: 2.5,
     });
@@ -200,7 +200,7 @@ describe('deribit 2021 payloads: broken ccxt symbols repaired (P2) and websocket
     expect(index.resolve('BTC-PERPETUAL')).toMatchObject({
       symbol: 'BTC/USD:BTC',
       inverse: true,
-      contractValueUsd: 10,
+      contractValueQuote: 10,
     });
     expect(index.size).toBe(398);
   });

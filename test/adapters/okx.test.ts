@@ -51,7 +51,7 @@ describe('okx instruments (2022-05-13, through ccxt loadMarkets narrowed to swap
       settle: 'BTC',
       inverse: true,
       contractSize: 0.1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minAmount: 1,
       amountStep: 1,
       priceTick: 0.0005,
@@ -77,7 +77,7 @@ describe('okx instruments (2022-05-13, through ccxt loadMarkets narrowed to swap
       kind: 'perp',
       inverse: true,
       contractSize: null,
-      contractValueUsd: 100,
+      contractValueQuote: 100,
       priceTick: 0.1,
       priceCurrency: 'USD',
     });
@@ -86,7 +86,7 @@ describe('okx instruments (2022-05-13, through ccxt loadMarkets narrowed to swap
       inverse: false,
       linear: true,
       contractSize: 0.01,
-      contractValueUsd: null,
+      contractValueQuote: null,
       settle: 'USDT',
     });
   });
@@ -115,7 +115,7 @@ describe('okx websocket option frames (2021-12-20, ccxt.pro handleMessage)', () 
     inverse: true,
     linear: false,
     contractSize: 1,
-    contractValueUsd: null,
+    contractValueQuote: null,
     minAmount: 1,
     amountStep: 1,
     priceTick: 0.0005,

@@ -42,7 +42,7 @@ describe('desk config', () => {
       const policy = deskPolicy(config);
       expect(policy.limits).toMatchObject({
         maxContractsPerLeg: config.limits.maxContractsPerLeg,
-        maxPremiumUsd: config.limits.maxPremiumUsd,
+        maxPremiumQuote: config.limits.maxPremiumQuote,
       });
     }
   });
@@ -89,6 +89,12 @@ describe('desk config', () => {
   it('rejects unknown keys (a typo must not silently fall back to a default)', () => {
     expect(fieldsOf({ positions: [v3], policy: { maxLeg: 3 } })).toContain('policy');
     expect(messageOf({ positions: [v3], policy: { maxLeg: 3 } })).toMatch(/maxLeg/);
+  });
+
+  it('names the new key of a quote-money field once suffixed Usd', () => {
+    const message = messageOf({ positions: [v3], limits: { maxPremiumUsd: 1000 } });
+    expect(message).toMatch(/maxPremiumUsd is now maxPremiumQuote/);
+    expect(messageOf({ positions: [v3], limits: { maxPremiumQuote: 1000, extra: 1 } })).not.toMatch(/is now/);
   });
 
   it('reports a bad LP sizing against its position field', () => {

@@ -19,7 +19,7 @@ const base: Omit<Instrument, 'symbol' | 'venueId' | 'kind'> = {
   inverse: true,
   linear: false,
   contractSize: null,
-  contractValueUsd: null,
+  contractValueQuote: null,
   minAmount: 1,
   amountStep: 1,
   priceTick: 0.5,
@@ -33,7 +33,7 @@ const base: Omit<Instrument, 'symbol' | 'venueId' | 'kind'> = {
 
 const perp: PerpQuote = {
   kind: 'perp',
-  instrument: { ...base, symbol: 'BTC/USD:BTC', venueId: 'BTC-PERPETUAL', kind: 'perp', contractValueUsd: 10 },
+  instrument: { ...base, symbol: 'BTC/USD:BTC', venueId: 'BTC-PERPETUAL', kind: 'perp', contractValueQuote: 10 },
   bid: 1999.5,
   ask: 2000.5,
   mark: 2000,

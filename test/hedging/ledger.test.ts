@@ -12,9 +12,9 @@ import type { ContractTerms, Fill } from '../../hedging/ledger.js';
 import { InvalidHedgeInputError } from '../../hedging/errors.js';
 
 /** Deribit BTC option: 1 BTC per contract, priced in BTC. */
-const OPTION: ContractTerms = { contractSize: 1, contractValueUsd: null, priceCurrency: 'BTC' };
+const OPTION: ContractTerms = { contractSize: 1, contractValueQuote: null, priceCurrency: 'BTC' };
 /** Deribit BTC-PERPETUAL: inverse, 10 USD per contract, priced in USD per BTC. */
-const PERP: ContractTerms = { contractSize: null, contractValueUsd: 10, priceCurrency: 'USD' };
+const PERP: ContractTerms = { contractSize: null, contractValueQuote: 10, priceCurrency: 'USD' };
 
 let n = 0;
 function fill(contracts: number, price: number, over: Partial<Fill> = {}): Fill {
@@ -28,7 +28,7 @@ function fill(contracts: number, price: number, over: Partial<Fill> = {}): Fill 
     kind: 'option',
     contracts,
     price,
-    feeUsd: 0.5,
+    feeQuote: 0.5,
     venueOrderId: null,
     ticketId: null,
     legIndex: null,
@@ -63,7 +63,7 @@ describe('foldFills', () => {
           const [b] = foldFills(backward);
           expect(a!.netContracts).toBeCloseTo(b!.netContracts, 9);
           expect(a!.averagePrice! / b!.averagePrice!).toBeCloseTo(1, 12);
-          expect(a!.feesUsd).toBeCloseTo(0.5 * rows.length, 9);
+          expect(a!.feesQuote).toBeCloseTo(0.5 * rows.length, 9);
           expect(a!.realisedPnl).toBe(0);
           expect(b!.realisedPnl).toBe(0);
         },
@@ -132,7 +132,7 @@ describe('foldFills', () => {
     expect(h.netContracts).toBe(3);
     expect(h.averagePrice).toBeCloseTo(0.02, 12);
     expect(h.realisedPnl).toBeCloseTo(1 * (0.05 - 0.02), 12);
-    expect(h.feesUsd).toBeCloseTo(1.5, 12);
+    expect(h.feesQuote).toBeCloseTo(1.5, 12);
   });
 
   it('applies fills in time order, whatever order they are given in', () => {

@@ -45,7 +45,7 @@ async function refusal(
 }
 
 /** |base| x the leg's forward (options) or its price (the perp), USD. */
-function notionalUsd(leg: Ticket['legs'][number], perpMark: number): number {
+function notionalQuote(leg: Ticket['legs'][number], perpMark: number): number {
   return Math.abs(leg.baseAmount) * (leg.kind === 'option' ? leg.forward! : perpMark);
 }
 
@@ -56,43 +56,43 @@ beforeAll(async () => {
 });
 
 describe('hard limits are constraints of the optimiser', () => {
-  it('premium: the optimiser pays at most maxPremiumUsd and picks another hedge to do so', async () => {
+  it('premium: the optimiser pays at most maxPremiumQuote and picks another hedge to do so', async () => {
     const limit = 6000;
-    expect(free.totals.premiumUsd).toBeGreaterThan(limit);
-    const t = await ticket({ limits: { maxPremiumUsd: limit } });
-    const optionPremium = t.legs.filter((l) => l.kind === 'option').reduce((s, l) => s + l.premiumUsd, 0);
+    expect(free.totals.premiumQuote).toBeGreaterThan(limit);
+    const t = await ticket({ limits: { maxPremiumQuote: limit } });
+    const optionPremium = t.legs.filter((l) => l.kind === 'option').reduce((s, l) => s + l.premiumQuote, 0);
     expect(optionPremium).toBeLessThanOrEqual(limit);
-    expect(t.totals.premiumUsd).toBe(optionPremium);
+    expect(t.totals.premiumQuote).toBe(optionPremium);
     expect(Math.abs(t.residual.gamma)).toBeLessThanOrEqual(t.tolerance.gamma!);
     expect(t.warnings.some((w) => w.code === 'limit')).toBe(false);
 
-    const e = await refusal({ limits: { maxPremiumUsd: 10 } });
-    expect(e.field).toBe('policy.limits.maxPremiumUsd');
-    expect(e.fields).toEqual(['policy.limits.maxPremiumUsd']);
-    expect(e.message).toMatch(/^policy\.limits\.maxPremiumUsd \(10\): this limit cannot be met/);
+    const e = await refusal({ limits: { maxPremiumQuote: 10 } });
+    expect(e.field).toBe('policy.limits.maxPremiumQuote');
+    expect(e.fields).toEqual(['policy.limits.maxPremiumQuote']);
+    expect(e.message).toMatch(/^policy\.limits\.maxPremiumQuote \(10\): this limit cannot be met/);
   });
 
-  it('vega per vol point: |vega after| / 100 stays within maxAbsVegaUsdPerVolPoint', async () => {
+  it('vega per vol point: |vega after| / 100 stays within maxAbsVegaQuotePerVolPoint', async () => {
     const freeVolPoint = vegaPerUnitVolToPerVolPoint(Math.abs(free.after.vega));
     expect(freeVolPoint).toBeGreaterThan(400);
-    const t = await ticket({ maxAbsVegaUsdPerVolPoint: 400 });
+    const t = await ticket({ maxAbsVegaQuotePerVolPoint: 400 });
     expect(Math.abs(t.after.vega)).toBeLessThanOrEqual(vegaPerVolPointToPerUnitVol(400));
     expect(t.tolerance.vega).toBe(40_000);
-    const e = await refusal({ maxAbsVegaUsdPerVolPoint: 300 });
-    expect(e.field).toBe('policy.maxAbsVegaUsdPerVolPoint');
+    const e = await refusal({ maxAbsVegaQuotePerVolPoint: 300 });
+    expect(e.field).toBe('policy.maxAbsVegaQuotePerVolPoint');
     expect(e.limits).toEqual([300]);
   });
 
-  it('notional per leg: every leg, the perp included, is at most maxNotionalUsdPerLeg', async () => {
+  it('notional per leg: every leg, the perp included, is at most maxNotionalQuotePerLeg', async () => {
     const limit = 500_000;
     const perpMark = market.perp!.mark!;
-    expect(Math.max(...free.legs.map((l) => notionalUsd(l, perpMark)))).toBeGreaterThan(limit);
-    const t = await ticket({ limits: { maxNotionalUsdPerLeg: limit } });
-    for (const leg of t.legs) expect(notionalUsd(leg, perpMark)).toBeLessThanOrEqual(limit);
+    expect(Math.max(...free.legs.map((l) => notionalQuote(l, perpMark)))).toBeGreaterThan(limit);
+    const t = await ticket({ limits: { maxNotionalQuotePerLeg: limit } });
+    for (const leg of t.legs) expect(notionalQuote(leg, perpMark)).toBeLessThanOrEqual(limit);
     const options = t.legs.filter((l) => l.kind === 'option');
     expect(options.length).toBeGreaterThanOrEqual(2);
-    const e = await refusal({ limits: { maxNotionalUsdPerLeg: 1000 } });
-    expect(e.field).toBe('policy.limits.maxNotionalUsdPerLeg');
+    const e = await refusal({ limits: { maxNotionalQuotePerLeg: 1000 } });
+    expect(e.field).toBe('policy.limits.maxNotionalQuotePerLeg');
   });
 
   it('contracts per leg: every option leg is at most maxContractsPerLeg contracts', async () => {
@@ -130,14 +130,14 @@ describe('hard limits are constraints of the optimiser', () => {
   });
 
   it('names the limit that binds, not the ones that do not', async () => {
-    const e = await refusal({ limits: { maxPremiumUsd: 10, maxContractsPerLeg: 100 } });
-    expect(e.fields).toEqual(['policy.limits.maxPremiumUsd']);
+    const e = await refusal({ limits: { maxPremiumQuote: 10, maxContractsPerLeg: 100 } });
+    expect(e.fields).toEqual(['policy.limits.maxPremiumQuote']);
   });
 
   it('limits that bind only together are named together', async () => {
     // Lifting either alone leaves the other one infeasible; lifting both leaves the free hedge.
-    const e = await refusal({ maxAbsVegaUsdPerVolPoint: 1, limits: { maxPremiumUsd: 10 } });
-    expect(e.fields).toEqual(['policy.limits.maxPremiumUsd', 'policy.maxAbsVegaUsdPerVolPoint']);
+    const e = await refusal({ maxAbsVegaQuotePerVolPoint: 1, limits: { maxPremiumQuote: 10 } });
+    expect(e.fields).toEqual(['policy.limits.maxPremiumQuote', 'policy.maxAbsVegaQuotePerVolPoint']);
     expect(e.message).toMatch(/no one limit binds alone/);
   });
 
@@ -158,8 +158,8 @@ describe('hard limits are constraints of the optimiser', () => {
 
   it('the static strip is refused by the limits it cannot be capped to', async () => {
     const strip = await ticket({}, 'static');
-    const e = await refusal({ limits: { maxPremiumUsd: strip.totals.premiumUsd / 2 } }, 'static');
-    expect(e.field).toBe('policy.limits.maxPremiumUsd');
+    const e = await refusal({ limits: { maxPremiumQuote: strip.totals.premiumQuote / 2 } }, 'static');
+    expect(e.field).toBe('policy.limits.maxPremiumQuote');
     const g = await refusal({ limits: { maxAbsNetGamma: Math.abs(strip.after.gamma) / 2 } }, 'static');
     expect(g.field).toBe('policy.limits.maxAbsNetGamma');
   });
@@ -171,12 +171,12 @@ describe('policy sections', () => {
     expect(policy.approval).toEqual({ ttlMinutes: 15, maxPriceMoveFraction: 0.005 });
     expect(policy.limits).toEqual({
       maxContractsPerLeg: null,
-      maxNotionalUsdPerLeg: null,
-      maxPremiumUsd: null,
+      maxNotionalQuotePerLeg: null,
+      maxPremiumQuote: null,
       maxAbsNetDeltaBase: null,
       maxAbsNetGamma: null,
     });
     expect(() => hedgePolicySchema.parse({ approval: { ttlMinutes: 0 } })).toThrow();
-    expect(() => hedgePolicySchema.parse({ limits: { maxNotionalUsdPerLeg: -1 } })).toThrow();
+    expect(() => hedgePolicySchema.parse({ limits: { maxNotionalQuotePerLeg: -1 } })).toThrow();
   });
 });

@@ -271,7 +271,7 @@ describe('hard-limit rows', () => {
     return chain(forward).map((c) => {
       const [type, strike, years] = c.key.split('-') as ['call' | 'put', string, string];
       const price = black76Greeks(type, forward, Number(strike), Number(years), 0.45).price;
-      return { ...c, buyPremiumUsd: price + c.buyCost, sellPremiumUsd: price - c.sellCost };
+      return { ...c, buyPremiumQuote: price + c.buyCost, sellPremiumQuote: price - c.sellCost };
     });
   }
 
@@ -279,7 +279,7 @@ describe('hard-limit rows', () => {
     const highs = await loadSolver();
     const options = withPremium();
     const free = optimiseHedgeWith(highs, problem({ options }));
-    const freePremium = free.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumUsd!, 0);
+    const freePremium = free.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumQuote!, 0);
     await fc.assert(
       fc.property(
         fc.double({ min: 0.3, max: 1.2, noNaN: true }),
@@ -294,7 +294,7 @@ describe('hard-limit rows', () => {
             expect(e).toBeInstanceOf(InfeasibleHedgeError);
             return;
           }
-          const premium = result.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumUsd!, 0);
+          const premium = result.rounded.optionBase.reduce((s, b, i) => s + b * options[i]!.buyPremiumQuote!, 0);
           // HiGHS's feasibility tolerance is 1e-7 on the row scaled by the bound.
           expect(premium).toBeLessThanOrEqual(premiumBound * (1 + 1e-7));
           expect(Math.abs(result.after.gamma)).toBeLessThanOrEqual(netGammaBound * (1 + 1e-7));
@@ -307,6 +307,6 @@ describe('hard-limit rows', () => {
   });
 
   it('refuses a premium bound without per-candidate premiums, naming the field', async () => {
-    await expect(optimiseHedge(problem({ premiumBound: 100 }))).rejects.toThrow(/options\[0\]\.buyPremiumUsd/);
+    await expect(optimiseHedge(problem({ premiumBound: 100 }))).rejects.toThrow(/options\[0\]\.buyPremiumQuote/);
   });
 });

@@ -211,7 +211,7 @@ describe('tickets on the built-in Deribit BTC chain', () => {
     }
     // Lot rounding adds error beyond interpolation, but stays within a few percent of the LP's value.
     expect(strip.maxErrorRounded).toBeLessThan(0.01 * 1_000_000);
-    expect(strip.expiryMismatchUsd).not.toBeNull();
+    expect(strip.expiryMismatchQuote).not.toBeNull();
     expect(ticket.tolerance.gamma).toBeNull();
   });
 
@@ -232,9 +232,9 @@ describe('tickets on the built-in Deribit BTC chain', () => {
     const ticket = tickets.get('wbtc-usdc-v3-dynamic')!;
     // Display figures beside the raw ones: dV/dsigma / 100 and dV/dt per year / 365.
     expect(ticket.after.vega).toBeGreaterThan(1000);
-    expect(ticket.afterDisplay.vegaUsdPerVolPoint).toBe(ticket.after.vega / 100);
-    expect(ticket.afterDisplay.thetaUsdPerDay).toBe(ticket.after.theta / 365);
-    expect(ticket.beforeDisplay.vegaUsdPerVolPoint).toBe(ticket.before.vega / 100);
+    expect(ticket.afterDisplay.vegaQuotePerVolPoint).toBe(ticket.after.vega / 100);
+    expect(ticket.afterDisplay.thetaQuotePerDay).toBe(ticket.after.theta / 365);
+    expect(ticket.beforeDisplay.vegaQuotePerVolPoint).toBe(ticket.before.vega / 100);
     const json = JSON.parse(renderTicketJson(ticket)) as Ticket;
     expect(json.after.vega).toBe(ticket.after.vega);
     expect(json.afterDisplay).toEqual(ticket.afterDisplay);
@@ -298,7 +298,7 @@ describe('refusals', () => {
 
   it('refuses when no candidate set can reach the gamma target', async () => {
     const base = request();
-    const policy = { ...base.policy, limits: { maxContractsPerLeg: 0.2, maxPremiumUsd: null }, maxLegs: 1 };
+    const policy = { ...base.policy, limits: { maxContractsPerLeg: 0.2, maxPremiumQuote: null }, maxLegs: 1 };
     await expect(makeTicket({ ...base, policy })).rejects.toThrow(InfeasibleHedgeError);
     await expect(makeTicket({ ...base, policy })).rejects.toThrow(/gamma target/);
   });

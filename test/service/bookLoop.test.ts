@@ -89,7 +89,7 @@ describe('one book: positions, ticket, four-eyes, fills, holdings, net book', ()
     const half = Math.max(0.1, Math.round(leg.contracts / 2 / 0.1) * 0.1);
     const partial = await t.call('POST', `/api/tickets/${id}/executed`, {
       key: t.keys.trader,
-      body: { fills: [{ instrument: leg.instrument, contracts: sign * half, price: leg.limitPrice, feeUsd: 1 }] },
+      body: { fills: [{ instrument: leg.instrument, contracts: sign * half, price: leg.limitPrice, feeQuote: 1 }] },
     });
     expect(partial.status).toBe(200);
     expect(partial.json.status).toBe('partially-executed');

@@ -269,7 +269,7 @@ describe('dashboard', () => {
       expect(Number(await page.inputValue(`${row} input[name="price"]`))).toBe(leg.limitPrice);
     }
     // First a partial execution: every leg but the last as prefilled, with a fee and an order id on the first.
-    await page.fill('#fills-table tr[data-leg="0"] input[name="feeUsd"]', '1.25');
+    await page.fill('#fills-table tr[data-leg="0"] input[name="feeQuote"]', '1.25');
     await page.fill('#fills-table tr[data-leg="0"] input[name="venueOrderId"]', 'deribit-123');
     const lastLeg = legs.length - 1;
     if (legs.length > 1) {
@@ -280,7 +280,7 @@ describe('dashboard', () => {
       expect(partial.status).toBe('partially-executed');
       expect(partial.fills.length).toBe(legs.length - 1);
       expect(partial.fills[0].venueOrderId).toBe('deribit-123');
-      expect(partial.fills[0].feeUsd).toBe(1.25);
+      expect(partial.fills[0].feeQuote).toBe(1.25);
       // The form reopens with what is left: nothing on the filled legs, the whole last leg.
       await page.waitForSelector('#fills-form:not([hidden])');
       const lastSigned = legs[lastLeg].side === 'sell' ? -legs[lastLeg].contracts : legs[lastLeg].contracts;
@@ -313,7 +313,7 @@ describe('dashboard', () => {
       const row = `#holdings tr[data-id="${h.id}"]`;
       await expectShows(page, `${row} td[data-col="netContracts"]`, h.netContracts);
       await expectShows(page, `${row} td[data-col="averagePrice"]`, h.averagePrice);
-      await expectShows(page, `${row} td[data-col="fees"]`, h.feesUsd);
+      await expectShows(page, `${row} td[data-col="fees"]`, h.feesQuote);
     }
     // The book's holdings row is no longer empty once the stream has the new ledger.
     await page.waitForFunction(

@@ -47,9 +47,9 @@ describe('approval', () => {
     expect(ticket.approval).toEqual({ ttlMinutes: 15, maxPriceMoveFraction: 0.005 });
     expect(ticket.legs.length).toBe(ticket.content.ticket.legs.length);
     const perp = ticket.legs.find((l: Json) => l.instrument === 'BTC-PERPETUAL');
-    expect(perp).toMatchObject({ kind: 'perp', contractSize: null, contractValueUsd: 10, priceCurrency: 'USD' });
+    expect(perp).toMatchObject({ kind: 'perp', contractSize: null, contractValueQuote: 10, priceCurrency: 'USD' });
     const option = ticket.legs.find((l: Json) => l.kind === 'option');
-    expect(option).toMatchObject({ contractSize: 1, contractValueUsd: null, priceCurrency: 'BTC' });
+    expect(option).toMatchObject({ contractSize: 1, contractValueQuote: null, priceCurrency: 'BTC' });
     expect(option.remainingContracts).toBe(option.contracts);
   });
 
@@ -157,7 +157,7 @@ describe('fills', () => {
             fee: 0.25,
             venueOrderId: 'o-1',
           },
-          { instrument: optLeg.instrument, contracts: 0.1, price: optLeg.limitPrice, feeUsd: 1.5 },
+          { instrument: optLeg.instrument, contracts: 0.1, price: optLeg.limitPrice, feeQuote: 1.5 },
         ],
       },
     });
@@ -167,13 +167,13 @@ describe('fills', () => {
     expect(partial.json.fills[0]).toMatchObject({
       instrument: 'BTC-PERPETUAL',
       contracts: -100,
-      feeUsd: 0.25,
+      feeQuote: 0.25,
       venueOrderId: 'o-1',
       legIndex: perp,
       scope: [positionIds[0]],
       source: 'ticket',
       actor: keyActor(trader2),
-      contractValueUsd: 10,
+      contractValueQuote: 10,
     });
     expect(partial.json.legs[perp].filledContracts).toBe(100);
     expect(partial.json.legs[perp].remainingContracts).toBe(perpLeg.contracts - 100);
@@ -227,7 +227,7 @@ describe('fills', () => {
       [[good, { ...good, contracts: -perpLeg.contracts }], /^body\.fills\[1\]\.contracts: exceeds what is left/],
       [[{ ...good, contracts: 0 }], /^body\.fills\.0\.contracts: must not be 0/],
       [[{ ...good, price: -1 }], /^body\.fills\.0\.price/],
-      [[{ ...good, fee: 1, feeUsd: 2 }], /^body\.fills\.0\.fee: give feeUsd or its alias fee/],
+      [[{ ...good, fee: 1, feeQuote: 2 }], /^body\.fills\.0\.fee: give feeQuote or its alias fee/],
       [[{ ...good, qty: 1 }], /qty/],
     ];
     for (const [fills, message] of cases) {
@@ -308,7 +308,7 @@ describe('holdings', () => {
       baseAmount: 1.5,
       averagePrice: 0.0123,
       priceCurrency: 'BTC',
-      feesUsd: 2,
+      feesQuote: 2,
       openedAtMs: Date.parse('2026-05-20T10:00:00Z'),
     });
     expect(entered.json.markPrice).toBeGreaterThan(0);
@@ -331,7 +331,7 @@ describe('holdings', () => {
     expect(short.json.baseAmount).toBeCloseTo((-1000 * 10) / short.json.markPrice, 9);
     const closed = await t.call('POST', `/api/holdings/${short.json.id}/close`, {
       key: t.keys.trader,
-      body: { price: 76_000, feeUsd: 0.5 },
+      body: { price: 76_000, feeQuote: 0.5 },
     });
     expect(closed.status, closed.text).toBe(200);
     expect(closed.json.netContracts).toBe(0);
@@ -339,7 +339,7 @@ describe('holdings', () => {
     expect(closed.json.unrealisedPnl).toBe(0);
     expect(closed.json.realisedPnl).toBeCloseTo(-1000 * 10 * (1 / 75_000 - 1 / 76_000), 12);
     expect(closed.json.realisedPnlCurrency).toBe('BTC');
-    expect(closed.json.fills.at(-1)).toMatchObject({ source: 'close', contracts: 1000, price: 76_000, feeUsd: 0.5 });
+    expect(closed.json.fills.at(-1)).toMatchObject({ source: 'close', contracts: 1000, price: 76_000, feeQuote: 0.5 });
     const again = await t.call('POST', `/api/holdings/${short.json.id}/close`, { key: t.keys.trader, body: {} });
     expect(again.status).toBe(409);
     expect(again.json.error).toBe('holding-flat');

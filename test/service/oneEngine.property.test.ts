@@ -60,11 +60,11 @@ describe('stream and tickets: one engine', () => {
             averagePrice: null,
             realisedPnl: 0,
             realisedPnlCurrency: 'BTC',
-            feesUsd: 0,
+            feesQuote: 0,
             openedAtMs: 0,
             fills: [],
             contractSize: isPerp ? null : 1,
-            contractValueUsd: isPerp ? 10 : null,
+            contractValueQuote: isPerp ? 10 : null,
             priceCurrency: isPerp ? 'USD' : 'BTC',
           };
         });

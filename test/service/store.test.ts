@@ -124,7 +124,7 @@ describe('store', () => {
     store.approveTicket(t.id, 'key:two', { fourEyes: true });
     const partial = store.recordTicketFills(
       t.id,
-      [{ instrument: 'BTC-PERPETUAL', contracts: -100, price: 75_000, feeUsd: 0.1, venueOrderId: 'o-1' }],
+      [{ instrument: 'BTC-PERPETUAL', contracts: -100, price: 75_000, feeQuote: 0.1, venueOrderId: 'o-1' }],
       'key:three',
     );
     expect(partial.status).toBe('partially-executed');
@@ -134,7 +134,7 @@ describe('store', () => {
       legIndex: 1,
       scope: ['p1', 'p2'],
       source: 'ticket',
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       contractSize: null,
       priceCurrency: 'USD',
       venueOrderId: 'o-1',
@@ -148,7 +148,7 @@ describe('store', () => {
       ['BTC-26JUN26-70000-P', 2.5, 0.0125],
       ['BTC-PERPETUAL', -150, 74_990],
     ]);
-    expect(done.fills[1]!.feeUsd).toBeCloseTo(3, 12);
+    expect(done.fills[1]!.feeQuote).toBeCloseTo(3, 12);
     expect(done.history.map((h) => h.to)).toEqual(['proposed', 'approved', 'partially-executed', 'executed']);
     expect(store.listAudit(2).map((a) => a.action)).toEqual(['ticket.executed', 'ticket.partially-executed']);
     expect(() => store.recordTicketFills(t.id, null, 'key:three')).toThrow(TransitionError);
@@ -215,14 +215,14 @@ describe('store', () => {
   it('enters a hedge by hand and closes it with a close fill and realised P&L', () => {
     const store = openStore(':memory:');
     const entered = store.addManualHolding(manual, 'key:one');
-    expect(entered).toMatchObject({ netContracts: 1.5, averagePrice: 0.0123, feesUsd: 1, scope: [] });
+    expect(entered).toMatchObject({ netContracts: 1.5, averagePrice: 0.0123, feesQuote: 1, scope: [] });
     const again = store.addManualHolding({ ...manual, contracts: 0.5, price: 0.0163 }, 'key:one');
     expect(again.id).toBe(entered.id);
     expect(again.averagePrice).toBeCloseTo((1.5 * 0.0123 + 0.5 * 0.0163) / 2, 12);
     // Other terms for the same instrument would mix two instruments: refused, nothing written.
     expect(() => store.addManualHolding({ ...manual, contractSize: 0.1 }, 'key:one')).toThrow(/contractSize/);
     expect(store.listFills()).toHaveLength(2);
-    const closed = store.closeHolding(entered.id, { price: 0.02, feeUsd: 0.25 }, 'key:two');
+    const closed = store.closeHolding(entered.id, { price: 0.02, feeQuote: 0.25 }, 'key:two');
     expect(closed.netContracts).toBe(0);
     expect(closed.realisedPnl).toBeCloseTo(2 * (0.02 - again.averagePrice!), 12);
     expect(closed.realisedPnlCurrency).toBe('BTC');
@@ -261,7 +261,7 @@ describe('store', () => {
     db.close();
 
     const store = openStore(path);
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(migrations[migrations.length - 1]!.version);
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
     const old = store.getTicket('t-approved')!;
@@ -295,9 +295,9 @@ const legs: StoredTicketLeg[] = [
     side: 'buy',
     contracts: 2.5,
     limitPrice: 0.0125,
-    feesUsd: 3,
+    feesQuote: 3,
     contractSize: 1,
-    contractValueUsd: null,
+    contractValueQuote: null,
     priceCurrency: 'BTC',
   },
   {
@@ -308,9 +308,9 @@ const legs: StoredTicketLeg[] = [
     side: 'sell',
     contracts: 250,
     limitPrice: 74_990,
-    feesUsd: 0,
+    feesQuote: 0,
     contractSize: null,
-    contractValueUsd: 10,
+    contractValueQuote: 10,
     priceCurrency: 'USD',
   },
 ];
@@ -322,8 +322,8 @@ const manual = {
   kind: 'option' as const,
   contracts: 1.5,
   price: 0.0123,
-  feeUsd: 1,
+  feeQuote: 1,
   contractSize: 1,
-  contractValueUsd: null,
+  contractValueQuote: null,
   priceCurrency: 'BTC',
 };

@@ -49,7 +49,7 @@ export const BINANCE_FEES: VenueFeeTable = {
       settle: 'USDT',
       inverse: false,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.01,
     },
     {
@@ -58,7 +58,7 @@ export const BINANCE_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: null,
-      contractValueUsd: 100,
+      contractValueQuote: 100,
       minContracts: 1,
     },
     {
@@ -67,7 +67,7 @@ export const BINANCE_FEES: VenueFeeTable = {
       settle: 'USDT',
       inverse: false,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.001,
     },
   ],

@@ -51,7 +51,7 @@ export const BYBIT_FEES: VenueFeeTable = {
       settle: 'USDT',
       inverse: false,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.01,
     },
     {
@@ -60,7 +60,7 @@ export const BYBIT_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: null,
-      contractValueUsd: 1,
+      contractValueQuote: 1,
       minContracts: 1,
     },
     {
@@ -69,7 +69,7 @@ export const BYBIT_FEES: VenueFeeTable = {
       settle: 'USDT',
       inverse: false,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.001,
     },
   ],

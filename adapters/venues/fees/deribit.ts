@@ -58,7 +58,7 @@ export const DERIBIT_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.1,
     },
     {
@@ -67,7 +67,7 @@ export const DERIBIT_FEES: VenueFeeTable = {
       settle: 'ETH',
       inverse: true,
       contractSizeBase: 1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 1,
     },
     {
@@ -76,7 +76,7 @@ export const DERIBIT_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: null,
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       minContracts: 1,
     },
     {
@@ -85,7 +85,7 @@ export const DERIBIT_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: null,
-      contractValueUsd: 10,
+      contractValueQuote: 10,
       minContracts: 1,
     },
   ],

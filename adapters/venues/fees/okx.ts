@@ -48,7 +48,7 @@ export const OKX_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: 0.01,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 1,
     },
     {
@@ -57,7 +57,7 @@ export const OKX_FEES: VenueFeeTable = {
       settle: 'ETH',
       inverse: true,
       contractSizeBase: 0.1,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 1,
     },
     {
@@ -66,7 +66,7 @@ export const OKX_FEES: VenueFeeTable = {
       settle: 'BTC',
       inverse: true,
       contractSizeBase: null,
-      contractValueUsd: 100,
+      contractValueQuote: 100,
       minContracts: 1,
     },
     {
@@ -75,7 +75,7 @@ export const OKX_FEES: VenueFeeTable = {
       settle: 'USDT',
       inverse: false,
       contractSizeBase: 0.01,
-      contractValueUsd: null,
+      contractValueQuote: null,
       minContracts: 0.01,
     },
   ],

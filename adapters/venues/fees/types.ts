@@ -53,7 +53,7 @@ export interface ContractSpec {
   /** Base units per contract (linear and inverse options); null for USD-denominated inverse contracts. */
   contractSizeBase: number | null;
   /** USD per contract for inverse perps and futures; null otherwise. */
-  contractValueUsd: number | null;
+  contractValueQuote: number | null;
   /** Minimum order, in contracts. */
   minContracts: number;
 }

@@ -208,7 +208,7 @@ export async function runChain(options: ChainOptions, nowMs = Date.now()): Promi
         fundingRate: perp.fundingRate,
         fundingIntervalMs: perp.fundingIntervalMs,
         fundingRateAnnualised: perp.fundingRateAnnualised,
-        contractValueUsd: perp.instrument.contractValueUsd,
+        contractValueQuote: perp.instrument.contractValueQuote,
         contractSize: perp.instrument.contractSize,
         timestamp: new Date(perp.timestampMs).toISOString(),
         usableForHedging: snapshot.usableForHedging.has(perp.instrument.symbol),

@@ -47,7 +47,7 @@ function quoteFields(q: OptionQuote | PerpQuote | FutureQuote): Record<string, u
     settleCurrency: i.settle,
     inverse: i.inverse,
     contractSize: i.contractSize,
-    contractValueUsd: i.contractValueUsd,
+    contractValueQuote: i.contractValueQuote,
     minAmount: i.minAmount,
     amountStep: i.amountStep,
     tick: i.priceTick,

@@ -94,7 +94,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         if (atMs !== undefined && atMs > ctx.now() + 60_000) {
           throw new HttpError(400, 'invalid-request', `body.entryTime: ${body.entryTime} is in the future`);
         }
-        const feeUsd = body.feeUsd ?? body.fee ?? 0;
+        const feeQuote = body.feeQuote ?? body.fee ?? 0;
         try {
           const holding = await durably(() =>
             ctx.store.addManualHolding(
@@ -105,12 +105,12 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
                 kind: info.kind,
                 contracts: body.contracts,
                 price: body.entryPrice,
-                feeUsd,
+                feeQuote,
                 ...(atMs !== undefined ? { atMs } : {}),
                 scope: body.positionIds ?? [],
                 venueOrderId: body.venueOrderId ?? null,
                 contractSize: info.contractSize,
-                contractValueUsd: info.contractValueUsd,
+                contractValueQuote: info.contractValueQuote,
                 priceCurrency: info.priceCurrency,
               },
               actor(principal),
@@ -161,7 +161,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           const closed = await durably(() =>
             ctx.store.closeHolding(
               params.id,
-              { price: closePrice, feeUsd: body.feeUsd ?? body.fee ?? 0 },
+              { price: closePrice, feeQuote: body.feeQuote ?? body.fee ?? 0 },
               actor(principal),
             ),
           );

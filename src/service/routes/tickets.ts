@@ -59,11 +59,11 @@ function ledgerLegs(desk: DeskBookApi, ticket: Ticket): StoredTicketLeg[] {
   return ticket.legs.map((leg, i) => {
     const info = desk.instrument(leg.venue, ticket.underlying, leg.instrument);
     const terms = info
-      ? { contractSize: info.contractSize, contractValueUsd: info.contractValueUsd, priceCurrency: info.priceCurrency }
+      ? { contractSize: info.contractSize, contractValueQuote: info.contractValueQuote, priceCurrency: info.priceCurrency }
       : leg.kind === 'option'
         ? {
             contractSize: Math.abs(leg.baseAmount) / leg.contracts,
-            contractValueUsd: null,
+            contractValueQuote: null,
             priceCurrency: leg.priceCurrency,
           }
         : null;
@@ -82,7 +82,7 @@ function ledgerLegs(desk: DeskBookApi, ticket: Ticket): StoredTicketLeg[] {
       side: leg.side,
       contracts: leg.contracts,
       limitPrice: leg.limitPrice,
-      feesUsd: leg.fees,
+      feesQuote: leg.fees,
       ...terms,
     };
   });

@@ -133,6 +133,14 @@ export const migrations: readonly Migration[] = [
       CREATE TRIGGER fills_no_delete BEFORE DELETE ON fills BEGIN SELECT RAISE(ABORT, 'fills are append-only'); END;
     `,
   },
+  {
+    version: 3,
+    description: 'one money suffix: fee_usd and contract_value_usd become fee_quote and contract_value_quote',
+    sql: `
+      ALTER TABLE fills RENAME COLUMN fee_usd TO fee_quote;
+      ALTER TABLE fills RENAME COLUMN contract_value_usd TO contract_value_quote;
+    `,
+  },
 ];
 
 export function currentVersion(db: Database.Database): number {

@@ -59,7 +59,7 @@ export interface StoredTicketLeg extends ContractTerms {
   /** Limit price, price currency: what "filled as ticketed" fills at. */
   limitPrice: number;
   /** The leg's estimated venue fees for all its contracts, USD (pro-rated onto "filled as ticketed" fills). */
-  feesUsd: number;
+  feesQuote: number;
 }
 
 /** Approval settings a ticket was proposed under (the policy's `approval` section). */
@@ -227,7 +227,7 @@ interface FillRow {
   kind: HeldKind;
   contracts: number;
   price: number;
-  fee_usd: number;
+  fee_quote: number;
   venue_order_id: string | null;
   ticket_id: string | null;
   leg_index: number | null;
@@ -235,7 +235,7 @@ interface FillRow {
   source: Fill['source'];
   actor: string;
   contract_size: number | null;
-  contract_value_usd: number | null;
+  contract_value_quote: number | null;
   price_currency: string;
 }
 
@@ -247,7 +247,7 @@ export interface ManualHoldingInput extends ContractTerms {
   kind: HeldKind;
   contracts: number;
   price: number;
-  feeUsd?: number;
+  feeQuote?: number;
   atMs?: number;
   scope?: string[];
   venueOrderId?: string | null;
@@ -671,7 +671,7 @@ export class Store {
       kind: row.kind,
       contracts: row.contracts,
       price: row.price,
-      feeUsd: row.fee_usd,
+      feeQuote: row.fee_quote,
       venueOrderId: row.venue_order_id,
       ticketId: row.ticket_id,
       legIndex: row.leg_index,
@@ -679,7 +679,7 @@ export class Store {
       source: row.source,
       actor: row.actor,
       contractSize: row.contract_size,
-      contractValueUsd: row.contract_value_usd,
+      contractValueQuote: row.contract_value_quote,
       priceCurrency: row.price_currency,
     };
   }
@@ -694,8 +694,8 @@ export class Store {
     this.db
       .prepare(
         `INSERT INTO fills (id, holding_id, at_ms, recorded_at_ms, venue, underlying, instrument, kind, contracts,
-           price, fee_usd, venue_order_id, ticket_id, leg_index, scope_json, source, actor, contract_size,
-           contract_value_usd, price_currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           price, fee_quote, venue_order_id, ticket_id, leg_index, scope_json, source, actor, contract_size,
+           contract_value_quote, price_currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         fill.id,
@@ -708,7 +708,7 @@ export class Store {
         fill.kind,
         fill.contracts,
         fill.price,
-        fill.feeUsd,
+        fill.feeQuote,
         fill.venueOrderId,
         fill.ticketId,
         fill.legIndex,
@@ -716,7 +716,7 @@ export class Store {
         fill.source,
         fill.actor,
         fill.contractSize,
-        fill.contractValueUsd,
+        fill.contractValueQuote,
         fill.priceCurrency,
       );
   }
@@ -756,7 +756,7 @@ export class Store {
               instrument: leg.instrument,
               contracts: leg.side === 'buy' ? left : -left,
               price: leg.limitPrice,
-              feeUsd: leg.contracts > 0 ? (leg.feesUsd * left) / leg.contracts : 0,
+              feeQuote: leg.contracts > 0 ? (leg.feesQuote * left) / leg.contracts : 0,
             },
           ];
         });
@@ -776,7 +776,7 @@ export class Store {
           kind: leg.kind,
           contracts: report.contracts,
           price: report.price,
-          feeUsd: report.feeUsd ?? 0,
+          feeQuote: report.feeQuote ?? 0,
           venueOrderId: report.venueOrderId ?? null,
           ticketId,
           legIndex: legIndexes[i]!,
@@ -784,7 +784,7 @@ export class Store {
           source: 'ticket',
           actor,
           contractSize: leg.contractSize,
-          contractValueUsd: leg.contractValueUsd,
+          contractValueQuote: leg.contractValueQuote,
           priceCurrency: leg.priceCurrency,
         };
       });
@@ -813,7 +813,7 @@ export class Store {
         kind: input.kind,
         contracts: input.contracts,
         price: input.price,
-        feeUsd: input.feeUsd ?? 0,
+        feeQuote: input.feeQuote ?? 0,
         venueOrderId: input.venueOrderId ?? null,
         ticketId: null,
         legIndex: null,
@@ -821,7 +821,7 @@ export class Store {
         source: input.source ?? 'manual',
         actor,
         contractSize: input.contractSize,
-        contractValueUsd: input.contractValueUsd,
+        contractValueQuote: input.contractValueQuote,
         priceCurrency: input.priceCurrency,
       };
       // Folding first refuses a fill whose terms differ from the holding it would join (nothing is written then).
@@ -843,7 +843,7 @@ export class Store {
    * Closes a holding: one `close` fill of minus its net contracts at `price`, with its audit entry. Refuses a
    * flat holding (HoldingFlatError) and an unknown id (NotFoundError).
    */
-  closeHolding(id: string, close: { price: number; feeUsd?: number; atMs?: number }, actor: string): Holding {
+  closeHolding(id: string, close: { price: number; feeQuote?: number; atMs?: number }, actor: string): Holding {
     return this.db.transaction(() => {
       const existing = this.holdingFills(id);
       const holding = foldFills(existing).find((h) => h.id === id);
@@ -858,7 +858,7 @@ export class Store {
         kind: holding.kind,
         contracts: -holding.netContracts,
         price: close.price,
-        feeUsd: close.feeUsd ?? 0,
+        feeQuote: close.feeQuote ?? 0,
         venueOrderId: null,
         ticketId: null,
         legIndex: null,
@@ -866,7 +866,7 @@ export class Store {
         source: 'close',
         actor,
         contractSize: holding.contractSize,
-        contractValueUsd: holding.contractValueUsd,
+        contractValueQuote: holding.contractValueQuote,
         priceCurrency: holding.priceCurrency,
       };
       const closed = foldFills([...existing, fill]).find((h) => h.id === id)!;

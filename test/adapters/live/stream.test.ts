@@ -129,7 +129,7 @@ function perp(symbol: string): Instrument {
     inverse: true,
     linear: false,
     contractSize: null,
-    contractValueUsd: 10,
+    contractValueQuote: 10,
     minAmount: 1,
     amountStep: 1,
     priceTick: 0.5,

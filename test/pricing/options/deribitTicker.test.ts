@@ -88,10 +88,10 @@ describe('Deribit tickers (2021-07-22)', () => {
       within('vega', lo.vega / 100, hi.vega / 100, t.greeks.vega, half + 1e-5 * Math.abs(t.greeks.vega));
       // Deribit reports theta = min(1-day theta, lifetime theta): when a day's decay would exceed the whole value
       // (here ETH-23JUL21-2300-C, 1 day to expiry, 15% out of the money), it reports minus the USD value instead.
-      const valueUsd = 0.5 * (lo.price + hi.price);
-      if (-lo.theta / 365 > valueUsd) {
+      const valueQuote = 0.5 * (lo.price + hi.price);
+      if (-lo.theta / 365 > valueQuote) {
         thetaCapped++;
-        expect(Math.abs(t.greeks.theta + valueUsd)).toBeLessThan(0.01 * valueUsd + half);
+        expect(Math.abs(t.greeks.theta + valueQuote)).toBeLessThan(0.01 * valueQuote + half);
       } else {
         within('theta', lo.theta / 365, hi.theta / 365, t.greeks.theta, half);
       }

@@ -705,7 +705,7 @@ async function renderHoldings() {
         money(h.markPrice, h.priceCurrency, 'markPrice'),
         money(h.realisedPnl, h.realisedPnlCurrency, 'realisedPnl'),
         money(h.unrealisedPnl, pnlCcy, 'unrealisedPnl'),
-        num(h.feesUsd, 'usd', 'fees'),
+        num(h.feesQuote, 'usd', 'fees'),
         num(h.fills?.length ?? 0, 'int', 'fills'),
         actions,
       );
@@ -731,7 +731,7 @@ $('holding-form').addEventListener('submit', async (event) => {
     contracts: Number(f.get('contracts')),
     entryPrice: Number(f.get('entryPrice')),
     ...(String(f.get('entryTime')).trim() ? { entryTime: String(f.get('entryTime')).trim() } : {}),
-    ...(String(f.get('feeUsd')).trim() ? { feeUsd: Number(f.get('feeUsd')) } : {}),
+    ...(String(f.get('feeQuote')).trim() ? { feeQuote: Number(f.get('feeQuote')) } : {}),
     ...(f.get('scope') === 'selected' && state.selected ? { positionIds: [state.selected] } : {}),
   };
   try {
@@ -822,7 +822,7 @@ function renderTicketDetail(t) {
       num(l.gamma, 'gamma', 'gamma'),
       num(l.cost, 'usd', 'cost'),
       num(l.fees, 'usd', 'fees'),
-      num(l.premiumUsd, 'usd', 'premium'),
+      num(l.premiumQuote, 'usd', 'premium'),
     );
     return tr;
   });
@@ -832,7 +832,7 @@ function renderTicketDetail(t) {
       el('th', { colspan: 9, scope: 'row' }, 'totals'),
       num(tk.totals.cost, 'usd', 'cost'),
       num(tk.totals.fees, 'usd', 'fees'),
-      num(tk.totals.premiumUsd, 'usd', 'premium'),
+      num(tk.totals.premiumQuote, 'usd', 'premium'),
     );
     rows.push(tr);
   }
@@ -924,7 +924,7 @@ function renderFillsForm(t) {
         el('td', {}, l.instrument),
         input('contracts', String(remainingOf(t, l, i)), { type: 'number', step: 'any', size: 10 }),
         input('price', String(l.limitPrice), { type: 'number', step: 'any', size: 10 }),
-        input('feeUsd', '', { type: 'number', step: 'any', size: 6, placeholder: '0' }),
+        input('feeQuote', '', { type: 'number', step: 'any', size: 6, placeholder: '0' }),
         input('venueOrderId', '', { size: 14 }),
       );
       return tr;
@@ -945,7 +945,7 @@ $('fills-form').addEventListener('submit', async (event) => {
       instrument: tr.dataset.instrument,
       contracts,
       price: Number(v('price')),
-      ...(v('feeUsd') ? { feeUsd: Number(v('feeUsd')) } : {}),
+      ...(v('feeQuote') ? { feeQuote: Number(v('feeQuote')) } : {}),
       ...(v('venueOrderId') ? { venueOrderId: v('venueOrderId') } : {}),
     });
   }
