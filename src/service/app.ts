@@ -10,6 +10,9 @@ import { redactUrl } from './auth.js';
 import { mountDashboard } from './dashboard/index.js';
 import { HttpError, mountRoutes, openApiDocument, route } from './registry.js';
 import { IlhedgeError } from '../../hedging/index.js';
+import { StoreError, storeErrorOf } from './store/index.js';
+import { PAYLOAD_TOO_LARGE } from './httpErrors.js';
+import { INVALID_REQUEST } from '../cli/errors.js';
 import type { RouteDef } from './registry.js';
 import { buildRoutes } from './routes/index.js';
 import { z } from 'zod';
@@ -93,21 +96,25 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
     res.status(404).json({ error: 'not-found', message: `no route ${req.method} ${redactUrl(req.path)}` });
   });
 
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       res.end();
       return;
     }
-    // Coded errors of every layer (the registry in pricing/errors.ts): their own status and code, never by name.
-    if (error instanceof IlhedgeError) {
-      res.status(error.httpStatus).json({ error: error.code, message: error.message });
-      return;
+    // A database failure (disk full, locked past the busy timeout, I/O): a coded 503 with Retry-After, logged.
+    const error = storeErrorOf(thrown, ctx.store.path, `${req.method} ${redactUrl(req.path)}`);
+    if (error instanceof StoreError) {
+      if (error.retryAfterS !== null) res.setHeader('Retry-After', String(error.retryAfterS));
+      ctx.log.warn({ code: error.code, method: req.method, url: redactUrl(req.originalUrl) }, error.message);
     }
-    if (error instanceof HttpError) {
-      res.status(error.status).json({
+    // Coded errors of every layer (the registry in pricing/errors.ts): their own status and code, never by name.
+    // HttpError is one of them, with the validation issues (if any) beside the message.
+    if (error instanceof IlhedgeError) {
+      const details = error instanceof HttpError ? error.details : undefined;
+      res.status(error.httpStatus).json({
         error: error.code,
         message: error.message,
-        ...(Array.isArray(error.details) ? { issues: error.details } : {}),
+        ...(Array.isArray(details) ? { issues: details } : {}),
       });
       return;
     }
@@ -122,7 +129,9 @@ export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app:
           : type === 'entity.too.large'
             ? `body: larger than the ${options.bodyLimit ?? '64kb'} limit`
             : `body: ${(error as Error).message}`;
-      res.status(status).json({ error: status === 413 ? 'payload-too-large' : 'invalid-request', message });
+      // One code, one status: a body over the limit is payload-too-large (413), any other unreadable body 400.
+      const definition = status === PAYLOAD_TOO_LARGE.httpStatus ? PAYLOAD_TOO_LARGE : INVALID_REQUEST;
+      res.status(definition.httpStatus).json({ error: definition.code, message });
       return;
     }
     ctx.log.error({ err: error, method: req.method, url: redactUrl(req.originalUrl) }, 'unhandled error');

@@ -7,6 +7,10 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Authenticator, Principal } from './auth.js';
 import type { Role } from './store/index.js';
+import { HttpError } from './httpErrors.js';
+import { INVALID_REQUEST } from '../cli/errors.js';
+
+export { HttpError } from './httpErrors.js';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -47,17 +51,6 @@ export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   return def as unknown as RouteDef;
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
 /** A 400 whose message names the offending field (`body.pool.lowerPrice: ...`). */
 export function validationError(where: 'params' | 'query' | 'body', error: z.ZodError): HttpError {
   const issues = error.issues.map((issue) => ({
@@ -65,12 +58,7 @@ export function validationError(where: 'params' | 'query' | 'body', error: z.Zod
     message: issue.message,
   }));
   const first = issues[0];
-  return new HttpError(
-    400,
-    'invalid-request',
-    first ? `${first.field}: ${first.message}` : `${where}: invalid`,
-    issues,
-  );
+  return new HttpError(INVALID_REQUEST, first ? `${first.field}: ${first.message}` : `${where}: invalid`, issues);
 }
 
 function parsePart<T extends z.ZodType>(where: 'params' | 'query' | 'body', schema: T | undefined, value: unknown) {

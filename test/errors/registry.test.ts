@@ -44,6 +44,7 @@ import { LIMIT_FIELDS, LimitInfeasibleError } from '../../hedging/limits.js';
 import { answerLine } from '../../src/cli/batch.js';
 import { describeError } from '../../src/cli/errors.js';
 import { NoMarketError } from '../../src/service/deskBook.js';
+import * as http from '../../src/service/httpErrors.js';
 
 /** Runs `run` and returns what it threw (fails when it does not throw). */
 function thrown(run: () => unknown): unknown {
@@ -89,6 +90,17 @@ const reach: Record<string, () => unknown[]> = {
   'solver-failed': () => [new SolverError('HiGHS status 7')],
   'limit-infeasible': () => [new LimitInfeasibleError([LIMIT_FIELDS[0]], [10], 'the leg needs 12')],
   'no-market': () => [new NoMarketError('no feed for deribit/BTC')],
+  // The HTTP edge's own codes; test/service/{api,ledger-api}.test.ts reach them over loopback.
+  'not-found': () => [new http.HttpError(http.NOT_FOUND, 'ticket tkt-1 not found')],
+  'four-eyes': () => [new http.HttpError(http.FOUR_EYES, 'the proposer may not approve')],
+  'ticket-expired': () => [new http.HttpError(http.TICKET_EXPIRED, 'expired')],
+  'market-moved': () => [new http.HttpError(http.MARKET_MOVED, 'moved 2%')],
+  'holding-flat': () => [new http.HttpError(http.HOLDING_FLAT, 'nothing held')],
+  conflict: () => [new http.HttpError(http.CONFLICT, 'rejected tickets stay rejected')],
+  'no-mark': () => [new http.HttpError(http.NO_MARK, 'no mark')],
+  unauthorized: () => [new http.HttpError(http.UNAUTHORIZED, 'invalid API key')],
+  forbidden: () => [new http.HttpError(http.FORBIDDEN, 'viewer may not propose')],
+  'payload-too-large': () => [new http.HttpError(http.PAYLOAD_TOO_LARGE, 'body over 64kb')],
 };
 
 /** Batch codes come back as answers, not as thrown errors. */

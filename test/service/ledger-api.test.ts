@@ -248,7 +248,8 @@ describe('holdings', () => {
       key: t.keys.trader,
       body: { venue: 'deribit', underlying: 'BTC', instrument: 'BTC-1JAN20-1-C', contracts: 1, entryPrice: 0.01 },
     });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toBe('unknown-instrument');
     expect(unknown.json.message).toMatch(/^body\.instrument: BTC-1JAN20-1-C is not listed on deribit BTC/);
     const kind = await t.call('POST', '/api/holdings', {
       key: t.keys.trader,

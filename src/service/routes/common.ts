@@ -1,5 +1,6 @@
 /** Helpers every route file shares: JSON safety, 404s, who is acting, typed failures -> HTTP. */
 import { HttpError } from '../registry.js';
+import { NOT_FOUND } from '../httpErrors.js';
 import { actorOf } from '../auth.js';
 import type { Principal } from '../auth.js';
 import { Store } from '../store/index.js';
@@ -17,7 +18,7 @@ export function jsonSafe<T>(value: T): T {
 }
 
 export function notFound(kind: string, id: string): HttpError {
-  return new HttpError(404, 'not-found', `${kind} ${id} not found`);
+  return new HttpError(NOT_FOUND, `${kind} ${id} not found`);
 }
 
 /** The audit name of whoever made the request. */

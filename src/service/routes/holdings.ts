@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import { HttpError, route } from '../registry.js';
+import { NOT_FOUND, NO_MARK } from '../httpErrors.js';
+import { INVALID_REQUEST } from '../../cli/errors.js';
+import { UNKNOWN_INSTRUMENT } from '../../../adapters/errors.js';
 import type { RouteDef } from '../registry.js';
 import * as s from '../schemas.js';
 import * as ls from '../ledgerSchemas.js';
@@ -72,27 +75,22 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         const info = deskOf(ctx).instrument(body.venue, body.underlying, body.instrument);
         if (!info) {
           throw new HttpError(
-            400,
-            'unknown-instrument',
+            UNKNOWN_INSTRUMENT,
             `body.instrument: ${body.instrument} is not listed on ${body.venue} ${body.underlying} (or that market is not configured)`,
           );
         }
         if (body.kind !== undefined && body.kind !== info.kind) {
-          throw new HttpError(
-            400,
-            'invalid-request',
-            `body.kind: ${body.instrument} is a ${info.kind}, not a ${body.kind}`,
-          );
+          throw new HttpError(INVALID_REQUEST, `body.kind: ${body.instrument} is a ${info.kind}, not a ${body.kind}`);
         }
         body.positionIds?.forEach((id, i) => {
           if (!ctx.store.getPosition(id)) {
-            throw new HttpError(404, 'not-found', `body.positionIds.${i}: position ${id} not found`);
+            throw new HttpError(NOT_FOUND, `body.positionIds.${i}: position ${id} not found`);
           }
         });
         const atMs = body.entryTime === undefined ? undefined : Date.parse(body.entryTime);
         // A minute of slack for clock skew between the desk and the service; later than that is a typo.
         if (atMs !== undefined && atMs > ctx.now() + 60_000) {
-          throw new HttpError(400, 'invalid-request', `body.entryTime: ${body.entryTime} is in the future`);
+          throw new HttpError(INVALID_REQUEST, `body.entryTime: ${body.entryTime} is in the future`);
         }
         const feeQuote = body.feeQuote ?? body.fee ?? 0;
         try {
@@ -149,8 +147,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           const mark = deskOf(ctx).instrument(holding.venue, holding.underlying, holding.instrument)?.markPrice ?? null;
           if (mark === null) {
             throw new HttpError(
-              503,
-              'no-mark',
+              NO_MARK,
               `body.price: ${holding.instrument} has no mark on ${holding.venue} ${holding.underlying} now; give the closing price`,
             );
           }

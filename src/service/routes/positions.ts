@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import { HttpError, route } from '../registry.js';
+import { NO_MARKET } from '../deskBook.js';
+import { INVALID_INPUT } from '../../../pricing/errors.js';
 import { lpPositionOf, type LpPositionSpec } from '../../../hedging/index.js';
 import type { PositionSpec } from '../types.js';
 import type { RouteDef } from '../registry.js';
@@ -20,7 +22,7 @@ function positionOf(ctx: ServiceContext, body: LpPositionSpec): PositionSpec {
     lpPositionOf(spec);
   } catch (error) {
     const field = (error as { field?: unknown }).field;
-    if (typeof field === 'string') throw new HttpError(400, 'invalid-input', `body.${(error as Error).message}`);
+    if (typeof field === 'string') throw new HttpError(INVALID_INPUT, `body.${(error as Error).message}`);
     throw error;
   }
   return spec;
@@ -85,7 +87,7 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
         const position = ctx.store.getPosition(params.id);
         if (!position) throw notFound('position', params.id);
         const curves = ctx.desk.payoff(params.id);
-        if (!curves) throw new HttpError(503, 'no-market', `no market data to value position ${params.id} on`);
+        if (!curves) throw new HttpError(NO_MARKET, `no market data to value position ${params.id} on`);
         return { body: jsonSafe(curves) };
       },
     }),

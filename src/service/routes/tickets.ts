@@ -6,12 +6,14 @@ import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import type { DeskBookApi, Proposal, ProposeRequest } from '../deskApi.js';
 import { HttpError, route } from '../registry.js';
+import { CONFLICT, FOUR_EYES, HOLDING_FLAT, MARKET_MOVED, NOT_FOUND, TICKET_EXPIRED } from '../httpErrors.js';
 import type { RouteDef } from '../registry.js';
 import * as s from '../schemas.js';
 import * as ls from '../ledgerSchemas.js';
 import { FourEyesError, HoldingFlatError, NotFoundError, TicketExpiredError, TransitionError } from '../store/index.js';
 import type { StoredTicket, StoredTicketLeg, TicketApproval } from '../store/index.js';
 import { IlhedgeError } from '../../../hedging/index.js';
+import { INTERNAL } from '../../../pricing/errors.js';
 import type { Ticket } from '../../../hedging/index.js';
 import { actor, jsonSafe, notFound, withIntegrity } from './common.js';
 
@@ -38,13 +40,12 @@ export function deskOf(ctx: ServiceContext): DeskBookApi {
  * conflicts as 409 with their own codes; anything else goes on to the app's handler (a logged 500).
  */
 export function deskError(error: unknown): unknown {
-  if (error instanceof HttpError) return error;
-  if (error instanceof IlhedgeError) return new HttpError(error.httpStatus, error.code, error.message);
-  if (error instanceof TicketExpiredError) return new HttpError(409, 'ticket-expired', error.message);
-  if (error instanceof FourEyesError) return new HttpError(409, 'four-eyes', error.message);
-  if (error instanceof HoldingFlatError) return new HttpError(409, 'holding-flat', error.message);
+  if (error instanceof IlhedgeError) return error;
+  if (error instanceof TicketExpiredError) return new HttpError(TICKET_EXPIRED, error.message);
+  if (error instanceof FourEyesError) return new HttpError(FOUR_EYES, error.message);
+  if (error instanceof HoldingFlatError) return new HttpError(HOLDING_FLAT, error.message);
   if (error instanceof TransitionError) {
-    return new HttpError(409, error.from === 'expired' ? 'ticket-expired' : 'conflict', error.message);
+    return new HttpError(error.from === 'expired' ? TICKET_EXPIRED : CONFLICT, error.message);
   }
   if (error instanceof NotFoundError) return notFound(error.kind, error.id);
   return error;
@@ -59,7 +60,11 @@ function ledgerLegs(desk: DeskBookApi, ticket: Ticket): StoredTicketLeg[] {
   return ticket.legs.map((leg, i) => {
     const info = desk.instrument(leg.venue, ticket.underlying, leg.instrument);
     const terms = info
-      ? { contractSize: info.contractSize, contractValueQuote: info.contractValueQuote, priceCurrency: info.priceCurrency }
+      ? {
+          contractSize: info.contractSize,
+          contractValueQuote: info.contractValueQuote,
+          priceCurrency: info.priceCurrency,
+        }
       : leg.kind === 'option'
         ? {
             contractSize: Math.abs(leg.baseAmount) / leg.contracts,
@@ -69,8 +74,7 @@ function ledgerLegs(desk: DeskBookApi, ticket: Ticket): StoredTicketLeg[] {
         : null;
     if (!terms) {
       throw new HttpError(
-        500,
-        'internal',
+        INTERNAL,
         `ticket leg ${i} (${leg.instrument}): the market does not list it, so its contract terms are unknown`,
       );
     }
@@ -131,7 +135,7 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       handler: async ({ body, principal, req }) => {
         body.positionIds?.forEach((id, i) => {
           if (!ctx.store.getPosition(id)) {
-            throw new HttpError(404, 'not-found', `body.positionIds.${i}: position ${id} not found`);
+            throw new HttpError(NOT_FOUND, `body.positionIds.${i}: position ${id} not found`);
           }
         });
         // The overrides go on as sent (validated above), so unspecified sections keep the desk's values.
@@ -253,8 +257,7 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
           const threshold = (ticket.approval ?? DEFAULT_APPROVAL).maxPriceMoveFraction;
           if (!(move <= threshold)) {
             throw new HttpError(
-              409,
-              'market-moved',
+              MARKET_MOVED,
               `ticket ${ticket.id}: the price moved from ${fmt(oldPrice)} at proposal to ${fmt(newPrice)} now ` +
                 `(${fmt(move * 100)}%), beyond the ${fmt(threshold * 100)}% threshold (maxPriceMoveFraction ` +
                 `${threshold}); propose a new ticket`,
