@@ -9,9 +9,8 @@
 import type { Chain, Instrument, MarketSnapshot, OptionQuote } from '../adapters/model.js';
 import { black76Price, type OptionType } from '../pricing/index.js';
 import type { CostSettings } from './types.js';
+import { MS_PER_DAY, MS_PER_YEAR } from '../pricing/time.js';
 
-const MS_PER_DAY = 86_400_000;
-const MS_PER_YEAR = 365 * MS_PER_DAY;
 const FEE_CAP = 0.125;
 
 /** The first Friday 08:00 UTC expiry at or after `ms`. */

@@ -16,6 +16,7 @@ import { fieldColumn, type SimulateConfig } from './simulate.js';
 import { summariseBacktest, summariseSimulation, type PolicySummary } from './summary.js';
 import type { CostSettings } from './types.js';
 import { simulate } from './workers.js';
+import { MS_PER_HOUR } from '../pricing/time.js';
 
 export interface CommonSettings {
   model: 'v2' | 'v3';
@@ -219,7 +220,7 @@ export async function simulateRun(
         : 'gbm: exact log-Euler',
   ];
   const sample = chunk.samples[0];
-  const timesSec = Array.from({ length: steps + 1 }, (_, i) => (s.startMs + i * s.stepHours * 3_600_000) / 1000);
+  const timesSec = Array.from({ length: steps + 1 }, (_, i) => (s.startMs + i * s.stepHours * MS_PER_HOUR) / 1000);
   return {
     kind: 'simulate',
     description,

@@ -8,8 +8,7 @@ import { black76Greeks, type OptionType } from '../pricing/index.js';
 import { attributeStep, type StepAttribution } from './attribution.js';
 import { quoteOption } from './chain.js';
 import type { CostSettings, HedgeAttribution, MarketPath } from './types.js';
-
-const MS_PER_YEAR = 365 * 86_400_000;
+import { MS_PER_YEAR } from '../pricing/time.js';
 
 export interface Leg {
   type: OptionType;

@@ -12,8 +12,8 @@ import {
 } from '../pricing/index.js';
 import { LabInputError } from './errors.js';
 import type { FeeSource, LabBook, MarketPath } from './types.js';
+import { MS_PER_YEAR } from '../pricing/time.js';
 
-const MS_PER_YEAR = 365 * 86_400_000;
 const Q128 = 2 ** 128;
 
 export interface LpPathState {

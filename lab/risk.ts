@@ -4,6 +4,7 @@
  * statistics), and CVaR_a = -mean(P&L | P&L <= q_{1-a}), the mean loss in that tail (expected shortfall).
  * A profit in the tail gives a negative VaR. `standardError` is sd / sqrt(n), the Monte Carlo error of the mean.
  */
+import { MS_PER_DAY } from '../pricing/time.js';
 export interface RiskFigures {
   count: number;
   mean: number;
@@ -82,11 +83,11 @@ export function maxDrawdown(series: ArrayLike<number>): number {
 /** Changes of a running series over each UTC day (last value of the day minus the last of the day before). */
 export function dailyChanges(timesMs: ArrayLike<number>, series: ArrayLike<number>): Float64Array {
   const out: number[] = [];
-  let dayOf = Math.floor(timesMs[0]! / 86_400_000);
+  let dayOf = Math.floor(timesMs[0]! / MS_PER_DAY);
   let last = series[0]!;
   let prev = series[0]!;
   for (let i = 1; i < series.length; i++) {
-    const day = Math.floor(timesMs[i]! / 86_400_000);
+    const day = Math.floor(timesMs[i]! / MS_PER_DAY);
     if (day !== dayOf) {
       out.push(last - prev);
       prev = last;

@@ -11,9 +11,7 @@ import { fillPath, validateModel, type PathModel } from './paths/models.js';
 import { Rng } from './paths/rng.js';
 import { runPath } from './run.js';
 import type { CostSettings, MarketPath, PolicySpec } from './types.js';
-
-const MS_PER_HOUR = 3_600_000;
-const HOURS_PER_YEAR = 8760;
+import { HOURS_PER_YEAR, MS_PER_HOUR } from '../pricing/time.js';
 
 export interface SimulateConfig {
   model: PathModel;

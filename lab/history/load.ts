@@ -10,9 +10,7 @@
 import { HistoryFormatError, LabInputError } from '../errors.js';
 import type { FeeSource, MarketPath } from '../types.js';
 import { asOfIndices, columnIndex, hasColumn, parseCsv, readSeries } from './csv.js';
-
-const HOURS_PER_YEAR = 8760;
-const MS_PER_YEAR = 365 * 86_400_000;
+import { HOURS_PER_YEAR, MS_PER_DAY, MS_PER_YEAR } from '../../pricing/time.js';
 
 export interface CsvSource {
   text: string;
@@ -194,7 +192,7 @@ function loadPool(input: HistoryInput, at: Float64Array, assumptions: string[]):
     else throw new HistoryFormatError(pool.file, 1, 'feeTier', 'missing column; give the fee tier option instead');
     const apr = new Float64Array(volume.values.length);
     for (let i = 0; i < apr.length; i++) {
-      const next = i + 1 < apr.length ? volume.timesMs[i + 1]! : volume.timesMs[i]! + 86_400_000;
+      const next = i + 1 < apr.length ? volume.timesMs[i + 1]! : volume.timesMs[i]! + MS_PER_DAY;
       const periodYears = (next - volume.timesMs[i]!) / MS_PER_YEAR;
       const fees = (volume.values[i]! * tier[i]!) / 1e6;
       apr[i] = tvl.values[i]! > 0 ? fees / tvl.values[i]! / periodYears : 0;

@@ -26,8 +26,7 @@ import { syntheticSnapshot } from '../chain.js';
 import { LabInputError } from '../errors.js';
 import type { HedgeState } from '../hedgeState.js';
 import { bookDelta, bookGamma, type PolicyContext, type PolicyRunner } from './types.js';
-
-const MS_PER_HOUR = 3_600_000;
+import { MS_PER_HOUR } from '../../pricing/time.js';
 
 export interface OptionsPolicySettings {
   reviewHours: number;

@@ -10,8 +10,7 @@ import { deltaBandHalfWidth, rebalanceDecision } from '../../hedging/index.js';
 import { LabInputError } from '../errors.js';
 import type { HedgeState } from '../hedgeState.js';
 import { bookDelta, bookGamma, type PolicyContext, type PolicyRunner } from './types.js';
-
-const MS_PER_HOUR = 3_600_000;
+import { MS_PER_HOUR } from '../../pricing/time.js';
 
 export function unhedged(): PolicyRunner {
   return { name: 'unhedged', warnings: [], decide: () => undefined };

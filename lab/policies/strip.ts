@@ -16,9 +16,8 @@ import { LabInputError } from '../errors.js';
 import type { HedgeState } from '../hedgeState.js';
 import type { StripRecord } from '../types.js';
 import type { PolicyContext, PolicyRunner } from './types.js';
+import { MS_PER_DAY, MS_PER_YEAR } from '../../pricing/time.js';
 
-const MS_PER_DAY = 86_400_000;
-const MS_PER_YEAR = 365 * MS_PER_DAY;
 /** replicationStrip needs a positive vol for its premiums; the weights do not depend on it. */
 const MIN_STRIP_VOL = 1e-8;
 
