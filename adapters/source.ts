@@ -9,7 +9,7 @@
 import type { Exchange } from 'ccxt';
 import { builtinRecording } from './builtin/index.js';
 import { createCcxtClient } from './client.js';
-import { MarketDataError, ReplayMissError, fromCcxtError } from './errors.js';
+import { InconsistentMarketError, MarketDataError, ReplayMissError, fromCcxtError } from './errors.js';
 import type { Chain, FutureQuote, MarketSnapshot, OptionQuote, PerpQuote, SnapshotSource, Venue } from './model.js';
 import { ccxtPackageVersion, readRecordingFile, type Recording } from './recording.js';
 import { createReplayClient } from './replayRest.js';
@@ -203,11 +203,22 @@ export function buildChains(
   return chains;
 }
 
-function latestTime(q: VenueQuotes): number {
+/** The largest time a JavaScript Date holds (ECMA-262 21.4.1.1): a venue timestamp beyond it is not a date. */
+const MAX_DATE_MS = 8.64e15;
+
+/** The data's own time: the newest quote's. A quote whose timestamp is not a date is refused, naming it. */
+function latestTime(venue: Venue, q: VenueQuotes): number {
   let t = 0;
-  for (const o of q.options) t = Math.max(t, o.timestampMs);
-  for (const f of q.futures) t = Math.max(t, f.timestampMs);
-  if (q.perp) t = Math.max(t, q.perp.timestampMs);
+  const take = (quote: { instrument: { symbol: string }; timestampMs: number }) => {
+    const ts = quote.timestampMs;
+    if (!(Number.isFinite(ts) && Math.abs(ts) <= MAX_DATE_MS)) {
+      throw new InconsistentMarketError(venue, quote.instrument.symbol, `its timestamp ${ts} is not a date`);
+    }
+    if (ts > t) t = ts;
+  };
+  q.options.forEach(take);
+  q.futures.forEach(take);
+  if (q.perp) take(q.perp);
   return t;
 }
 
@@ -220,7 +231,7 @@ export function assembleSnapshot(
   sanity: SanityOptions | ((dataTimeMs: number) => SanityOptions),
 ): MarketSnapshot {
   const chains = buildChains(venue, underlying, quotes.options, quotes.futures);
-  const dataTimeMs = source.dataTimeMs ?? latestTime(quotes);
+  const dataTimeMs = source.dataTimeMs ?? latestTime(venue, quotes);
   const sanityOpts = typeof sanity === 'function' ? sanity(dataTimeMs) : sanity;
   const report = runSanity({ chains, perp: quotes.perp, futures: quotes.futures, unknown: quotes.unknown }, sanityOpts);
   // Options left out of every chain (no forward at all) are findings too.
@@ -243,6 +254,15 @@ export function assembleSnapshot(
   };
 }
 
+/**
+ * The error with the source it came from appended (`... (from replay:/path/rec.json (...))`): a damaged replay file
+ * must be named, not only the venue it recorded. The error keeps its class and code; only the message grows.
+ */
+function fromSource(error: MarketDataError, label: string): MarketDataError {
+  if (!error.message.includes(label)) error.message = `${error.message} (from ${label})`;
+  return error;
+}
+
 /** Loads a full market snapshot (chains, perp, futures) from the requested source. */
 export async function loadMarketSnapshot(req: SnapshotRequest): Promise<LoadedSnapshot> {
   const opened = openSource(req);
@@ -257,21 +277,29 @@ export async function loadMarketSnapshot(req: SnapshotRequest): Promise<LoadedSn
     instruments = await adapter.loadInstruments(opened.client, opts);
     quotes = await adapter.fetchQuotes(opened.client, instruments, opts);
   } catch (error) {
-    throw fromCcxtError(error, { venue: req.venue, symbol: req.underlying, operation: 'loadMarketSnapshot' });
+    throw fromSource(
+      fromCcxtError(error, { venue: req.venue, symbol: req.underlying, operation: 'loadMarketSnapshot' }),
+      opened.label,
+    );
   } finally {
     if (!req.client) await closeQuietly(opened.client);
   }
   let asOfMs = req.asOfMs ?? 0;
-  const snapshot = assembleSnapshot(
-    req.venue,
-    req.underlying,
-    quotes,
-    { kind: opened.kind, label: opened.label },
-    (dataTimeMs) => {
-      asOfMs = req.asOfMs ?? dataTimeMs;
-      return { ...req.sanity, asOfMs };
-    },
-  );
+  let snapshot: MarketSnapshot;
+  try {
+    snapshot = assembleSnapshot(
+      req.venue,
+      req.underlying,
+      quotes,
+      { kind: opened.kind, label: opened.label },
+      (dataTimeMs) => {
+        asOfMs = req.asOfMs ?? dataTimeMs;
+        return { ...req.sanity, asOfMs };
+      },
+    );
+  } catch (error) {
+    throw error instanceof MarketDataError ? fromSource(error, opened.label) : error;
+  }
   return { ...snapshot, instruments, asOfMs };
 }
 

@@ -3,11 +3,13 @@
  * quotes -> totals, scenarios, rebalancing band, reviews, id -> the zod-validated ticket. Time is `asOfMs`, passed
  * in; ids are injected or derived from the inputs (a hash), never random, so the same inputs give the same ticket.
  */
-import { hoursToMs } from '../pricing/index.js';
+import { hoursToMs, yearFractionAct365 } from '../pricing/index.js';
 import type { MarketSnapshot } from '../adapters/model.js';
-import { findQuote, valueBook } from './book.js';
+import { findQuote, valueBook, type BookPosition, type BookValuation } from './book.js';
+import { horizonCarry, horizonVol, type CarryOptionLeg } from './carry.js';
 import { deltaHedgeInstrument } from './deltaHedge.js';
 import { HEDGE_ENGINES } from './engines/index.js';
+import { horizonContext, horizonSummary } from './horizon.js';
 import { StaleMarketError } from './errors.js';
 import { ticketIdFor } from './ids.js';
 import { holdingsOfBook } from './legs.js';
@@ -15,10 +17,17 @@ import { vegaBoundPerUnitVol } from './limits.js';
 import { atmVol, checkMarket } from './marketChecks.js';
 import type { BookGreeks } from './optimise.js';
 import { deltaBandHalfWidth, deltaBandOf, nextReviewTimes, rebalanceDecision } from './policy.js';
-import type { HedgePolicy } from './policySchema.js';
+import { horizonSettingsOf, type HedgePolicy } from './policySchema.js';
 import { resolveRequest, type TicketRequest } from './request.js';
 import { defaultHorizons, scenarioPnl } from './scenarios.js';
-import { displayGreeksOf, ticketSchema, type Ticket, type TicketLeg, type TicketWarning } from './ticket.js';
+import {
+  displayGreeksOf,
+  ticketSchema,
+  type Ticket,
+  type TicketCarry,
+  type TicketLeg,
+  type TicketWarning,
+} from './ticket.js';
 
 /** An option leg whose bid-ask spread is wider than this fraction of its mid gets a `wide-spread` warning. */
 export const WIDE_SPREAD_WARNING_FRACTION = 0.1;
@@ -73,6 +82,82 @@ function checkLegQuotes(
     }
   }
   return warnings;
+}
+
+/** An option quote of the snapshot as the horizon carry reads it (type, strike, expiry, forward, mark IV). */
+function carryLegOf(
+  market: MarketSnapshot,
+  instrument: string,
+  baseAmount: number,
+  asOfMs: number,
+): CarryOptionLeg | null {
+  const quote = findQuote(market, instrument);
+  if (quote?.kind !== 'option') return null;
+  const i = quote.instrument;
+  if (quote.forward === null || quote.markIv === null || i.strike === null || i.expiryMs === null || !i.optionType)
+    return null;
+  return {
+    type: i.optionType,
+    strike: i.strike,
+    expiryYears: Math.max(0, yearFractionAct365(asOfMs, i.expiryMs)),
+    forward: quote.forward,
+    iv: quote.markIv,
+    baseAmount,
+  };
+}
+
+/**
+ * The ticket's carry section (hedging/carry.ts) over the LP's horizon (`policy.static.horizonDays`): the book
+ * after the ticket is the hedged one, its option legs and the options already held; the LP alone is the unhedged.
+ */
+function ticketCarry(
+  positions: readonly BookPosition[],
+  valuation: BookValuation,
+  legs: readonly TicketLeg[],
+  spreadAndFeesQuote: number,
+  market: MarketSnapshot,
+  asOfMs: number,
+  policy: HedgePolicy,
+): TicketCarry | null {
+  const lps = positions.flatMap((p) =>
+    p.kind === 'lp' ? [{ id: p.id, position: p.position, carry: p.carry ?? null }] : [],
+  );
+  if (lps.length === 0) return null;
+  const horizonDays = policy.static.horizonDays;
+  const { vol, expiry } = horizonVol(market, asOfMs, horizonDays);
+  const optionLegs: CarryOptionLeg[] = [];
+  for (const row of valuation.positions)
+    if (row.kind === 'option' && row.instrument !== null && row.baseAmount !== null) {
+      const leg = carryLegOf(market, row.instrument, row.baseAmount, asOfMs);
+      if (leg) optionLegs.push(leg);
+    }
+  for (const leg of legs)
+    if (leg.kind === 'option') {
+      const carryLeg = carryLegOf(market, leg.instrument, leg.baseAmount, asOfMs);
+      if (carryLeg) optionLegs.push(carryLeg);
+    }
+  const c = horizonCarry({ lps, price: valuation.price, vol, horizonDays, legs: optionLegs, spreadAndFeesQuote });
+  return {
+    horizonDays: c.horizonDays,
+    vol: c.vol,
+    volExpiry: expiry,
+    thetaBasis: c.thetaBasis,
+    lpValueQuote: c.lpValueQuote,
+    expectedFeesQuote: c.expectedFeesQuote,
+    lvrQuote: c.lvrQuote,
+    hedgeCostQuote: c.hedgeCostQuote,
+    spreadAndFeesQuote: c.spreadAndFeesQuote,
+    optionDecayQuote: c.optionDecayQuote,
+    gammaIncomeQuote: c.gammaIncomeQuote,
+    lvrLeftQuote: c.lvrLeftQuote,
+    netQuote: c.netQuote,
+    breakEvenFeeApr: c.breakEvenFeeApr,
+    assumptions: [
+      `vol ${vol}: ATM mark IV of the ${expiry.slice(0, 10)} expiry (the first covering the horizon)`,
+      ...c.assumptions,
+      'hedged = the book after the ticket (its option legs and the options already held); unhedged = the LP alone',
+    ],
+  };
 }
 
 /** Builds a hedge ticket. Throws a `HedgingError` subclass (stale, sanity, infeasible, invalid input) on refusal. */
@@ -140,6 +225,12 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
       horizons: defaultHorizons(asOfMs, outcome.firstExpiryMs),
     },
   );
+
+  const carry = ticketCarry(positions, valuation, outcome.legs, totals.cost, market, asOfMs, policy);
+  // The horizon model (hedging/horizon.ts) on the legs: the same numbers whichever objective chose them.
+  const horizon = horizonSettingsOf(policy).shown
+    ? horizonSummary(horizonContext(market, asOfMs, policy), outcome.legs)
+    : undefined;
 
   const vol = atmVol(market, asOfMs);
   // The rebalance section is about the book the trader holds once the legs are done: its band is drawn with the
@@ -217,6 +308,8 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
     totals,
     optimiser: outcome.optimiser,
     strip: outcome.strip,
+    carry,
+    ...(horizon ? { horizon } : {}),
     rebalance: {
       action: decision.action,
       band: band.explanation,

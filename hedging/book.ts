@@ -20,11 +20,19 @@ import { black76Greeks, lpRange, lpStateUnchecked, premiumAdjustedDelta, validat
 import type { LpPosition } from '../pricing/index.js';
 import type { FutureQuote, Instrument, MarketSnapshot, OptionQuote, PerpQuote, Venue } from '../adapters/model.js';
 import { yearFractionAct365 } from '../adapters/model.js';
+import { lpFeeIncomePerYear, type LpCarryInput } from './carry.js';
 import { InvalidHedgeInputError, MarketSanityError, UnknownPositionError } from './errors.js';
 import type { BookGreeks } from './optimise.js';
 
 export type BookPosition =
-  | { id: string; kind: 'lp'; label?: string; position: LpPosition }
+  | {
+      id: string;
+      kind: 'lp';
+      label?: string;
+      position: LpPosition;
+      /** Its fee estimate (hedging/carry.ts): the LP's theta is the fee income it accrues with time. */
+      carry?: LpCarryInput;
+    }
   | {
       id: string;
       kind: 'option' | 'perp' | 'future';
@@ -158,9 +166,10 @@ function lpPositionGreeks(p: Extract<BookPosition, { kind: 'lp' }>, price: numbe
     value: s.value,
     delta: s.delta,
     gamma: s.gamma,
-    // An AMM position's value depends on the price alone: no vega, no theta (fees are not modelled here).
+    // An AMM position's value depends on the price alone: no vega; its theta dV/dt is the fee income it accrues with
+    // time (0 without a fee estimate). Its LVR is the Ito term of its gamma, as for options: hedging/carry.ts.
     vega: 0,
-    theta: 0,
+    theta: lpFeeIncomePerYear(position, price, p.carry, `positions.${p.id}.carry`),
     instrument: null,
     contracts: null,
     baseAmount: null,

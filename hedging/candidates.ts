@@ -4,17 +4,21 @@
  * gamma bought per dollar of cost, since gamma is the scarce quantity (the perp does delta for almost nothing);
  * the best put and the best call of each expiry are kept first so the optimiser can trade expiry against cost and
  * put against call, then the rest by rank up to `maxCandidates`.
+ *
+ * Fees come from the venue's published fee table (adapters/venues/fees: maker or taker rate per `policy.feeRole`,
+ * the venue's own premium cap: Deribit 12.5%, Bybit, OKX 7%, Binance 10%), with the account tier's overrides of
+ * `policy.fees`; not from ccxt's generic per-market figure. Under the horizon objective (`policy.objective`) each
+ * candidate's cost is its expected cost over the LP's horizon (hedging/horizon.ts), which is also what ranks them.
  */
 import { msToDays, perYearToPerDay } from '../pricing/index.js';
 import type { MarketSnapshot, OptionQuote } from '../adapters/model.js';
+import { optionQuoteFee } from '../adapters/venues/fees/index.js';
 import { baseUnitsPerContract, optionUnitGreeks, type UnitGreeks } from './book.js';
 import type { CostModel, HedgeCandidate } from './optimise.js';
 import { legMaxBase } from './limits.js';
-import type { HedgePolicy } from './policySchema.js';
+import { horizonCandidateCost, horizonContext, type HorizonCandidateCost } from './horizon.js';
+import { horizonSettingsOf, type HedgePolicy } from './policySchema.js';
 import { limitOnGrid } from './ticks.js';
-
-/** Fees on options are capped at 12.5% of the option price on Deribit and OKX (venue fee schedules). */
-const OPTION_FEE_CAP_FRACTION = 0.125;
 
 export interface OptionCandidate {
   quote: OptionQuote;
@@ -23,8 +27,12 @@ export interface OptionCandidate {
   bidQuote: number;
   askQuote: number;
   midQuote: number;
-  /** Taker fee per base unit, USD. */
+  /** Venue fee per base unit bought at the ask, USD (the fee table's rate for `policy.feeRole`, capped). */
   feeQuote: number;
+  /** True when the venue's premium cap, not its rate, set `feeQuote`. */
+  feeCapped: boolean;
+  /** Horizon objective: the candidate's expected cost over the horizon per base unit (null under one-off). */
+  horizon: HorizonCandidateCost | null;
   /** Base units per contract, lot and minimum in base units. */
   basePerContract: number;
   lotBase: number;
@@ -39,12 +47,31 @@ export interface CandidateSelection {
   used: OptionCandidate[];
 }
 
-export function optionFeeQuote(quote: OptionQuote, premiumQuote: number): number {
-  const rate = quote.instrument.takerFee ?? 0;
-  return Math.min(rate * (quote.forward ?? 0), OPTION_FEE_CAP_FRACTION * Math.max(0, premiumQuote));
+/** The fee policy of a ticket: which side of the table, and the account's tier overrides. */
+export type FeePolicy = Pick<HedgePolicy, 'fees' | 'feeRole'>;
+
+/**
+ * Venue fee per base unit of an option traded at `premiumQuote` (USD per base), USD, and whether the venue's premium
+ * cap set it (adapters/venues/fees `optionQuoteFee`: coin-settled options on their forward, linear on the index).
+ */
+export function optionFeeOf(
+  quote: OptionQuote,
+  premiumQuote: number,
+  policy: FeePolicy,
+): { feeQuote: number; capped: boolean } {
+  const fee = optionQuoteFee(quote, premiumQuote, { role: policy.feeRole, overrides: policy.fees });
+  return { feeQuote: fee.feeQuote, capped: fee.capped };
 }
 
-function costs(model: CostModel, c: { bidQuote: number; askQuote: number; midQuote: number; feeQuote: number; theta: number }) {
+/** `optionFeeOf`'s fee alone, USD per base unit. */
+export function optionFeeQuote(quote: OptionQuote, premiumQuote: number, policy: FeePolicy): number {
+  return optionFeeOf(quote, premiumQuote, policy).feeQuote;
+}
+
+function costs(
+  model: CostModel,
+  c: { bidQuote: number; askQuote: number; midQuote: number; feeQuote: number; theta: number },
+) {
   const buySpread = c.askQuote - c.midQuote + c.feeQuote;
   const sellSpread = c.midQuote - c.bidQuote + c.feeQuote;
   switch (model) {
@@ -79,7 +106,8 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
   if (!(quote.askQuote > 0) || !(quote.bidQuote >= 0) || quote.bidQuote > quote.askQuote) return null;
   const unit = optionUnitGreeks(quote, asOfMs);
   const midQuote = (quote.bidQuote + quote.askQuote) / 2;
-  const feeQuote = optionFeeQuote(quote, quote.askQuote);
+  const fee = optionFeeOf(quote, quote.askQuote, policy);
+  const feeQuote = fee.feeQuote;
   const basePerContract = baseUnitsPerContract(i, quote.forward);
   const lotBase = i.amountStep * basePerContract;
   const minBase = Math.max(i.minAmount, i.amountStep) * basePerContract;
@@ -97,6 +125,8 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
     askQuote: quote.askQuote,
     midQuote,
     feeQuote,
+    feeCapped: fee.capped,
+    horizon: null,
     basePerContract,
     lotBase,
     minBase,
@@ -139,6 +169,16 @@ export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy:
       const c = toCandidate(quote, asOfMs, policy);
       if (!c || c.relativeSpread > f.maxRelativeSpread || !(c.unit.gamma > 0)) continue;
       eligible.push(c);
+    }
+  }
+  if (horizonSettingsOf(policy).objective === 'horizon' && eligible.length > 0) {
+    // The MIP and the ranking see each candidate's expected cost to the horizon instead of the cost of the trade now.
+    const ctx = horizonContext(market, asOfMs, policy);
+    for (const c of eligible) {
+      const h = horizonCandidateCost(ctx, c);
+      c.horizon = h;
+      c.candidate.buyCost = h.buyCostQuote;
+      c.candidate.sellCost = h.sellCostQuote;
     }
   }
   const efficiency = (c: OptionCandidate) => {

@@ -6,10 +6,15 @@
  *
  * Display units are named (docs/CONVENTIONS.md): `vegaPerUnitVol` is dV/dsigma per 1.00 of vol, `vegaPerVolPoint`
  * per 0.01; `thetaPerYear` is dV/dt per year of calendar time, `thetaPerDay` per day (ACT/365).
+ *
+ * An LP's theta is the fee income it accrues (0 without a fee estimate); `carry` sets it against the LP's LVR at the
+ * market's ATM vol, `carryQuotePerDay = fees - LVR`, and the holdings' theta against their gamma income
+ * (hedging/carry.ts), each part's figures summing to the net's.
  */
 import type { MarketSnapshot } from '../adapters/model.js';
 import { perYearToPerDay } from '../pricing/index.js';
 import { valueBook, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
+import { carryViewOf, gammaLvrPerYear, lpCarry, type CarryView } from './carry.js';
 import { deltaHedgeInstrument, type DeltaHedgeInstrument } from './deltaHedge.js';
 import { MarketSanityError } from './errors.js';
 import { vegaPerUnitVolToPerVolPoint } from './limits.js';
@@ -17,6 +22,8 @@ import { atmVol } from './marketChecks.js';
 import { deltaBandHalfWidth, deltaBandOf } from './policy.js';
 import type { HedgePolicy } from './policySchema.js';
 import { roundToStep } from './ticks.js';
+
+export type { CarryBasis, CarryView, LpCarryInput, LpCarrySpec } from './carry.js';
 
 /** Greeks of a part of the book (LP, holdings, net), quote currency, with the display units named. */
 export interface GreeksView {
@@ -57,6 +64,19 @@ export interface ToTrade {
   netGammaLeft: number;
 }
 
+/**
+ * The book's carry at the market vol, quote per day (hedging/carry.ts): the LP's expected fee income and its LVR
+ * (`sigma^2 P^2 |Gamma| / 2`), and per part `carry = theta - lvr` (LP: fees - LVR, its theta being the fee
+ * income; holdings: theta + sigma^2 P^2 Gamma / 2). Every field of `net` is `lp + holdings`.
+ */
+export interface BookCarry {
+  /** The vol LVR is measured at: the at-the-money vol of the market context (decimal). */
+  vol: number;
+  lp: CarryView;
+  holdings: CarryView;
+  net: CarryView;
+}
+
 export interface NetBook {
   asOfMs: number;
   /** Pool (spot) price the LP positions are valued at, quote per base. */
@@ -64,6 +84,7 @@ export interface NetBook {
   lp: GreeksView;
   holdings: GreeksView;
   net: GreeksView;
+  carry: BookCarry;
   band: BandView;
   toTrade: ToTrade | null;
   /** Why `toTrade` is null although the policy names a delta instrument, else null. */
@@ -176,6 +197,46 @@ export function deltaToTrade(hedge: DeltaHedgeInstrument, net: GreeksView, polic
   };
 }
 
+/**
+ * The carry of a valued book at `vol`: per LP its fees (its theta) and LVR (hedging/carry.ts, `pricing/lp` LVR),
+ * for the holdings the Ito term of their gamma; net = lp + holdings field by field.
+ */
+export function bookCarry(
+  positions: readonly BookPosition[],
+  price: number,
+  vol: number,
+  views: { lp: GreeksView; holdings: GreeksView },
+): BookCarry {
+  let lvr = 0;
+  let fees = 0;
+  let lps = 0;
+  let withFees = 0;
+  for (const p of positions) {
+    if (p.kind !== 'lp') continue;
+    const c = lpCarry(p.position, price, vol, p.carry, `positions.${p.id}.carry`);
+    lvr += c.lvrQuotePerYear;
+    fees += c.feeIncomeQuotePerYear;
+    lps++;
+    if (c.basis === 'fees-minus-lvr') withFees++;
+  }
+  const basis =
+    withFees === lps ? (lps === 0 ? 'lvr-only' : 'fees-minus-lvr') : withFees === 0 ? 'lvr-only' : 'partial';
+  const holdingsLvr = gammaLvrPerYear(views.holdings.gamma, price, vol);
+  const lp = carryViewOf(fees, lvr, views.lp.thetaPerYear, basis);
+  const holdings = carryViewOf(0, holdingsLvr, views.holdings.thetaPerYear, 'lvr-only');
+  return {
+    vol,
+    lp,
+    holdings,
+    net: {
+      feeIncomeQuotePerDay: lp.feeIncomeQuotePerDay + holdings.feeIncomeQuotePerDay,
+      lvrQuotePerDay: lp.lvrQuotePerDay + holdings.lvrQuotePerDay,
+      carryQuotePerDay: lp.carryQuotePerDay + holdings.carryQuotePerDay,
+      thetaBasis: basis,
+    },
+  };
+}
+
 /** The net book of `positions` (LP positions and held hedges) on one market state. */
 export function netBook(
   positions: readonly BookPosition[],
@@ -199,6 +260,7 @@ export function netBook(
     lp,
     holdings,
     net,
+    carry: bookCarry(positions, valuation.price, ctx.vol, { lp, holdings }),
     band: {
       status: Math.abs(deviationBase) <= width.halfWidthBase ? 'inside' : 'breach',
       halfWidthBase: width.halfWidthBase,

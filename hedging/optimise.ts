@@ -16,7 +16,10 @@
  *   |gamma_book + sum_i lot_i gamma_i (b_i - s_i)|                 <= net_gamma                     (optional)
  *   lot_i b_i, lot_i s_i <= max_base_i;  h+, h- <= max_base_h         (per-leg contracts, notional) (bounds)
  *
- * and minimises the linear cost sum_i lot_i (c+_i b_i + c-_i s_i) + c_h (h+ + h-). The relaxed problem (integrality,
+ * and minimises the linear cost sum_i lot_i (c+_i b_i + c-_i s_i) + c_h (h+ + h-), where the costs are per base unit
+ * under the policy's objective: the one-off cost of the trade now, or its expected cost to the LP's horizon with
+ * rolls, the close and funding (`policy.objective`, hedging/horizon.ts; candidates.ts and deltaHedge.ts fill them
+ * in, so the programme is the same either way). The relaxed problem (integrality,
  * minimum orders and the leg limit dropped) is solved too: its optimum is a lower bound on any whole-lot hedge and
  * the ticket reports both. After the
  * MIP, the delta hedge is re-fixed to the delta target in whole lots of its own (rounding the perp is the last step,

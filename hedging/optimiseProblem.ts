@@ -20,7 +20,11 @@ export interface HedgeCandidate {
   vega: number;
   /** dV/dt per year, quote currency per base unit. */
   theta: number;
-  /** Cost of buying / selling one base unit under the chosen cost model, quote currency (may be < 0 for premium). */
+  /**
+   * Cost of buying / selling one base unit under the chosen cost model, quote currency (may be < 0 for premium);
+   * under the horizon objective the expected cost of holding it to the LP's horizon (hedging/horizon.ts: the trade
+   * now, its rolls, the close at the horizon, a vega charge).
+   */
   buyCost: number;
   sellCost: number;
   /** Order step and minimum order, in base units (contracts x contract size). */
@@ -43,7 +47,10 @@ export interface DeltaHedgeCandidate {
   key: string;
   /** Delta of one base unit held long (1 for a perp or a future on the same underlying). */
   delta: number;
-  /** Cost per base unit bought / sold, quote currency. */
+  /**
+   * Cost per base unit bought / sold, quote currency; under the horizon objective also the close at the horizon and
+   * the funding or basis to it (a short may then earn more than it pays: a negative cost, bounded by the delta row).
+   */
   buyCost: number;
   sellCost: number;
   /** Order step and minimum in base units at the current price (inverse perps: contract USD / price). */

@@ -3,6 +3,7 @@
  * overrides, and what every ticket echoes back (fully resolved, defaults filled in). Units are in the names.
  */
 import { z } from 'zod';
+import { feeOverridesSchema } from '../adapters/venues/fees/index.js';
 
 const positive = z.number().positive();
 const nonNegative = z.number().min(0);
@@ -93,8 +94,12 @@ export const hedgePolicySchema = z
     /** Maximum number of option legs in a dynamic ticket (the perp does not count). */
     maxLegs: z.int().min(1).max(32).nullable().default(4),
     candidates: candidateFilterSchema.prefault({}),
-    /** What takes the delta: the venue's perpetual (default), its nearest future, or nothing (options only). */
-    deltaHedge: z.enum(['perp', 'future', 'none']).default('perp'),
+    /**
+     * What takes the delta: the venue's perpetual (default), its nearest future, the one of them that costs least
+     * to hold to the horizon (`least-carry`: spread, fees, a roll, funding or basis; hedging/deltaHedge.ts), or
+     * nothing (options only).
+     */
+    deltaHedge: z.enum(['perp', 'future', 'least-carry', 'none']).default('perp'),
     /** Quotes older than this (relative to `asOf`) refuse the ticket. */
     maxQuoteAgeMs: positive.default(60_000),
     /** Refuse when more than this fraction of the chain fails its sanity checks. */
@@ -124,6 +129,36 @@ export const hedgePolicySchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What the dynamic optimiser minimises per candidate: `one-off` (absent; the default) the cost model above on
+     * the trade now; `horizon` the expected cost of keeping the protection to the LP's horizon: the trade now (its
+     * half-spread and fee; `costModel` is for one-off), the rolls of each option leg before its expiry into the
+     * same-moneyness option of a later expiry, the close at the horizon, the delta leg's funding (or future basis)
+     * and optionally a price per unit of vega (hedging/horizon.ts). One-off stays the default so that existing
+     * desks keep their tickets (and their ids, which hash the policy); a desk opts in by stating its horizon.
+     */
+    objective: z.enum(['one-off', 'horizon']).optional(),
+    /**
+     * The LP's horizon, days from `asOf`, for the horizon objective and the ticket's `horizon` section (given, a
+     * one-off ticket shows its horizon cost too). Absent: `static.horizonDays`, the horizon the strip uses.
+     */
+    horizonDays: positive.optional(),
+    /** Option legs are rolled this many hours before their expiry (horizon objective; absent: 24). */
+    rollBeforeExpiryHours: positive.optional(),
+    /**
+     * Funding of the perp, decimal per year (0.1 = 10%; > 0: longs pay), used when the snapshot carries no funding
+     * rate; the horizon objective on a snapshot without one refuses to guess and names this field.
+     */
+    fundingAprAssumption: z.number().min(-10).max(10).optional(),
+    /** Horizon objective: a charge per unit of |vega| taken on, USD per vol point of vega (absent: 0). */
+    vegaPriceQuotePerVolPoint: nonNegative.optional(),
+    /** Which side of the venue's fee table the legs pay (absent: taker: the legs cross the spread at the touch). */
+    feeRole: z.enum(['taker', 'maker']).optional(),
+    /**
+     * The account's fee tier per venue: rates that replace the venue's published table (adapters/venues/fees), e.g.
+     * `{ "deribit": { "tier": "VIP 2", "options": { "inverse": { "takerRate": 0.00025 } } } }`.
+     */
+    fees: feeOverridesSchema.optional(),
     /** How long a proposed ticket stays approvable, and how far the price may move before it must be re-priced. */
     approval: z
       .object({
@@ -139,6 +174,32 @@ export const hedgePolicySchema = z
 
 export type HedgePolicy = z.infer<typeof hedgePolicySchema>;
 export type HedgePolicyInput = z.input<typeof hedgePolicySchema>;
+
+/** Default roll lead of the horizon objective: a day before expiry, before the last day's gamma and pin risk. */
+export const DEFAULT_ROLL_BEFORE_EXPIRY_HOURS = 24;
+
+/** The horizon settings of a policy with their documented defaults filled in. */
+export interface HorizonSettings {
+  objective: 'one-off' | 'horizon';
+  horizonDays: number;
+  /** True when the policy names a horizon or the horizon objective (the ticket then shows a `horizon` section). */
+  shown: boolean;
+  rollBeforeExpiryHours: number;
+  fundingAprAssumption: number | null;
+  vegaPriceQuotePerVolPoint: number;
+}
+
+export function horizonSettingsOf(policy: HedgePolicy): HorizonSettings {
+  const objective = policy.objective ?? 'one-off';
+  return {
+    objective,
+    horizonDays: policy.horizonDays ?? policy.static.horizonDays,
+    shown: objective === 'horizon' || policy.horizonDays !== undefined,
+    rollBeforeExpiryHours: policy.rollBeforeExpiryHours ?? DEFAULT_ROLL_BEFORE_EXPIRY_HOURS,
+    fundingAprAssumption: policy.fundingAprAssumption ?? null,
+    vegaPriceQuotePerVolPoint: policy.vegaPriceQuotePerVolPoint ?? 0,
+  };
+}
 
 /** The fully defaulted policy. */
 export function resolvePolicy(input: HedgePolicyInput = {}): HedgePolicy {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { InvalidInputError, positionFromSpec, v3PositionFromTicks, type LpSpec } from '../pricing/index.js';
 import type { LpPosition } from '../pricing/index.js';
 import type { BookPosition } from './book.js';
+import { inRangeFeeRate, inRangeFractionOf, type LpCarryInput } from './carry.js';
 import { InvalidHedgeInputError } from './errors.js';
 import { hedgePolicySchema, type HedgePolicyInput } from './policySchema.js';
 
@@ -59,6 +60,61 @@ export const policyOverridesSchema = z
   .transform((value) => value as HedgePolicyInput)
   .describe("overrides of the desk's hedge policy (the hedging layer's policy schema, section by section)");
 
+const fraction01 = z.number().min(0).max(1);
+
+/**
+ * A pool's history over a window (hedging/carry.ts estimates the in-range fee rate from it): the pool's volume with
+ * its TVL or its active liquidity (the fee tier comes from `feeTier` or `uniswap.feeTier`), or the fees it paid per
+ * unit of in-range liquidity (Uniswap fee growth).
+ */
+export const poolHistorySchema = z
+  .object({
+    windowDays: price.describe('length of the history window, days'),
+    volumeQuote: z.number().min(0).finite().optional().describe("the pool's volume over the window, quote currency"),
+    tvlQuote: price.optional().describe("the pool's mean TVL over the window, quote currency (read as full range)"),
+    activeLiquidity: price
+      .optional()
+      .describe("the pool's mean in-range liquidity, human units sqrt(base x quote), including the position"),
+    feesPerLiquidityQuote: z
+      .number()
+      .min(0)
+      .finite()
+      .optional()
+      .describe('fees paid per unit of human in-range liquidity over the window, quote currency (fee growth)'),
+  })
+  .strict()
+  .superRefine((h, ctx) => {
+    const given = (['tvlQuote', 'activeLiquidity', 'feesPerLiquidityQuote'] as const).filter((k) => h[k] !== undefined);
+    if (given.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1] ?? 'tvlQuote'],
+        message: `give exactly one of tvlQuote, activeLiquidity or feesPerLiquidityQuote (got ${given.join(', ') || 'none'})`,
+      });
+    if (given[0] === 'feesPerLiquidityQuote' && h.volumeQuote !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['volumeQuote'], message: 'not used with feesPerLiquidityQuote: omit it' });
+    if ((given[0] === 'tvlQuote' || given[0] === 'activeLiquidity') && h.volumeQuote === undefined)
+      ctx.addIssue({ code: 'custom', path: ['volumeQuote'], message: `required with ${given[0]}` });
+  });
+
+/**
+ * What the position earns in fees: a fee APR (decimal, 0.25 = 25% of the position's value a year while in range) or
+ * its pool's history. `inRangeFraction` is the expected share of the time a v3 range holds the price (default 1).
+ */
+export const lpCarrySchema = z.union([
+  z
+    .object({
+      feeApr: z
+        .number()
+        .min(0)
+        .finite()
+        .describe("fee income, decimal fraction of the position's value a year in range"),
+      inRangeFraction: fraction01.optional(),
+    })
+    .strict(),
+  z.object({ poolHistory: poolHistorySchema, inRangeFraction: fraction01.optional() }).strict(),
+]);
+
 const lpCommon = {
   id: id.optional(),
   kind: z.literal('lp'),
@@ -73,6 +129,8 @@ const lpCommon = {
   amountQuote: z.number().min(0).finite().optional(),
   /** The pool's fee tier in pips, when known (500 = 0.05%). */
   feeTier: z.int().positive().max(1_000_000).optional(),
+  /** Fee income (a fee APR or the pool's history), for the book's carry and the tickets' (hedging/carry.ts). */
+  carry: lpCarrySchema.optional(),
   policy: policyOverridesSchema.optional(),
 };
 
@@ -104,6 +162,26 @@ export const lpPositionSpecSchema = z
         message: `give exactly one sizing: depositValue, liquidity, amountBase/amountQuote or uniswap (got ${sizings.join(', ') || 'none'})`,
       });
     }
+    const history = p.carry && 'poolHistory' in p.carry ? p.carry.poolHistory : null;
+    const feeTier = p.feeTier ?? (p.model === 'v3' ? p.uniswap?.feeTier : undefined);
+    if (history?.volumeQuote !== undefined && feeTier === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['feeTier'],
+        message: 'required with carry.poolHistory.volumeQuote (pips: 3000 = 0.30%)',
+      });
+    if (p.model === 'weighted' && history && history.tvlQuote === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['carry', 'poolHistory', 'tvlQuote'],
+        message: 'a weighted pool has no liquidity L: give the pool history as volumeQuote and tvlQuote',
+      });
+    if (p.model !== 'v3' && p.carry?.inRangeFraction !== undefined && p.carry.inRangeFraction !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['carry', 'inRangeFraction'],
+        message: `a ${p.model} position is always in range: omit it or give 1`,
+      });
     if (p.model !== 'v3') return;
     if (p.uniswap) {
       for (const field of ['lower', 'upper'] as const)
@@ -146,8 +224,22 @@ export type LpPositionSpec = z.infer<typeof lpPositionSpecSchema>;
 export type HeldPositionSpec = z.infer<typeof heldPositionSpecSchema>;
 export type PositionSpec = z.infer<typeof positionSpecSchema>;
 
-/** The LP position of a spec, in the pricing layer's model. Errors name the field (`uniswap.liquidity`). */
+/**
+ * The LP position of a spec, in the pricing layer's model, its fee estimate checked against it (an active
+ * liquidity below the position's own, a weighted pool without TVL). Errors name the field (`uniswap.liquidity`,
+ * `carry.poolHistory.activeLiquidity`).
+ */
 export function lpPositionOf(spec: LpPositionSpec): LpPosition {
+  const position = lpPositionOfSpec(spec);
+  const carry = lpCarryInputOf(spec);
+  if (carry) {
+    inRangeFractionOf(carry.spec, position);
+    inRangeFeeRate(position, spec.price, carry);
+  }
+  return position;
+}
+
+function lpPositionOfSpec(spec: LpPositionSpec): LpPosition {
   if (spec.model === 'v3' && spec.uniswap) {
     const u = spec.uniswap;
     try {
@@ -164,11 +256,35 @@ export function lpPositionOf(spec: LpPositionSpec): LpPosition {
       throw error;
     }
   }
-  const { id: _id, kind: _kind, label: _label, venue: _v, underlying: _u, feeTier: _f, policy: _p, ...rest } = spec;
+  const {
+    id: _id,
+    kind: _kind,
+    label: _label,
+    venue: _v,
+    underlying: _u,
+    feeTier: _f,
+    carry: _c,
+    policy: _p,
+    ...rest
+  } = spec;
   return positionFromSpec(rest as LpSpec);
+}
+
+/** The carry inputs of a spec (its fee estimate and the pool's fee tier), or null without a fee estimate. */
+export function lpCarryInputOf(spec: LpPositionSpec): LpCarryInput | null {
+  if (!spec.carry) return null;
+  const feeTier = spec.feeTier ?? (spec.model === 'v3' ? spec.uniswap?.feeTier : undefined) ?? null;
+  return { spec: spec.carry, feeTierPips: feeTier };
 }
 
 /** An LP spec as the book holds it. */
 export function lpBookPosition(id: string, spec: LpPositionSpec): Extract<BookPosition, { kind: 'lp' }> {
-  return { id, kind: 'lp', ...(spec.label ? { label: spec.label } : {}), position: lpPositionOf(spec) };
+  const carry = lpCarryInputOf(spec);
+  return {
+    id,
+    kind: 'lp',
+    ...(spec.label ? { label: spec.label } : {}),
+    position: lpPositionOf(spec),
+    ...(carry ? { carry } : {}),
+  };
 }

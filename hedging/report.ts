@@ -7,6 +7,7 @@ import { valueBook, type BookPosition, type BookValuation } from './book.js';
 import { selectCandidates } from './candidates.js';
 import { deltaHedgeInstrument } from './deltaHedge.js';
 import { atmVol } from './marketChecks.js';
+import { bookCarry, splitGreeks, type BookCarry } from './netBook.js';
 import { deltaBandHalfWidth, deltaBandOf, rebalanceDecision } from './policy.js';
 import { resolvePolicy, type HedgePolicy, type HedgePolicyInput } from './policySchema.js';
 import { roundToStep } from './ticks.js';
@@ -38,6 +39,8 @@ export interface BookReport {
   /** Single-instrument gamma hedges among the best-ranked candidates (each alone, not combined). */
   gammaHedges: HedgeRatio[];
   band: { halfWidthBase: number; explanation: string; action: 'none' | 'rebalance'; message: string };
+  /** The LP's fee income and LVR at the ATM vol, per part of the book (netBook.ts `bookCarry`). */
+  carry: BookCarry;
 }
 
 /** Greeks and the hedge ratios now: perp contracts for delta, option contracts for gamma, and the band status. */
@@ -97,6 +100,7 @@ export function bookReport(
     total: valuation.total,
     deltaHedge,
     gammaHedges,
+    carry: bookCarry(positions, valuation.price, vol, splitGreeks(valuation)),
     band: {
       halfWidthBase: band.halfWidthBase,
       explanation: band.explanation,

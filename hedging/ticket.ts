@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { hedgePolicySchema } from './policySchema.js';
+import { horizonSummarySchema } from './horizon.js';
 
 /**
  * Greeks as the maths has them (README "Conventions"): delta dV/dF (base units), gamma d2V/dF2, vega dV/dsigma in
@@ -128,6 +129,31 @@ export const stripSummarySchema = z.object({
   expiryMismatchQuote: z.number().nullable(),
 });
 
+/**
+ * The LP's carry over the horizon beside the hedge's cost over the same horizon (hedging/carry.ts), quote currency:
+ * expected fees, LVR, what the hedge costs (spread and fees now plus the option legs' decay), the LVR the hedge
+ * leaves (LVR minus the legs' gamma income at the same vol), the net hedged and unhedged, and the break-even fee
+ * APRs (decimal fractions of the LP's value a year in range; null without LP value).
+ */
+export const ticketCarrySchema = z.object({
+  horizonDays: z.number(),
+  /** Vol LVR and the legs' gamma income are measured at (decimal): ATM IV of the expiry covering the horizon. */
+  vol: z.number(),
+  volExpiry: z.string(),
+  thetaBasis: z.enum(['fees-minus-lvr', 'lvr-only', 'partial']),
+  lpValueQuote: z.number(),
+  expectedFeesQuote: z.number(),
+  lvrQuote: z.number(),
+  hedgeCostQuote: z.number(),
+  spreadAndFeesQuote: z.number(),
+  optionDecayQuote: z.number(),
+  gammaIncomeQuote: z.number(),
+  lvrLeftQuote: z.number(),
+  netQuote: z.object({ unhedged: z.number(), hedged: z.number() }),
+  breakEvenFeeApr: z.object({ unhedged: z.number().nullable(), hedged: z.number().nullable() }),
+  assumptions: z.array(z.string()),
+});
+
 export const ticketSchema = z.object({
   id: z.string(),
   createdAt: z.string(),
@@ -164,6 +190,13 @@ export const ticketSchema = z.object({
     })
     .nullable(),
   strip: stripSummarySchema.nullable(),
+  /** The LP's carry and the hedge's cost over the horizon; null when the book holds no LP (absent: older tickets). */
+  carry: ticketCarrySchema.nullable().optional(),
+  /**
+   * Cost of the protection over the LP's horizon (hedging/horizon.ts): rolls, funding, cost per day; present when
+   * the policy names a horizon or the horizon objective.
+   */
+  horizon: horizonSummarySchema.optional(),
   rebalance: z.object({
     action: z.enum(['none', 'rebalance']),
     band: z.string(),
@@ -186,6 +219,7 @@ export const ticketSchema = z.object({
 
 export type Ticket = z.infer<typeof ticketSchema>;
 export type TicketLeg = z.infer<typeof ticketLegSchema>;
+export type TicketCarry = z.infer<typeof ticketCarrySchema>;
 export type TicketWarning = z.infer<typeof warningSchema>;
 
 // The renderers (text, JSON, CSV) live in ticketRender.ts; re-exported so `./ticket.js` stays the one import.

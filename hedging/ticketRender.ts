@@ -136,6 +136,61 @@ export function renderTicketText(ticket: Ticket): string {
         : `  expiry mismatch: ${num(s.expiryMismatchQuote)} USD of hedge value between expiry and horizon`,
     );
   }
+  if (ticket.carry) {
+    const c = ticket.carry;
+    const apr = (x: number | null) => (x === null ? 'n/a' : `${num(x * 100, 4)}%/yr`);
+    out.push(
+      '',
+      `carry over ${num(c.horizonDays, 4)} d at vol ${num(c.vol, 4)} (${c.thetaBasis}), USD; LP value ${num(c.lpValueQuote)}`,
+      table(
+        ['carry', 'unhedged', 'hedged'],
+        [
+          ['expected fees', num(c.expectedFeesQuote), num(c.expectedFeesQuote)],
+          ['LVR (hedged: left)', num(-c.lvrQuote), num(-c.lvrLeftQuote)],
+          ['hedge cost', '0', num(-c.hedgeCostQuote)],
+          ['  spread + fees', '', num(-c.spreadAndFeesQuote)],
+          ['  option decay', '', num(-c.optionDecayQuote)],
+          ["  legs' gamma income in LVR", '', num(c.gammaIncomeQuote)],
+          ['net', num(c.netQuote.unhedged), num(c.netQuote.hedged)],
+          ['break-even fee APR', apr(c.breakEvenFeeApr.unhedged), apr(c.breakEvenFeeApr.hedged)],
+        ],
+      ),
+      ...c.assumptions.map((a) => `  assumed: ${a}`),
+      '',
+    );
+  }
+  if (ticket.horizon) {
+    const h = ticket.horizon;
+    out.push(
+      '',
+      `horizon: ${h.objective} objective, ${num(h.horizonDays, 4)} d to ${h.horizonEnd}, legs rolled ` +
+        `${num(h.rollBeforeExpiryHours, 4)} h before expiry; expected cost ${num(h.expectedCostQuote)} USD = entry ` +
+        `${num(h.entryCostQuote)} + rolls ${num(h.rollCostQuote)} + close ${num(h.closeCostQuote)} + funding ` +
+        `${num(h.fundingQuote)} + vega ${num(h.vegaChargeQuote)}; ${num(h.costPerDayQuote)} USD per day of protection`,
+      table(
+        ['when', 'action', 'instrument', 'base', 'into', 'base into', 'cost USD'],
+        h.calendar.map((s) => [
+          s.at,
+          s.action,
+          s.instrument,
+          num(s.baseAmount),
+          s.into ?? '',
+          s.intoBaseAmount === null ? '' : num(s.intoBaseAmount),
+          num(s.costQuote),
+        ]),
+      ),
+      ...(h.funding
+        ? [
+            `  funding: ${h.funding.instrument} ${num(h.funding.baseAmount)} base at ${num(h.funding.carryApr * 100, 4)}%/yr ` +
+              `(${h.funding.source}): ${num(h.funding.quote)} USD`,
+          ]
+        : []),
+      ...(h.uncoveredDays > 0
+        ? [`  uncovered: ${num(h.uncoveredDays, 4)} d of the horizon beyond the listed expiries`]
+        : []),
+      '',
+    );
+  }
   out.push(
     `rebalance: ${ticket.rebalance.message} (${ticket.rebalance.band}); next reviews ${ticket.rebalance.nextReviews.join(', ')}`,
     '',

@@ -11,7 +11,7 @@ import { black76Price, type OptionType } from '../pricing/index.js';
 import type { CostSettings } from './types.js';
 import { MS_PER_DAY, MS_PER_YEAR } from '../pricing/time.js';
 
-const FEE_CAP = 0.125;
+export const FEE_CAP = 0.125;
 
 /** The first Friday 08:00 UTC expiry at or after `ms`. */
 export function nextExpiryAtOrAfter(ms: number): number {

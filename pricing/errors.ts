@@ -123,6 +123,23 @@ export class PricingError extends IlhedgeError {
   static override readonly definition: ErrorDefinition = PRICING;
 }
 
+export const NOT_REPRESENTABLE = defineError(
+  'not-representable',
+  422,
+  'a result exists but does not fit in a double (e.g. an implied vol for expiryYears ~ 1e-300, rho for a 1e308-year option)',
+);
+
+/** A result that overflows double precision: refused rather than returned as Infinity or NaN. `field` names it. */
+export class NotRepresentableError extends PricingError {
+  static override readonly definition: ErrorDefinition = NOT_REPRESENTABLE;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Adds the `(field, value, reason)` constructor of an input error to a layer's base class, so that pricing's
  * InvalidInputError and hedging's InvalidHedgeInputError share one implementation (and one message format,

@@ -6,7 +6,7 @@
  * No-arbitrage bounds (undiscounted p = price e^{rT}): max(w(F - K), 0) <= p < F (call) or K (put). A price at the
  * intrinsic value has implied vol 0; a price at or above the upper bound has none.
  */
-import { defineError, INVALID_INPUT, PricingError, type ErrorDefinition } from './errors.js';
+import { defineError, INVALID_INPUT, NOT_REPRESENTABLE, PricingError, type ErrorDefinition } from './errors.js';
 import { logMoneyness, type OptionType } from './black.js';
 import { impliedNormalisedVolOtmCall } from './lbr/impliedNormalisedVol.js';
 
@@ -30,11 +30,7 @@ const FAILURES: Readonly<Record<ImpliedVolFailure, ErrorDefinition>> = {
     'an option price at or above its no-arbitrage maximum (discounted forward for a call, strike for a put): no implied vol exists',
   ),
   'invalid-input': INVALID_INPUT,
-  'not-representable': defineError(
-    'not-representable',
-    422,
-    'a result exists but does not fit in a double (e.g. an implied vol for expiryYears ~ 1e-300)',
-  ),
+  'not-representable': NOT_REPRESENTABLE,
 };
 
 /**

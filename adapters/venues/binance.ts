@@ -13,7 +13,10 @@
  *   best bid/ask price, `bq`/`aq` sizes, `b`/`a` bid/ask IV, `vo` mark IV, `mp` mark, `d`/`g`/`v`/`t` greeks.
  *   ccxt 4.5.84 parses these frames but maps `b`/`a` (IVs) to `bid`/`ask`: the normaliser reads the book from
  *   `bo`/`ao` instead (tested on the recorded frames).
- * Not verified against recorded REST payloads (none found).
+ * - `eapi/v1/mark` sends `bidIV`/`askIV` "-0.00000001" for "no IV": read as null, never as a vol (ccxt's static
+ *   `fetchAllGreeks` answer, `binance/eapi_v1_mark_ETH-231229-800-C_ccxt-static.json`).
+ * Tested on real USD-M and COIN-M `exchangeInfo` entries and that mark row (`binanceRest.test.ts`); no recorded option
+ * ticker, option `exchangeInfo` or funding answer was found (SOURCES.md).
  */
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
 import { hoursToMs } from '../../pricing/time.js';
@@ -22,7 +25,7 @@ import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } fro
 import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
 import { field, fundingOf, num, positive, venueGreeksOf } from './common.js';
 import type { InstrumentIndex, LoadOptions, RawGreeks, VenueAdapter, VenueQuotes } from './common.js';
-import { fetchTickerWithFunding, loadOptionsAndPerps } from './fetching.js';
+import { fetchTickerWithFunding, loadedPerpQuote, loadOptionsAndPerps, optionsAndPerp } from './fetching.js';
 
 export const BINANCE_GREEKS_CONVENTION =
   'binance: delta per 1 base unit; gamma per USDT; vega USDT per vol point; theta USDT per day';
@@ -148,13 +151,10 @@ export const binance: VenueAdapter = {
       const q = binanceNormaliseTicker(instrument, t, marks.get(instrument.venueId));
       if (q.kind === 'option') options.push(q);
     }
-    const perpInstrument = index.all().find((i) => i.kind === 'perp' && i.settle === (opts.settle ?? 'USDT'));
-    let perp: PerpQuote | null = null;
-    if (perpInstrument) {
-      const q = binanceNormaliseTicker(perpInstrument, await fetchTickerWithFunding(ex, perpInstrument.symbol));
-      if (q.kind === 'perp') perp = q;
-    }
-    return { options, perp, futures: [], index: perp?.index ?? options[0]?.index ?? null, unknown: [] };
+    const perp = await loadedPerpQuote(index, opts.settle ?? 'USDT', async (i) =>
+      binanceNormaliseTicker(i, await fetchTickerWithFunding(ex, i.symbol)),
+    );
+    return optionsAndPerp(options, perp, []);
   },
 
   async fetchQuote(ex: Exchange, instrument: Instrument) {

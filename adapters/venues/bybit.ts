@@ -13,15 +13,22 @@
  * - Greeks: delta per 1 base unit, gamma per USD, vega USD per vol point, theta USD per day (magnitudes of the
  *   recorded SOL frame match Black-76 with those units).
  * - The forward is `underlyingPrice` (the expiry's future or Bybit's synthetic).
+ * - REST tickers (`v5/market/tickers`) carry no time per entry: the data's time is the envelope's `time`
+ *   (1744124642786 in `bybit/v5_market_tickers_option_baseCoin-BTC_2025-04-08.json`), which ccxt's `parseTicker` and
+ *   `parseOption` drop (timestamp undefined). The REST paths here call the endpoint through ccxt's implicit method
+ *   and stamp every quote with that `time`; without it a quote would be stamped 0 and read as decades stale.
+ * - The funding interval is the instrument's `fundingInterval`, in minutes (`"480"` for BTCUSDT, `"60"` for ZRXUSDT
+ *   in `bybit/v5_market_instruments-info_linear_BTCUSDT-ZRXUSDT_ccxt-static.json`); REST tickers do not state it.
+ *   A ticker's own `fundingIntervalHour`, where sent, wins; the 8-hour default applies only when neither is known.
  */
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
-import { hoursToMs } from '../../pricing/time.js';
-import { InconsistentMarketError } from '../errors.js';
+import { hoursToMs, MS_PER_MINUTE } from '../../pricing/time.js';
+import { InconsistentMarketError, UnknownInstrumentError } from '../errors.js';
 import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } from '../model.js';
 import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
-import { field, fundingOf, num, positive, venueGreeksOf } from './common.js';
+import { field, fundingOf, num, positive, str, venueGreeksOf } from './common.js';
 import type { InstrumentIndex, LoadOptions, VenueAdapter, VenueQuotes } from './common.js';
-import { knownChainEntries, loadOptionsAndPerps } from './fetching.js';
+import { knownChainEntries, loadedPerpQuote, loadOptionsAndPerps, optionsAndPerp } from './fetching.js';
 
 export const BYBIT_GREEKS_CONVENTION =
   'bybit: delta per 1 base unit; gamma per USD; vega USD per vol point; theta USD per day';
@@ -57,8 +64,18 @@ function bybitGreeks(info: Record<string, unknown>): VenueGreeks | null {
   return venueGreeksOf(BYBIT_GREEKS_CONVENTION, { delta, gamma, vega, theta });
 }
 
+/** What a Bybit ticker does not say about itself: read elsewhere by the REST paths (see the header). */
+export interface BybitTickerContext {
+  /** The instrument's funding interval (`fundingInterval` minutes), ms. */
+  fundingIntervalMs?: number | null;
+}
+
 /** Pure: a ccxt ticker of Bybit (REST `v5/market/tickers` or websocket `tickers.<symbol>`). */
-export function bybitNormaliseTicker(instrument: Instrument, ticker: Ticker): OptionQuote | PerpQuote | FutureQuote {
+export function bybitNormaliseTicker(
+  instrument: Instrument,
+  ticker: Ticker,
+  context: BybitTickerContext = {},
+): OptionQuote | PerpQuote | FutureQuote {
   const info = ticker.info as Record<string, unknown>;
   const top = {
     // P10: websocket option tickers use bidPrice/askPrice, which ccxt does not read.
@@ -72,7 +89,8 @@ export function bybitNormaliseTicker(instrument: Instrument, ticker: Ticker): Op
   const contracts = (size: number | null): number | null => (size === null ? null : size / perContract);
   const bidSize = contracts(num(ticker.bidVolume) ?? num(info.bid1Size) ?? num(info.bidSize));
   const askSize = contracts(num(ticker.askVolume) ?? num(info.ask1Size) ?? num(info.askSize));
-  const openInterestContracts = num(info.openInterest);
+  // Open interest is in the same unit as the sizes (base units; USD for inverse perps).
+  const openInterestContracts = contracts(num(info.openInterest));
   if (instrument.kind === 'option') {
     // An empty side ("0" price) has no size either.
     const bidSizeContracts = top.bid === null ? null : bidSize;
@@ -87,12 +105,51 @@ export function bybitNormaliseTicker(instrument: Instrument, ticker: Ticker): Op
   }
   if (instrument.kind === 'perp') {
     const fundingRate = num(info.fundingRate);
-    const hours = num(info.fundingIntervalHour);
-    const funding = fundingOf(fundingRate, hours === null ? null : hoursToMs(hours), num(info.nextFundingTime));
+    const hours = positive(info.fundingIntervalHour);
+    const intervalMs = hours === null ? (context.fundingIntervalMs ?? null) : hoursToMs(hours);
+    const funding = fundingOf(fundingRate, intervalMs, num(info.nextFundingTime));
     const sizes = { bidSizeContracts: bidSize, askSizeContracts: askSize, openInterestContracts };
     return perpQuoteOf(instrument, top, sizes, funding);
   }
   return futureQuoteOf(instrument, top);
+}
+
+/** The instrument's funding interval from its loaded market (`fundingInterval`, minutes), ms; null if unknown. */
+export function bybitFundingIntervalMs(ex: Exchange, instrument: Instrument): number | null {
+  const minutes = positive(field(ex.markets?.[instrument.symbol]?.info, 'fundingInterval'));
+  return minutes === null ? null : minutes * MS_PER_MINUTE;
+}
+
+/** ccxt's implicit method for `GET v5/market/tickers` (the unified ones drop the envelope's `time`). */
+type BybitTickersApi = { publicGetV5MarketTickers(params: Record<string, string>): Promise<unknown> };
+
+/**
+ * `v5/market/tickers` through ccxt (its URL building and `handleErrors` run as for the unified methods), as
+ * ticker-shaped entries: `info` is the raw entry, `timestamp` the envelope's `time`, `symbol` the venue id.
+ */
+export async function fetchBybitTickers(ex: Exchange, params: Record<string, string>): Promise<Ticker[]> {
+  const body = await (ex as unknown as BybitTickersApi).publicGetV5MarketTickers(params);
+  const timestamp = num(field(body, 'time')) ?? undefined;
+  const list = field(body, 'result', 'list');
+  return (Array.isArray(list) ? list : []).map(
+    (info: unknown) => ({ symbol: str(field(info, 'symbol')) ?? '', info, timestamp }) as unknown as Ticker,
+  );
+}
+
+function bybitCategory(instrument: Instrument): string {
+  if (instrument.kind === 'option') return 'option';
+  return instrument.inverse ? 'inverse' : 'linear';
+}
+
+/** One instrument's REST quote: its `v5/market/tickers` entry, stamped and with the instrument's funding interval. */
+export async function bybitFetchQuote(
+  ex: Exchange,
+  instrument: Instrument,
+): Promise<OptionQuote | PerpQuote | FutureQuote> {
+  const params = { category: bybitCategory(instrument), symbol: instrument.venueId };
+  const ticker = (await fetchBybitTickers(ex, params)).find((t) => t.symbol === instrument.venueId);
+  if (!ticker) throw new UnknownInstrumentError('bybit', instrument.venueId, 'not in the v5/market/tickers answer');
+  return bybitNormaliseTicker(instrument, ticker, { fundingIntervalMs: bybitFundingIntervalMs(ex, instrument) });
 }
 
 export const bybit: VenueAdapter = {
@@ -102,31 +159,20 @@ export const bybit: VenueAdapter = {
     loadOptionsAndPerps(ex, 'bybit', opts, bybitInstrumentFromMarket),
 
   async fetchQuotes(ex: Exchange, index: InstrumentIndex, opts: LoadOptions): Promise<VenueQuotes> {
-    const chain = await ex.fetchOptionChain(opts.underlying);
+    // What ccxt's fetchOptionChain requests, with the envelope's time kept (see the header).
+    const chain = await fetchBybitTickers(ex, { category: 'option', baseCoin: opts.underlying });
     const options: OptionQuote[] = [];
     const unknown: string[] = [];
-    for (const { instrument, entry } of knownChainEntries(Object.values(chain), 'symbol', index, unknown)) {
-      const q = bybitNormaliseTicker(instrument, {
-        symbol: instrument.symbol,
-        info: entry.info,
-        timestamp: entry.timestamp,
-      } as unknown as Ticker);
+    for (const { instrument, entry } of knownChainEntries(chain, 'symbol', index, unknown)) {
+      const q = bybitNormaliseTicker(instrument, entry);
       if (q.kind === 'option') options.push(q);
     }
-    const settle = opts.settle ?? 'USDT';
-    const perpInstrument = index.all().find((i) => i.kind === 'perp' && i.settle === settle);
-    let perp: PerpQuote | null = null;
-    if (perpInstrument) {
-      const q = bybitNormaliseTicker(perpInstrument, await ex.fetchTicker(perpInstrument.symbol));
-      if (q.kind === 'perp') perp = q;
-    }
-    return { options, perp, futures: [], index: perp?.index ?? options[0]?.index ?? null, unknown };
+    const perp = await loadedPerpQuote(index, opts.settle ?? 'USDT', (i) => bybitFetchQuote(ex, i));
+    return optionsAndPerp(options, perp, unknown);
   },
 
-  async fetchQuote(ex: Exchange, instrument: Instrument) {
-    return bybitNormaliseTicker(instrument, await ex.fetchTicker(instrument.symbol));
-  },
+  fetchQuote: bybitFetchQuote,
 
-  normaliseTicker: bybitNormaliseTicker,
+  normaliseTicker: (instrument, ticker) => bybitNormaliseTicker(instrument, ticker),
   instrumentFromMarket: bybitInstrumentFromMarket,
 };

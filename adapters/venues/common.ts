@@ -7,7 +7,7 @@
  */
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
 import { MS_PER_HOUR, MS_PER_YEAR } from '../../pricing/time.js';
-import { UnknownInstrumentError } from '../errors.js';
+import { InconsistentMarketError, UnknownInstrumentError } from '../errors.js';
 import type { RequestBudget } from '../live/rateLimit.js';
 import type {
   FutureQuote,
@@ -125,8 +125,11 @@ export function positive(value: unknown): number | null {
   return n !== null && n > 0 ? n : null;
 }
 
+/** a / b, or null when either is missing or the quotient is not finite (a size over a contract of 5e-324). */
 export function divide(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
+  if (a === null || b === null || b === 0) return null;
+  const q = a / b;
+  return Number.isFinite(q) ? q : null;
 }
 
 export function isoOrNull(ms: number | null): string | null {
@@ -144,7 +147,10 @@ export const DEFAULT_FUNDING_INTERVAL_MS = 8 * MS_PER_HOUR;
 export function premiumToQuote(instrument: Instrument, settle: number | null, forward: number | null): number | null {
   if (settle === null) return null;
   if (!instrument.inverse) return settle;
-  return forward === null ? null : settle * forward;
+  if (forward === null) return null;
+  // A quote-currency premium that overflows (a damaged mark or forward) is no price, not Infinity.
+  const quote = settle * forward;
+  return Number.isFinite(quote) ? quote : null;
 }
 
 /** Yields the value at `path` of a loosely-typed object (ccxt `info`). */
@@ -194,8 +200,39 @@ export interface InstrumentFields {
   active: boolean;
 }
 
+/** The largest time a JavaScript Date holds (ECMA-262 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Contract terms every quantity is divided by must be positive and finite, and an expiry must be a date: a venue
+ * (or a damaged recording) sending otherwise gets the instrument refused by name, not sizes of Infinity.
+ */
+function checkInstrumentFields(market: Market, fields: InstrumentFields): void {
+  const terms = {
+    contract: fields.contract,
+    minAmount: fields.minAmount,
+    amountStep: fields.amountStep,
+    priceTick: fields.priceTick,
+    venueAmountPerContract: fields.venueAmountPerContract,
+  };
+  for (const [name, value] of Object.entries(terms)) {
+    if (!(Number.isFinite(value) && value > 0 && Number.isFinite(1 / value))) {
+      throw new InconsistentMarketError(
+        fields.venue,
+        market.symbol,
+        `${name} ${value} is not a positive finite number`,
+      );
+    }
+  }
+  const expiry = fields.expiryMs;
+  if (expiry !== null && !(Number.isFinite(expiry) && Math.abs(expiry) <= MAX_DATE_MS)) {
+    throw new InconsistentMarketError(fields.venue, market.symbol, `expiry ${expiry} is not a date`);
+  }
+}
+
 /** Pure: the model's Instrument from ccxt's market and the venue's raw-field readings. */
 export function instrumentOf(market: Market, fields: InstrumentFields): Instrument {
+  checkInstrumentFields(market, fields);
   const { settle, contract, expiryMs } = fields;
   const kind = instrumentKindOf(market);
   const inverse = market.inverse === true;

@@ -13,8 +13,9 @@
  *   put-call-parity forward is used (`source.ts`).
  * - IVs (`markVol`, `bidVol`, `askVol`) are decimals already; empty strings mean none.
  * - Sizes (`sz`, `minSz`, `lotSz`) are in contracts.
- * Not verified against recorded REST tickers/greeks (none found, see SOURCES.md); instruments and websocket frames
- * are tested.
+ * Tested on instruments of 2022 and of the current field set (ccxt's static `markets/okx.json`: a BTC-USD option
+ * with `ctMult` "0.01", i.e. 0.01 BTC per contract, `okxRest.test.ts`) and on 2021 websocket frames. No recorded REST
+ * ticker, opt-summary or funding answer exists in ccxt's static data or elsewhere found (SOURCES.md).
  */
 import type { Exchange, MarketInterface as Market, Ticker } from 'ccxt';
 import { InconsistentMarketError } from '../errors.js';
@@ -22,7 +23,13 @@ import type { FutureQuote, Instrument, OptionQuote, PerpQuote, VenueGreeks } fro
 import { futureQuoteOf, instrumentKindOf, instrumentOf, optionQuoteOf, perpQuoteOf, rawMarket } from './common.js';
 import { field, fundingOf, num, positive, str, venueGreeksOf } from './common.js';
 import type { InstrumentIndex, LoadOptions, VenueAdapter, VenueQuotes } from './common.js';
-import { fetchTickerWithFunding, knownChainEntries, loadOptionsAndPerps } from './fetching.js';
+import {
+  fetchTickerWithFunding,
+  knownChainEntries,
+  loadedPerpQuote,
+  loadOptionsAndPerps,
+  optionsAndPerp,
+} from './fetching.js';
 
 export const OKX_GREEKS_CONVENTION =
   'okx: price-adjusted greeks in coin (delta, gamma, vega, theta per OKX opt-summary); Black-Scholes ones are deltaBS/gammaBS/vegaBS/thetaBS in info';
@@ -134,13 +141,11 @@ export const okx: VenueAdapter = {
       const q = okxNormaliseTicker(instrument, ticker, summaries.get(id));
       if (q.kind === 'option') options.push(q);
     }
-    const perpInstrument = index.all().find((i) => i.kind === 'perp' && i.settle === opts.underlying);
-    let perp: PerpQuote | null = null;
-    if (perpInstrument) {
-      const q = okxNormaliseTicker(perpInstrument, await fetchTickerWithFunding(ex, perpInstrument.symbol));
-      if (q.kind === 'perp') perp = q;
-    }
-    return { options, perp, futures: [], index: perp?.index ?? null, unknown };
+    // The coin-margined swap (BTC-USD-SWAP), settled in the underlying like the options.
+    const perp = await loadedPerpQuote(index, opts.underlying, async (i) =>
+      okxNormaliseTicker(i, await fetchTickerWithFunding(ex, i.symbol)),
+    );
+    return optionsAndPerp(options, perp, unknown);
   },
 
   async fetchQuote(ex: Exchange, instrument: Instrument) {

@@ -22,7 +22,7 @@ import {
   type HedgePolicyInput,
   type OptimiseProblem,
 } from '../../hedging/index.js';
-import { syntheticSnapshot } from '../chain.js';
+import { FEE_CAP, syntheticSnapshot } from '../chain.js';
 import { LabInputError } from '../errors.js';
 import type { HedgeState } from '../hedgeState.js';
 import { bookDelta, bookGamma, type PolicyContext, type PolicyRunner } from './types.js';
@@ -43,7 +43,12 @@ export function optionsPolicy(ctx: PolicyContext, settings: OptionsPolicySetting
   if (!(ctx.costs.optionLotBase > 0))
     throw new LabInputError('optionLotBase', ctx.costs.optionLotBase, 'must be greater than 0 for the options policy');
   const highs = ctx.highs;
-  const policy: HedgePolicy = resolvePolicy(settings.policy);
+  // The synthetic chain is Deribit-like linear options charged `optionFeeRate` of the underlying capped at 12.5% of
+  // the premium (lab/chain.ts): the optimiser prices candidates on the same fee, so what it minimises is what the
+  // run then pays. A policy's own `fees` for those options wins.
+  const rate = ctx.costs.optionFeeRate;
+  const labFees = { deribit: { options: { linear: { makerRate: rate, takerRate: rate, premiumCap: FEE_CAP } } } };
+  const policy: HedgePolicy = resolvePolicy({ ...settings.policy, fees: settings.policy.fees ?? labFees });
   const counts = new Map<string, number>();
   const note = (message: string) => counts.set(message, (counts.get(message) ?? 0) + 1);
   const { timesMs, prices, vols } = ctx.path;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { describeError, INVALID_JSON, INVALID_REQUEST, UNKNOWN_OP, type BatchError } from './errors.js';
 import { jsonReplacer } from './output.js';
 import { batchOps } from './ops/index.js';
+import { NotRepresentableError } from '../../pricing/errors.js';
 
 type RequestId = string | number | null;
 
@@ -48,10 +49,37 @@ export function answerLine(line: string): BatchResponse {
   }
   try {
     const request = op.schema.parse(parsed);
-    return { id, result: op.run(request) };
+    const result = op.run(request);
+    // The maths may return a limit that is infinite (gamma as the forward goes to 0, rho for a 1e308-year
+    // option); JSON would write it as null, so it is refused here, naming the field, instead of answered.
+    const overflow = firstNonFinite(result, 'result');
+    if (overflow) {
+      throw new NotRepresentableError(
+        overflow.path,
+        `${overflow.path}: ${overflow.value} does not fit in JSON (a double overflowed for these inputs)`,
+      );
+    }
+    return { id, result };
   } catch (error) {
     return { id, error: describeError(error) };
   }
+}
+
+/** The first number in `value` that is NaN or infinite, with its path (`result.points[2].gamma`), or null. */
+function firstNonFinite(value: unknown, path: string): { path: string; value: number } | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { path, value };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstNonFinite(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const found = firstNonFinite(v, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** Streams requests from `input` to `output`; resolves with counts once the input ends and output is flushed. */

@@ -235,6 +235,12 @@ describe('dashboard', () => {
       await expectShows(page, '#ticket-greeks tr[data-row="after"] td[data-col="vega"]', tk.after.vega);
       expect(await page.textContent('#ticket-greeks thead')).toContain('vega (USD per 1.00 vol)');
     }
+    // The ticket's carry over the horizon: fees, LVR and the hedge's cost, unhedged beside hedged.
+    const carry = proposed.content.ticket.carry;
+    expect(carry.horizonDays).toBeGreaterThan(0);
+    await expectShows(page, '#ticket-carry tr[data-row="lvr"] td[data-col="unhedged"]', carry.lvrQuote);
+    await expectShows(page, '#ticket-carry tr[data-row="hedgeCost"] td[data-col="hedged"]', carry.hedgeCostQuote);
+    await expectShows(page, '#ticket-carry tr[data-row="net"] td[data-col="hedged"]', carry.netQuote.hedged);
     expect(await page.locator('#fills-form').isHidden()).toBe(true);
 
     // Four-eyes: the proposer's own approval is refused, and the page says so.
@@ -362,6 +368,26 @@ describe('dashboard', () => {
     expect(closed.fills.length).toBe(2);
     expect(await page.locator(`${manualRow} button[data-action="close"]`).count()).toBe(0);
     await expectShows(page, `${manualRow} td[data-col="realisedPnl"]`, closed.realisedPnl);
+
+    // ---- the backtest report: the lab's numbers as POST /api/backtest gives them, and their plot ----
+    await page.selectOption('#backtest-model', 'v2');
+    await page.fill('#backtest-from', '2023-06-01');
+    await page.fill('#backtest-to', '2023-06-30');
+    await page.click('#backtest-run');
+    await page.waitForSelector('#backtest-table tr[data-policy="unhedged"]', { timeout: 30_000 });
+    const { json: bt } = await t.call('POST', '/api/backtest', {
+      key: t.keys.viewer,
+      body: {
+        position: { model: 'v2', rangeWidth: 0.2, depositValue: 100_000 },
+        from: '2023-06-01T00:00:00Z',
+        to: '2023-06-30T23:00:00Z',
+      },
+    });
+    expect(bt.policies.length).toBe(4);
+    for (const p of bt.policies as Json[])
+      for (const k of ['il', 'fees', 'hedgePnl', 'costs', 'total', 'trades'])
+        await expectShows(page, `#backtest-table tr[data-policy="${p.policy}"] td[data-col="${k}"]`, p[k]);
+    expect(Number(await page.getAttribute('#backtest-chart', 'data-points'))).toBe(bt.series.timesMs.length);
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../../../pricing/errors.js';
+import type { FutureQuote, OptionQuote, PerpQuote } from '../../model.js';
 import { BINANCE_FEES } from './binance.js';
 import { BYBIT_FEES } from './bybit.js';
 import { DERIBIT_FEES } from './deribit.js';
@@ -254,4 +255,52 @@ export function futureSettlementFee(
     { ...input, role: 'taker' },
     (s) => s.settlementRate,
   );
+}
+
+// --- fees of a normalised quote (what hedging charges a leg) --------------------------------------------------------
+
+/** The account's side of the table and its tier overrides. */
+export interface FeeTerms {
+  /** Maker or taker rate (default taker: a leg sent at the touch crosses the spread). */
+  role?: FeeRole | undefined;
+  overrides?: FeeOverrides | undefined;
+}
+
+/**
+ * Venue fee per base unit of the option `quote` traded at `premiumQuote` (USD per base), USD, from the venue's table:
+ * min(rate x underlying, premiumCap x premium). Coin-settled options are charged in the coin, min(rate, cap x coin
+ * premium), worth that times the option's forward in USD (the conversion of its USD premium); linear options on
+ * the index (the forward when the quote has none).
+ */
+export function optionQuoteFee(
+  quote: OptionQuote,
+  premiumQuote: number,
+  terms: FeeTerms = {},
+): { feeQuote: number; capped: boolean; rate: number } {
+  const i = quote.instrument;
+  const underlying = i.inverse ? (quote.forward ?? 0) : (quote.index ?? quote.forward ?? 0);
+  const fee = optionFeeQuote(
+    i.venue,
+    {
+      settlement: i.inverse ? 'inverse' : 'linear',
+      role: terms.role ?? 'taker',
+      underlyingPrice: underlying,
+      optionPrice: Math.max(0, premiumQuote),
+      baseAmount: 1,
+    },
+    terms.overrides,
+  );
+  return { feeQuote: fee.feePerBase, capped: fee.capped, rate: fee.rate };
+}
+
+/**
+ * Venue fee per base unit of a perp or future traded at `price`, USD: the table's rate of notional (inverse
+ * contracts are charged in the coin, rate x USD size / price, worth rate x base units x price).
+ */
+export function linearQuoteFeePerBase(quote: PerpQuote | FutureQuote, price: number, terms: FeeTerms = {}): number {
+  const i = quote.instrument;
+  const input = { settlement: i.inverse ? 'inverse' : 'linear', role: terms.role ?? 'taker', price, size: 1 } as const;
+  const fee =
+    quote.kind === 'perp' ? perpFee(i.venue, input, terms.overrides) : futureFee(i.venue, input, terms.overrides);
+  return fee.rate * price;
 }

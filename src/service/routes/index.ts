@@ -2,8 +2,10 @@
 import type { ServiceContext } from '../context.js';
 import type { RouteDef } from '../registry.js';
 import { adminRoutes } from './admin.js';
+import { executionRoutes } from './execution.js';
 import { bookRoutes } from './book.js';
 import { holdingRoutes } from './holdings.js';
+import { labRoutes } from './lab.js';
 import { operationRoutes } from './operations.js';
 import { positionRoutes } from './positions.js';
 import { ticketRoutes } from './tickets.js';
@@ -14,7 +16,9 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
     ...positionRoutes(ctx),
     ...bookRoutes(ctx),
     ...ticketRoutes(ctx),
+    ...executionRoutes(ctx),
     ...holdingRoutes(ctx),
     ...adminRoutes(ctx),
+    ...labRoutes(ctx),
   ];
 }

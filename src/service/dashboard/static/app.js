@@ -26,6 +26,7 @@ const state = {
   poll: null,
   live: { market: null, xs: [], price: [], delta: [], chart: null, lastSeq: -1 },
   payoffChart: null,
+  backtestChart: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -788,6 +789,41 @@ async function renderTickets() {
   else $('ticket-detail').hidden = true;
 }
 
+/** The ticket's carry section: fees, LVR and the hedge's cost over the horizon, unhedged beside hedged (USD). */
+function renderTicketCarry(c) {
+  const table = $('ticket-carry');
+  table.hidden = !c;
+  if (!c) return table.replaceChildren();
+  const caption = el(
+    'caption',
+    {},
+    `carry over ${fmt(c.horizonDays, 'int')} d at vol ${fmt(c.vol, 'base')} (${c.thetaBasis}), USD`,
+  );
+  const head = el('tr');
+  head.append(el('th', {}, ''), el('th', {}, 'unhedged'), el('th', {}, 'hedged'));
+  const row = (label, key, unhedged, hedged, kind = 'usd') => {
+    const tr = el('tr', { 'data-row': key });
+    tr.append(el('th', { scope: 'row' }, label), num(unhedged, kind, 'unhedged'), num(hedged, kind, 'hedged'));
+    return tr;
+  };
+  // As the API has them: fees earned, LVR and hedge cost as positive costs, net = fees - costs.
+  table.replaceChildren(
+    caption,
+    head,
+    row('expected fees', 'fees', c.expectedFeesQuote, c.expectedFeesQuote),
+    row('LVR (cost; hedged: left)', 'lvr', c.lvrQuote, c.lvrLeftQuote),
+    row('hedge cost', 'hedgeCost', 0, c.hedgeCostQuote),
+    row('net', 'net', c.netQuote.unhedged, c.netQuote.hedged),
+    row(
+      'break-even fee APR (decimal a year)',
+      'breakEven',
+      c.breakEvenFeeApr.unhedged,
+      c.breakEvenFeeApr.hedged,
+      'base',
+    ),
+  );
+}
+
 function renderTicketDetail(t) {
   const shown = `${t.id}:${t.updatedAtMs}:${t.status}`;
   if (state.ticketShown === shown) return;
@@ -864,6 +900,7 @@ function renderTicketDetail(t) {
       { perUnit: true },
     );
   }
+  renderTicketCarry(tk.carry ?? null);
   $('ticket-warnings').replaceChildren(
     ...(tk.warnings ?? []).map((w) => el('li', { 'data-code': w.code }, `${w.code}: ${w.message}`)),
   );
@@ -990,6 +1027,88 @@ $('ticket-propose').addEventListener('click', async () => {
       error.status === 403 ? 'your key may not propose tickets (trader role needed)' : errorText(error);
   }
   await renderTickets();
+});
+
+// ---- the backtest report (POST /api/backtest: the lab on the packaged history) ----
+
+const BACKTEST_COLORS = ['#c9a227', '#4fa3ff', '#3fcf8e', '#e26d5c', '#b48ead'];
+const BACKTEST_COLUMNS = [
+  ['il', 'usd'],
+  ['fees', 'usd'],
+  ['hedgePnl', 'usd'],
+  ['funding', 'usd'],
+  ['costs', 'usd'],
+  ['total', 'usd'],
+  ['sd', 'usd'],
+  ['var95', 'usd'],
+  ['cvar95', 'usd'],
+  ['worstDrawdown', 'usd'],
+  ['trades', 'int'],
+];
+
+function renderBacktest(result) {
+  $('backtest-description').textContent = result.description;
+  const body = $('backtest-table').querySelector('tbody');
+  body.replaceChildren(
+    ...result.policies.map((p) => {
+      const tr = el('tr', { 'data-policy': p.policy });
+      tr.append(el('td', {}, p.policy), ...BACKTEST_COLUMNS.map(([k, kind]) => num(p[k], kind, k)));
+      return tr;
+    }),
+  );
+  $('backtest-assumptions').replaceChildren(...result.assumptions.map((a) => el('li', {}, a)));
+  const host = $('backtest-chart');
+  state.backtestChart?.destroy();
+  state.backtestChart = null;
+  host.replaceChildren();
+  if (typeof uPlot === 'undefined') {
+    host.textContent = 'chart library (uPlot) not loaded';
+    return;
+  }
+  const s = result.series;
+  const opts = {
+    width: Math.max(320, host.clientWidth - 4),
+    height: 300,
+    series: [
+      {},
+      ...s.totals.map((t, i) => ({
+        label: `${t.policy} total (USD)`,
+        stroke: BACKTEST_COLORS[i % BACKTEST_COLORS.length],
+        width: 2,
+        value: (_u, v) => fmt(v, 'usd'),
+      })),
+    ],
+    axes: [
+      { stroke: '#8a99a8', grid: { stroke: '#26323d' } },
+      { stroke: '#8a99a8', grid: { stroke: '#26323d' }, size: 80, label: 'P&L against HODL (USD)' },
+    ],
+  };
+  const xs = s.timesMs.map((t) => t / 1000);
+  state.backtestChart = new uPlot(opts, [xs, ...s.totals.map((t) => t.values)], host);
+  host.dataset.points = String(xs.length);
+}
+
+$('backtest-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const from = $('backtest-from').value;
+  const to = $('backtest-to').value;
+  const body = {
+    position: {
+      model: $('backtest-model').value,
+      rangeWidth: Number($('backtest-width').value),
+      depositValue: Number($('backtest-deposit').value),
+    },
+    ...(from ? { from: `${from}T00:00:00Z` } : {}),
+    ...(to ? { to: `${to}T23:00:00Z` } : {}),
+  };
+  $('backtest-msg').textContent = 'running…';
+  try {
+    const result = await api('POST', '/api/backtest', body);
+    renderBacktest(result);
+    $('backtest-msg').textContent = `${result.policies.length} policies`;
+  } catch (error) {
+    $('backtest-msg').textContent = errorText(error);
+  }
 });
 
 window.addEventListener('resize', () => {
