@@ -1,11 +1,23 @@
-/** lab/ errors: every bad input gets a named error that says which input and why. */
-export class LabError extends Error {
-  override name = 'LabError';
+/**
+ * lab/ errors: every bad input gets a named error that says which input and why, with a code of the one registry
+ * (pricing/errors.ts) so the CLI, the batch and the service's backtest route report them alike.
+ */
+import { INTERNAL, INVALID_INPUT, IlhedgeError, defineError, type ErrorDefinition } from '../pricing/errors.js';
+
+export const LAB = defineError('lab', 422, 'a backtest or simulation could not run for a reason no finer code names');
+export const HISTORY_FORMAT = defineError(
+  'history-format',
+  400,
+  'a history CSV that cannot be read: the message names the file, the line, the column and why',
+);
+
+export class LabError extends IlhedgeError {
+  static override readonly definition: ErrorDefinition = LAB;
 }
 
 /** A value passed to the lab (a CLI option, a model parameter, a position) that is out of its domain. */
 export class LabInputError extends LabError {
-  override name = 'LabInputError';
+  static override readonly definition: ErrorDefinition = INVALID_INPUT;
   constructor(
     readonly field: string,
     readonly value: unknown,
@@ -17,7 +29,7 @@ export class LabInputError extends LabError {
 
 /** A history CSV that cannot be read: the file, the line (1-based, the header is line 1), the column and why. */
 export class HistoryFormatError extends LabError {
-  override name = 'HistoryFormatError';
+  static override readonly definition: ErrorDefinition = HISTORY_FORMAT;
   constructor(
     readonly file: string,
     readonly line: number | null,
@@ -30,7 +42,7 @@ export class HistoryFormatError extends LabError {
 
 /** The simulation's worker script was not found (the lab runs workers from the compiled `dist/`). */
 export class WorkerScriptError extends LabError {
-  override name = 'WorkerScriptError';
+  static override readonly definition: ErrorDefinition = INTERNAL;
 }
 
 export function requireFiniteLab(field: string, value: number): number {

@@ -7,23 +7,16 @@
  * (`suggestionWorker.ts`): a MIP takes 10-25 ms, and on the service's event loop every solve held the stream's
  * pushes back by as much.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { makeTicket, type TicketLeg } from '../../hedging/index.js';
 import type { PreparedProposal } from './deskBook.js';
 import type { BandState, Suggestion } from './hedgeState.js';
 import type { SolveReply } from './suggestionWorker.js';
+import { compiledWorkerFile } from './workerFile.js';
 
-/**
- * The compiled worker: beside this module in `dist/`, or (when this module runs from source, as under vitest) the
- * build's copy; null when neither exists, and the solves then run on this thread.
- */
+/** The compiled worker (null without a build: the solves then run on this thread). */
 function workerFile(): string | null {
-  const here = fileURLToPath(new URL('./suggestionWorker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const built = fileURLToPath(new URL('../../dist/src/service/suggestionWorker.js', import.meta.url));
-  return existsSync(built) ? built : null;
+  return compiledWorkerFile('suggestionWorker.js');
 }
 
 /** How many snapshots the worker keeps (the newest); an older one is sent again. */

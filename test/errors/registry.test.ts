@@ -45,6 +45,8 @@ import { answerLine } from '../../src/cli/batch.js';
 import { describeError } from '../../src/cli/errors.js';
 import { NoMarketError } from '../../src/service/deskBook.js';
 import * as http from '../../src/service/httpErrors.js';
+import { BACKTEST_BUSY } from '../../src/service/backtests.js';
+import { HistoryFormatError, LabError, LabInputError } from '../../lab/errors.js';
 
 /** Runs `run` and returns what it threw (fails when it does not throw). */
 function thrown(run: () => unknown): unknown {
@@ -70,6 +72,7 @@ const reach: Record<string, () => unknown[]> = {
     thrown(() => black76Price('call', 100, -1, 1, 0.5)),
     thrown(() => impliedVolBlack76('call', Number.NaN, 100, 1, 5)),
     thrown(() => requireFiniteField('book.delta', Number.NaN)),
+    new LabInputError('vol', -1, 'must be greater than 0'),
   ],
   'below-intrinsic': () => [thrown(() => impliedVolBlack76('call', 100, 90, 1, 5))],
   'above-maximum': () => [thrown(() => impliedVolBlack76('call', 100, 90, 1, 150))],
@@ -90,6 +93,8 @@ const reach: Record<string, () => unknown[]> = {
   'solver-failed': () => [new SolverError('HiGHS status 7')],
   'limit-infeasible': () => [new LimitInfeasibleError([LIMIT_FIELDS[0]], [10], 'the leg needs 12')],
   'no-market': () => [new NoMarketError('no feed for deribit/BTC')],
+  lab: () => [new LabError('simulation worker 1 exited with code 1')],
+  'history-format': () => [new HistoryFormatError('prices.csv', 3, 'price', 'not a number')],
   // The HTTP edge's own codes; test/service/{api,ledger-api}.test.ts reach them over loopback.
   'not-found': () => [new http.HttpError(http.NOT_FOUND, 'ticket tkt-1 not found')],
   'four-eyes': () => [new http.HttpError(http.FOUR_EYES, 'the proposer may not approve')],
@@ -101,6 +106,8 @@ const reach: Record<string, () => unknown[]> = {
   unauthorized: () => [new http.HttpError(http.UNAUTHORIZED, 'invalid API key')],
   forbidden: () => [new http.HttpError(http.FORBIDDEN, 'viewer may not propose')],
   'payload-too-large': () => [new http.HttpError(http.PAYLOAD_TOO_LARGE, 'body over 64kb')],
+  // test/service/lab.test.ts reaches it by queueing more backtests than the runner takes.
+  'backtest-busy': () => [new http.HttpError(BACKTEST_BUSY, '6 backtests are running or waiting')],
 };
 
 /** Batch codes come back as answers, not as thrown errors. */

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type Json, type TestService } from './helpers.js';
+import { BACKTEST_QUEUE_MAX, BacktestRunner } from '../../src/service/backtests.js';
+import { backtestBodySchema } from '../../src/service/routes/lab.js';
 
 let t: TestService;
 const FROM = '2023-06-01T00:00:00Z';
@@ -144,4 +146,41 @@ describe('a position with a fee estimate through the API', () => {
     expect(carry.netQuote.hedged).toBeCloseTo(carry.expectedFeesQuote - carry.hedgeCostQuote - carry.lvrLeftQuote, 6);
     expect(carry.assumptions.join('\n')).toMatch(/in range 0\.8 of the time/);
   });
+});
+
+describe('backtests off the event loop', () => {
+  const body = backtestBodySchema.parse({
+    from: FROM,
+    to: TO,
+    position: { model: 'v3', rangeWidth: 0.5, depositValue: 100_000 },
+    policies: ['unhedged', 'perp-band'],
+  });
+
+  it('runs in a worker thread (the build is there) and answers exactly what the route computes in-thread', async () => {
+    const threaded = new BacktestRunner();
+    expect(threaded.threaded).toBe(true);
+    const inWorker = await threaded.run(body);
+    const inThread = await new BacktestRunner(null).run(body);
+    expect(inWorker).toEqual(inThread);
+  });
+
+  it("brings a lab error back across the thread with its registered code, and bounds the queue with 'backtest-busy'", async () => {
+    const runner = new BacktestRunner();
+    const bad = backtestBodySchema.parse({ from: '2030-01-01T00:00:00Z', policies: ['unhedged'] });
+    const error = await runner.run(bad).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(error?.code).toBe('invalid-input');
+    expect(error?.message).toMatch(/^body\.from: /);
+    const runs = Array.from({ length: BACKTEST_QUEUE_MAX + 2 }, () =>
+      runner.run(body).then(
+        () => 'ran',
+        (e: { code?: string }) => e.code ?? 'other',
+      ),
+    );
+    const outcomes = await Promise.all(runs);
+    expect(outcomes.filter((o) => o === 'ran')).toHaveLength(BACKTEST_QUEUE_MAX + 1);
+    expect(outcomes.at(-1)).toBe('backtest-busy');
+  }, 120_000);
 });

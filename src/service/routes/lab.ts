@@ -12,12 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { INVALID_INPUT } from '../../../pricing/errors.js';
 import type { CommonSettings } from '../../../lab/commands.js';
-import { LabError, LabInputError, HistoryFormatError } from '../../../lab/errors.js';
+import { LabInputError, HistoryFormatError } from '../../../lab/errors.js';
 import { POLICY_NAMES } from '../../../lab/types.js';
 import type { ServiceContext } from '../context.js';
 import { HttpError, route } from '../registry.js';
 import type { RouteDef } from '../registry.js';
 import { jsonSafe } from './common.js';
+import { BacktestRunner } from '../backtests.js';
 
 /** The packaged histories: one so far (the files the lab's tests use). */
 export const BACKTEST_HISTORIES = {
@@ -134,7 +135,9 @@ export async function runBacktest(body: BacktestBody): Promise<unknown> {
       common,
     });
   } catch (error) {
-    // Lab errors carry no registry code (lab/errors.ts): mapped here to `invalid-input` with the field named.
+    // The lab names its own inputs (`rangeWidth`); the route names them where the request has them
+    // (`body.position.rangeWidth`). A window the packaged history does not cover is the request's fault here
+    // (invalid-input on body.from), not a damaged file's (history-format).
     if (error instanceof LabInputError) {
       const field = ['positions', 'depositValue', 'rangeWidth', 'model', 'lower', 'upper'].includes(error.field)
         ? `body.position.${error.field}`
@@ -142,11 +145,11 @@ export async function runBacktest(body: BacktestBody): Promise<unknown> {
       const message = `${field}: ${error.reason} (got ${JSON.stringify(error.value)})`;
       throw new HttpError(INVALID_INPUT, message, [{ field, message: error.reason }]);
     }
-    if (error instanceof HistoryFormatError)
+    if (error instanceof HistoryFormatError) {
       throw new HttpError(INVALID_INPUT, `body.from: ${error.message}`, [
         { field: 'body.from', message: error.reason },
       ]);
-    if (error instanceof LabError) throw new HttpError(INVALID_INPUT, error.message);
+    }
     throw error;
   }
   const s = result.report.series;
@@ -194,6 +197,8 @@ const backtestResponseSchema = z
   .describe("the lab's JSON: per policy IL, fees, hedge P&L, funding, costs, total, attribution and risk");
 
 export function labRoutes(_ctx: ServiceContext): RouteDef[] {
+  // One runner per service: backtests in a worker thread, one at a time.
+  const runner = new BacktestRunner();
   return [
     route({
       method: 'post',
@@ -206,7 +211,7 @@ export function labRoutes(_ctx: ServiceContext): RouteDef[] {
         200: { description: 'the comparison of the policies', schema: backtestResponseSchema },
         400: { description: 'an input out of its domain (the field is named)' },
       },
-      handler: async ({ body }) => ({ body: jsonSafe(await runBacktest(body)) }),
+      handler: async ({ body }) => ({ body: jsonSafe(await runner.run(body)) }),
     }),
   ];
 }
