@@ -93,3 +93,30 @@ export {
   type ErrorDefinition,
   type ErrorBody,
 } from '../pricing/errors.js';
+export {
+  breakEvenFeeApr,
+  feeConcentration,
+  gammaLvrPerYear,
+  horizonCarry,
+  horizonVol,
+  inRangeFeeRate,
+  lpCarry,
+  lpFeeIncomePerYear,
+  poolHistoryFromFeeGrowth,
+  type FeeGrowthRow,
+  type HorizonCarry,
+  type LpCarry,
+  type PoolHistory,
+} from './carry.js';
+export {
+  carryTable,
+  deltaCarry,
+  horizonContext,
+  horizonSummarySchema,
+  legHorizonPlan,
+  type DeltaCarry,
+  type HorizonContext,
+  type HorizonSummary,
+  type LegHorizonPlan,
+  type RollStep,
+} from './horizon.js';

@@ -239,6 +239,7 @@ export class DeskBook implements DeskBookApi {
       lp: book.lp,
       holdings: book.holdings,
       net: book.net,
+      carry: book.carry,
       band: stale ? { ...book.band, status: 'stale' } : book.band,
       toTrade: stale ? null : book.toTrade,
       suggestion,
@@ -269,6 +270,7 @@ export class DeskBook implements DeskBookApi {
       lp: book.lp,
       holdings: book.holdings,
       net: book.net,
+      carry: book.carry,
       // Stale data is not hedged on: the numbers stay visible as of their time, nothing to trade is offered.
       band: stale ? { ...book.band, status: 'stale' } : book.band,
       toTrade: stale ? null : book.toTrade,
@@ -296,6 +298,7 @@ export class DeskBook implements DeskBookApi {
       lp: null,
       holdings: null,
       net: null,
+      carry: null,
       band: {
         status,
         halfWidthBase: null,

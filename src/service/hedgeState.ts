@@ -3,7 +3,7 @@
  * layer (LP, holdings, net Greeks, band on the net delta, perp contracts in lots to trade) with the market state it
  * was computed on. The wire format (`wire.ts`) writes exactly these fields, in this order.
  */
-import type { GreeksView, ToTrade } from '../../hedging/index.js';
+import type { BookCarry, GreeksView, ToTrade } from '../../hedging/index.js';
 import type { FeedSnapshot } from './types.js';
 
 export interface BandState {
@@ -47,6 +47,8 @@ export interface PositionHedgeState {
   lp: GreeksView | null;
   holdings: GreeksView | null;
   net: GreeksView | null;
+  /** Expected carry per day (fee income against LVR), beside the Greeks; null without a market. */
+  carry: BookCarry | null;
   band: BandState;
   toTrade: ToTrade | null;
   suggestion: Suggestion | null;
@@ -63,6 +65,7 @@ export interface MarketBookState {
   lp: GreeksView;
   holdings: GreeksView;
   net: GreeksView;
+  carry: BookCarry;
   band: BandState;
   toTrade: ToTrade | null;
   suggestion: Suggestion | null;

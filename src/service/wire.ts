@@ -9,7 +9,7 @@
  * on engine states and on random ones); numbers that are not finite come out as `null`, as JSON.stringify writes
  * them.
  */
-import type { GreeksView, ToTrade } from '../../hedging/index.js';
+import type { BookCarry, CarryView, GreeksView, ToTrade } from '../../hedging/index.js';
 import type { BandState, BookHedgeState, PositionHedgeState, Suggestion } from './hedgeState.js';
 
 /**
@@ -160,6 +160,25 @@ function writeGreeks(w: MessageWriter, g: GreeksView): void {
   w.ascii('}');
 }
 
+function writeCarryView(w: MessageWriter, c: CarryView): void {
+  w.numberField('{"feeIncomeQuotePerDay":', c.feeIncomeQuotePerDay);
+  w.numberField(',"lvrQuotePerDay":', c.lvrQuotePerDay);
+  w.numberField(',"carryQuotePerDay":', c.carryQuotePerDay);
+  w.stringField(',"thetaBasis":', c.thetaBasis);
+  w.ascii('}');
+}
+
+function writeCarry(w: MessageWriter, c: BookCarry): void {
+  w.numberField('{"vol":', c.vol);
+  w.ascii(',"lp":');
+  writeCarryView(w, c.lp);
+  w.ascii(',"holdings":');
+  writeCarryView(w, c.holdings);
+  w.ascii(',"net":');
+  writeCarryView(w, c.net);
+  w.ascii('}');
+}
+
 function writeBand(w: MessageWriter, b: BandState): void {
   w.stringField('{"status":', b.status);
   w.numberField(',"halfWidthBase":', b.halfWidthBase ?? NaN);
@@ -228,6 +247,7 @@ function writeHedge(w: MessageWriter, state: PositionHedgeState): void {
   writeNullable(w, ',"lp":', state.lp, writeGreeks);
   writeNullable(w, ',"holdings":', state.holdings, writeGreeks);
   writeNullable(w, ',"net":', state.net, writeGreeks);
+  writeNullable(w, ',"carry":', state.carry, writeCarry);
   w.ascii(',"band":');
   writeBand(w, state.band);
   writeNullable(w, ',"toTrade":', state.toTrade, writeToTrade);

@@ -64,6 +64,13 @@ describe('hedgeMessage', () => {
       thetaPerYear: number,
       thetaPerDay: number,
     });
+    const carryView = fc.record({
+      feeIncomeQuotePerDay: number,
+      lvrQuotePerDay: number,
+      carryQuotePerDay: number,
+      thetaBasis: fc.constantFrom('fees-minus-lvr' as const, 'lvr-only' as const, 'partial' as const),
+    });
+    const carry = fc.record({ vol: number, lp: carryView, holdings: carryView, net: carryView });
     const toTrade = fc.record({
       instrument: text,
       contracts: number,
@@ -103,6 +110,7 @@ describe('hedgeMessage', () => {
         lp: fc.option(greeks, { nil: null }),
         holdings: fc.option(greeks, { nil: null }),
         net: fc.option(greeks, { nil: null }),
+        carry: fc.option(carry, { nil: null }),
         band: fc.record({
           status: fc.constantFrom('inside' as const, 'breach' as const, 'stale' as const, 'no-market' as const),
           halfWidthBase: fc.option(number, { nil: null }),
@@ -133,6 +141,7 @@ describe('hedgeMessage', () => {
           lp: s.lp ?? null,
           holdings: s.holdings ?? null,
           net: s.net ?? null,
+          carry: s.carry ?? null,
           band: s.band,
           toTrade: s.toTrade ?? null,
           suggestion: s.suggestion ?? null,
