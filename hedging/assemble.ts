@@ -7,7 +7,7 @@ import { hoursToMs, yearFractionAct365 } from '../pricing/index.js';
 import type { MarketSnapshot } from '../adapters/model.js';
 import { findQuote, valueBook, type BookPosition, type BookValuation } from './book.js';
 import { horizonCarry, horizonVol, type CarryOptionLeg } from './carry.js';
-import { deltaHedgeInstrument } from './deltaHedge.js';
+import { deltaHedgeInstrument, deltaHedgeSide } from './deltaHedge.js';
 import { HEDGE_ENGINES } from './engines/index.js';
 import { horizonContext, horizonSummary } from './horizon.js';
 import { StaleMarketError } from './errors.js';
@@ -184,7 +184,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
       });
     }
   }
-  const hedge = deltaHedgeInstrument(market, asOfMs, policy);
+  const hedge = deltaHedgeInstrument(market, asOfMs, policy, null, deltaHedgeSide(policy.target.delta, before.delta));
   const lpGamma = valuation.positions.reduce((sum, p) => sum + (p.kind === 'lp' ? p.gamma : 0), 0);
   const outcome = await HEDGE_ENGINES[mode].hedge({
     positions,

@@ -58,6 +58,14 @@ export function deltaHedgeCarryCost(
 }
 
 /**
+ * The side of the delta-hedge trade that brings `bookDelta` to `targetDelta`: the one rule the stream's `toTrade`
+ * (netBook) and the ticket (assemble) both use, so that `least-carry` picks the same instrument in both.
+ */
+export function deltaHedgeSide(targetDelta: number, bookDelta: number): 'buy' | 'sell' {
+  return targetDelta - bookDelta >= 0 ? 'buy' : 'sell';
+}
+
+/**
  * The delta-hedge instrument the policy asks for, or null for `deltaHedge: 'none'`; refuses unusable quotes.
  * `least-carry` compares the perp with every tradable future by `deltaHedgeCarryCost` over the horizon for a hedge
  * on `side` (an LP's delta hedge sells, the default) and takes the cheapest.

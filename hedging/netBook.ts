@@ -15,7 +15,7 @@ import type { MarketSnapshot } from '../adapters/model.js';
 import { perYearToPerDay } from '../pricing/index.js';
 import { valueBook, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
 import { carryViewOf, gammaLvrPerYear, lpCarry, type CarryView } from './carry.js';
-import { deltaHedgeInstrument, type DeltaHedgeInstrument } from './deltaHedge.js';
+import { deltaHedgeInstrument, deltaHedgeSide, type DeltaHedgeInstrument } from './deltaHedge.js';
 import { MarketSanityError } from './errors.js';
 import { vegaPerUnitVolToPerVolPoint } from './limits.js';
 import { atmVol } from './marketChecks.js';
@@ -97,30 +97,40 @@ export interface MarketContext {
   asOfMs: number;
   /** At-the-money vol the gamma band drifts with. */
   vol: number;
-  /** The delta instrument per `deltaHedge` choice (perp, future, none), resolved lazily. */
-  hedges: Map<HedgePolicy['deltaHedge'], DeltaHedgeInstrument | null>;
+  /**
+   * The delta instrument per `deltaHedge` choice (perp, future, none; `least-carry:buy`/`least-carry:sell`, since
+   * that choice depends on the side), resolved lazily.
+   */
+  hedges: Map<string, DeltaHedgeInstrument | null>;
   /** Why the policy's delta instrument cannot be used on this market (no perp quote, no two-sided book...). */
-  hedgeErrors: Map<HedgePolicy['deltaHedge'], string>;
+  hedgeErrors: Map<string, string>;
 }
 
 export function marketContext(market: MarketSnapshot, asOfMs: number): MarketContext {
   return { market, asOfMs, vol: atmVol(market, asOfMs), hedges: new Map(), hedgeErrors: new Map() };
 }
 
-function hedgeOf(ctx: MarketContext, policy: HedgePolicy): DeltaHedgeInstrument | null {
-  let hedge = ctx.hedges.get(policy.deltaHedge);
+/** The delta instrument of the policy on this market for a trade on `side`, or null and why not. */
+function hedgeOf(
+  ctx: MarketContext,
+  policy: HedgePolicy,
+  side: 'buy' | 'sell',
+): { hedge: DeltaHedgeInstrument | null; error: string | null } {
+  // `least-carry` picks its instrument by the side of the trade; the other choices do not depend on it.
+  const key = policy.deltaHedge === 'least-carry' ? `${policy.deltaHedge}:${side}` : policy.deltaHedge;
+  let hedge = ctx.hedges.get(key);
   if (hedge === undefined) {
     try {
-      hedge = deltaHedgeInstrument(ctx.market, ctx.asOfMs, policy);
+      hedge = deltaHedgeInstrument(ctx.market, ctx.asOfMs, policy, null, side);
     } catch (error) {
       // The book is still valued; only what to trade in the delta instrument is unknown, and it says why.
       if (!(error instanceof MarketSanityError)) throw error;
       hedge = null;
-      ctx.hedgeErrors.set(policy.deltaHedge, error.message);
+      ctx.hedgeErrors.set(key, error.message);
     }
-    ctx.hedges.set(policy.deltaHedge, hedge);
+    ctx.hedges.set(key, hedge);
   }
-  return hedge;
+  return { hedge, error: ctx.hedgeErrors.get(key) ?? null };
 }
 
 function emptyGreeks(): GreeksView {
@@ -246,7 +256,7 @@ export function netBook(
 ): NetBook {
   const valuation = valueBook(positions, ctx.market, ctx.asOfMs, options);
   const { lp, holdings, net } = splitGreeks(valuation);
-  const hedge = hedgeOf(ctx, policy);
+  const { hedge, error: hedgeError } = hedgeOf(ctx, policy, deltaHedgeSide(policy.target.delta, net.delta));
   const width = deltaBandHalfWidth(deltaBandOf(policy), {
     gamma: net.gamma,
     price: valuation.price,
@@ -269,6 +279,6 @@ export function netBook(
       explanation: width.explanation,
     },
     toTrade: hedge ? deltaToTrade(hedge, net, policy) : null,
-    toTradeUnavailable: ctx.hedgeErrors.get(policy.deltaHedge) ?? null,
+    toTradeUnavailable: hedgeError,
   };
 }

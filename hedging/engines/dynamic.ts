@@ -6,7 +6,8 @@
 import { selectCandidates } from '../candidates.js';
 import { InvalidHedgeInputError } from '../errors.js';
 import { legOf, optionHolding } from '../legs.js';
-import { deltaHedgeInstrument } from '../deltaHedge.js';
+import { deltaHedgeInstrument, deltaHedgeSide } from '../deltaHedge.js';
+import { horizonSettingsOf } from '../policySchema.js';
 import { InfeasibleHedgeError } from '../errors.js';
 import { LimitInfeasibleError, findBindingLimits, limitValue, vegaBoundPerUnitVol } from '../limits.js';
 import { loadSolver, optimiseHedgeWith, type OptimiseResult } from '../optimise.js';
@@ -32,7 +33,10 @@ export function gammaTolerance(policy: HedgePolicy, lpGamma: number): number {
  */
 async function solve(args: HedgeArguments, policy: HedgePolicy) {
   const { market, asOfMs, before } = args;
-  const hedge = policy === args.policy ? args.deltaHedge : deltaHedgeInstrument(market, asOfMs, policy);
+  const hedge =
+    policy === args.policy
+      ? args.deltaHedge
+      : deltaHedgeInstrument(market, asOfMs, policy, null, deltaHedgeSide(policy.target.delta, before.delta));
   const selection = selectCandidates(market, asOfMs, policy);
   const tolGamma = gammaTolerance(policy, args.lpGamma);
   const gap = Math.abs(policy.target.gamma - before.gamma);
@@ -120,7 +124,9 @@ async function dynamicHedge(args: HedgeArguments): Promise<HedgeOutcome> {
     hedgeHoldings,
     after: result.after,
     optimiser: {
-      costModel: policy.costModel,
+      // Under the horizon objective the MIP minimised the cost to the horizon (hedging/horizon.ts), whatever
+      // the one-off cost model says.
+      costModel: horizonSettingsOf(policy).objective === 'horizon' ? 'horizon' : policy.costModel,
       candidatesListed: selection.listed,
       candidatesEligible: selection.eligible,
       candidatesUsed: options.length,
