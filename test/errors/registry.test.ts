@@ -46,7 +46,14 @@ import { describeError } from '../../src/cli/errors.js';
 import { NoMarketError } from '../../src/service/deskBook.js';
 import * as http from '../../src/service/httpErrors.js';
 import { BACKTEST_BUSY } from '../../src/service/backtests.js';
+import { RateLimitedError } from '../../src/service/auth.js';
+import { StoreError, storeErrorOf } from '../../src/service/store/index.js';
 import { HistoryFormatError, LabError, LabInputError } from '../../lab/errors.js';
+
+/** A better-sqlite3 failure with SQLite's extended result code, as the store sees one. */
+function sqliteFailure(code: string): Error {
+  return Object.assign(new Error('sqlite says no'), { code });
+}
 
 /** Runs `run` and returns what it threw (fails when it does not throw). */
 function thrown(run: () => unknown): unknown {
@@ -108,6 +115,14 @@ const reach: Record<string, () => unknown[]> = {
   'payload-too-large': () => [new http.HttpError(http.PAYLOAD_TOO_LARGE, 'body over 64kb')],
   // test/service/lab.test.ts reaches it by queueing more backtests than the runner takes.
   'backtest-busy': () => [new http.HttpError(BACKTEST_BUSY, '6 backtests are running or waiting')],
+  'store-full': () => [storeErrorOf(sqliteFailure('SQLITE_FULL'), 'desk.sqlite', 'ticket create')],
+  'store-busy': () => [storeErrorOf(sqliteFailure('SQLITE_BUSY'), 'desk.sqlite', 'ticket create')],
+  'store-unavailable': () => [
+    storeErrorOf(sqliteFailure('SQLITE_IOERR_WRITE'), 'desk.sqlite', 'ticket create'),
+    new StoreError('database desk.sqlite: read-only'),
+  ],
+  'store-corrupt': () => [storeErrorOf(sqliteFailure('SQLITE_NOTADB'), 'desk.sqlite', 'opening the database')],
+  'rate-limited': () => [new RateLimitedError('abcdefghij', 1, { burst: 5, perSecond: 1 })],
 };
 
 /** Batch codes come back as answers, not as thrown errors. */

@@ -2,7 +2,9 @@
  * The durability promise: a ticket the API acknowledged (201) survives SIGKILL, and so does every acknowledged fill
  * (ticket fills and hedges entered by hand), each together with the ticket status change it was committed with. Spawns the real built server
  * (`dist/src/service/main.js`, as `npm test` builds before it tests), bursts ticket writes from several concurrent
- * clients, SIGKILLs the process mid-burst, restarts it on the same database and checks every acknowledged ticket.
+ * clients, SIGKILLs the process mid-burst, restarts it on the same database and checks every acknowledged ticket,
+ * then the whole store (`checkStore`: integrity, the audit hash chain, the ledger and an audit row for every write).
+ * faults.test.ts kills a writer at random points of every write path; this test kills the real server.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/service/store/index.js';
+import { checkStore, openStore } from '../../src/service/store/index.js';
 import { request } from './helpers.js';
 
 const mainPath = fileURLToPath(new URL('../../dist/src/service/main.js', import.meta.url));
@@ -49,6 +51,16 @@ function startServer(db = dbPath): Promise<{ child: ChildProcess; url: string }>
       reject(new Error(`server exited (${code}): ${err}`));
     });
   });
+}
+
+/** The whole store after the crash and the restart: no problem of any kind. */
+function expectConsistent(path: string): void {
+  const store = openStore(path);
+  try {
+    expect(checkStore(store).problems).toEqual([]);
+  } finally {
+    store.close();
+  }
 }
 
 describe('crash safety', () => {
@@ -111,6 +123,7 @@ describe('crash safety', () => {
     second.child.kill('SIGTERM');
     const code = await new Promise((r) => second.child.once('exit', (c) => r(c)));
     expect(code).toBe(0);
+    expectConsistent(dbPath);
   }, 120_000);
 
   it('keeps every acknowledged fill and manual hedge through SIGKILL mid-burst, each with its status change', async () => {
@@ -217,5 +230,6 @@ describe('crash safety', () => {
     second.child.kill('SIGTERM');
     const code = await new Promise((r) => second.child.once('exit', (c) => r(c)));
     expect(code).toBe(0);
+    expectConsistent(ledgerDbPath);
   }, 120_000);
 });

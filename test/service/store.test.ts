@@ -8,6 +8,9 @@ import {
   FourEyesError,
   HoldingFlatError,
   Store,
+  StoreBusyError,
+  StoreFullError,
+  storeErrorOf,
   TicketExpiredError,
   TransitionError,
   canonicalJson,
@@ -15,7 +18,7 @@ import {
   openStore,
   parseApiKey,
 } from '../../src/service/store/index.js';
-import type { StoredTicketLeg } from '../../src/service/store/index.js';
+import type { StoreError, StoredTicketLeg } from '../../src/service/store/index.js';
 import { v3Position } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-store-'));
@@ -281,6 +284,54 @@ describe('store', () => {
     ).toThrow(/FOREIGN KEY/);
     expect(store.listPositions()).toHaveLength(1);
     store.close();
+  });
+
+  it('chains every audit row to the one before (sha256 of the previous hash and the row) and keeps the log append-only', () => {
+    let now = 1_000;
+    const store = openStore(':memory:', () => now++);
+    const p = store.createPosition(v3Position, 'key:one');
+    store.updatePosition(p.id, { ...v3Position, depositValue: 2 }, 'key:one');
+    store.createApiKey('viewer', 'key:one');
+    const rows = store.db.prepare('SELECT * FROM audit_log ORDER BY id').all() as {
+      id: number;
+      at_ms: number;
+      actor: string;
+      action: string;
+      target: string | null;
+      detail_json: string | null;
+      prev_hash: string;
+      row_hash: string;
+    }[];
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
+    let prev = '0'.repeat(64);
+    for (const r of rows) {
+      expect(r.prev_hash).toBe(prev);
+      const fields = JSON.stringify([r.id, r.at_ms, r.actor, r.action, r.target, r.detail_json]);
+      expect(r.row_hash).toBe(createHash('sha256').update(`${prev}\n${fields}`).digest('hex'));
+      prev = r.row_hash;
+    }
+    expect(store.verifyAuditChain()).toEqual({ rows: 3, headHash: prev, highestIssuedId: 3, problems: [] });
+    expect(store.listAudit(1)[0]!.rowHash).toBe(prev);
+    expect(() => store.db.prepare('UPDATE audit_log SET detail_json = NULL').run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    store.close();
+  });
+
+  it('turns database failures into coded 503s naming the file and the write, and leaves other errors alone', () => {
+    const sqlite = (code: string) => Object.assign(new Error('boom'), { code });
+    const full = storeErrorOf(sqlite('SQLITE_FULL'), '/d/x.sqlite', 'ticket create') as StoreError;
+    expect(full).toBeInstanceOf(StoreFullError);
+    expect(full).toMatchObject({ code: 'store-full', httpStatus: 503, retryAfterS: 30 });
+    expect(full.message).toBe(
+      'database /d/x.sqlite is full: ticket create was not written (boom (SQLITE_FULL)); reads go on; free space and retry',
+    );
+    expect(storeErrorOf(sqlite('SQLITE_BUSY_SNAPSHOT'), 'x', 'w')).toBeInstanceOf(StoreBusyError);
+    expect(storeErrorOf(sqlite('SQLITE_CORRUPT'), 'x', 'w')).toMatchObject({ code: 'store-corrupt' });
+    expect(storeErrorOf(sqlite('SQLITE_IOERR_WRITE'), 'x', 'w')).toMatchObject({ code: 'store-unavailable' });
+    const constraint = sqlite('SQLITE_CONSTRAINT_TRIGGER');
+    expect(storeErrorOf(constraint, 'x', 'w')).toBe(constraint);
+    const conflict = new TransitionError('t', 'rejected', 'approved');
+    expect(storeErrorOf(conflict, 'x', 'w')).toBe(conflict);
   });
 });
 

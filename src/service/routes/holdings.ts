@@ -11,7 +11,7 @@ import * as ls from '../ledgerSchemas.js';
 import { baseAmountOf, unrealisedPnlOf } from '../../../hedging/ledger.js';
 import type { Holding } from '../../../hedging/ledger.js';
 import { actor, jsonSafe, notFound } from './common.js';
-import { deskError, deskOf, durableWrite, refreshHoldings } from './tickets.js';
+import { deskOf, durableWrite, refreshHoldings } from './tickets.js';
 
 export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
   /** A holding as the API shows it: with its base amount, mark and unrealised P&L where the market marks it. */
@@ -93,36 +93,32 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           throw new HttpError(INVALID_REQUEST, `body.entryTime: ${body.entryTime} is in the future`);
         }
         const feeQuote = body.feeQuote ?? body.fee ?? 0;
-        try {
-          const holding = await durably(() =>
-            ctx.store.addManualHolding(
-              {
-                venue: body.venue,
-                underlying: body.underlying,
-                instrument: body.instrument,
-                kind: info.kind,
-                contracts: body.contracts,
-                price: body.entryPrice,
-                feeQuote,
-                ...(atMs !== undefined ? { atMs } : {}),
-                scope: body.positionIds ?? [],
-                venueOrderId: body.venueOrderId ?? null,
-                contractSize: info.contractSize,
-                contractValueQuote: info.contractValueQuote,
-                priceCurrency: info.priceCurrency,
-              },
-              actor(principal),
-            ),
-          );
-          ctx.log.info(
-            { holdingId: holding.id, instrument: holding.instrument, actor: actor(principal) },
-            'hedge entered',
-          );
-          refreshHoldings(ctx);
-          return { status: 201, body: view(holding) };
-        } catch (error) {
-          throw deskError(error);
-        }
+        const holding = await durably(() =>
+          ctx.store.addManualHolding(
+            {
+              venue: body.venue,
+              underlying: body.underlying,
+              instrument: body.instrument,
+              kind: info.kind,
+              contracts: body.contracts,
+              price: body.entryPrice,
+              feeQuote,
+              ...(atMs !== undefined ? { atMs } : {}),
+              scope: body.positionIds ?? [],
+              venueOrderId: body.venueOrderId ?? null,
+              contractSize: info.contractSize,
+              contractValueQuote: info.contractValueQuote,
+              priceCurrency: info.priceCurrency,
+            },
+            actor(principal),
+          ),
+        );
+        ctx.log.info(
+          { holdingId: holding.id, instrument: holding.instrument, actor: actor(principal) },
+          'hedge entered',
+        );
+        refreshHoldings(ctx);
+        return { status: 201, body: view(holding) };
       },
     }),
     route({
@@ -154,20 +150,16 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           price = mark;
         }
         const closePrice = price;
-        try {
-          const closed = await durably(() =>
-            ctx.store.closeHolding(
-              params.id,
-              { price: closePrice, feeQuote: body.feeQuote ?? body.fee ?? 0 },
-              actor(principal),
-            ),
-          );
-          ctx.log.info({ holdingId: closed.id, price: closePrice, actor: actor(principal) }, 'holding closed');
-          refreshHoldings(ctx);
-          return { body: view(closed) };
-        } catch (error) {
-          throw deskError(error);
-        }
+        const closed = await durably(() =>
+          ctx.store.closeHolding(
+            params.id,
+            { price: closePrice, feeQuote: body.feeQuote ?? body.fee ?? 0 },
+            actor(principal),
+          ),
+        );
+        ctx.log.info({ holdingId: closed.id, price: closePrice, actor: actor(principal) }, 'holding closed');
+        refreshHoldings(ctx);
+        return { body: view(closed) };
       },
     }),
   ];

@@ -4,15 +4,14 @@
  */
 import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
-import type { DeskBookApi, Proposal, ProposeRequest } from '../deskApi.js';
+import type { DeskBookApi, ProposeRequest } from '../deskApi.js';
 import { HttpError, route } from '../registry.js';
-import { CONFLICT, FOUR_EYES, HOLDING_FLAT, MARKET_MOVED, NOT_FOUND, TICKET_EXPIRED } from '../httpErrors.js';
+import { MARKET_MOVED, NOT_FOUND } from '../httpErrors.js';
 import type { RouteDef } from '../registry.js';
 import * as s from '../schemas.js';
 import * as ls from '../ledgerSchemas.js';
-import { FourEyesError, HoldingFlatError, NotFoundError, TicketExpiredError, TransitionError } from '../store/index.js';
+import { FourEyesError, TicketExpiredError, TransitionError } from '../store/index.js';
 import type { StoredTicket, StoredTicketLeg, TicketApproval } from '../store/index.js';
-import { IlhedgeError } from '../../../hedging/index.js';
 import { INTERNAL } from '../../../pricing/errors.js';
 import type { Ticket } from '../../../hedging/index.js';
 import { actor, jsonSafe, notFound, withIntegrity } from './common.js';
@@ -33,22 +32,6 @@ export function approvalOf(policy: unknown): TicketApproval {
 /** The desk API of the context (the concrete DeskBook implements it; tests may put a stub there). */
 export function deskOf(ctx: ServiceContext): DeskBookApi {
   return ctx.desk as DeskBookApi;
-}
-
-/**
- * Any failure of the routes here -> HTTP: coded errors (the registry's `code`/`httpStatus`) as they are, the store's
- * conflicts as 409 with their own codes; anything else goes on to the app's handler (a logged 500).
- */
-export function deskError(error: unknown): unknown {
-  if (error instanceof IlhedgeError) return error;
-  if (error instanceof TicketExpiredError) return new HttpError(TICKET_EXPIRED, error.message);
-  if (error instanceof FourEyesError) return new HttpError(FOUR_EYES, error.message);
-  if (error instanceof HoldingFlatError) return new HttpError(HOLDING_FLAT, error.message);
-  if (error instanceof TransitionError) {
-    return new HttpError(error.from === 'expired' ? TICKET_EXPIRED : CONFLICT, error.message);
-  }
-  if (error instanceof NotFoundError) return notFound(error.kind, error.id);
-  return error;
 }
 
 /**
@@ -146,14 +129,8 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
           ...(rawPolicy ? { policyOverrides: rawPolicy } : {}),
         };
         const desk = deskOf(ctx);
-        let proposal: Proposal;
-        let legs: StoredTicketLeg[];
-        try {
-          proposal = await desk.propose(request);
-          legs = ledgerLegs(desk, proposal.ticket);
-        } catch (error) {
-          throw deskError(error);
-        }
+        const proposal = await desk.propose(request);
+        const legs = ledgerLegs(desk, proposal.ticket);
         const approval = approvalOf(proposal.policy);
         const ticket = await durably(() =>
           ctx.store.createTicket({
@@ -236,22 +213,17 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
         const ticket = loadTicket(params.id);
         // The cheap refusals first, before re-pricing (the store checks all of them again when it commits).
         if (ticket.status === 'expired' && ticket.expiresAtMs !== null) {
-          throw deskError(new TicketExpiredError(ticket.id, ticket.expiresAtMs));
+          throw new TicketExpiredError(ticket.id, ticket.expiresAtMs);
         }
         if (ticket.status !== 'proposed') {
-          throw deskError(new TransitionError(ticket.id, ticket.status, 'approved'));
+          throw new TransitionError(ticket.id, ticket.status, 'approved');
         }
-        if (ctx.fourEyes && ticket.createdBy === who) throw deskError(new FourEyesError(ticket.id, ticket.createdBy));
+        if (ctx.fourEyes && ticket.createdBy === who) throw new FourEyesError(ticket.id, ticket.createdBy);
         let note = body.note ?? null;
         let detail: unknown;
         const oldPrice = storedPrice(ticket);
         if (ticket.request && oldPrice !== null) {
-          let repriced: Proposal;
-          try {
-            repriced = await deskOf(ctx).propose(ticket.request as unknown as ProposeRequest);
-          } catch (error) {
-            throw deskError(error);
-          }
+          const repriced = await deskOf(ctx).propose(ticket.request as unknown as ProposeRequest);
           const newPrice = repriced.ticket.price;
           const move = Math.abs(newPrice - oldPrice) / oldPrice;
           const threshold = (ticket.approval ?? DEFAULT_APPROVAL).maxPriceMoveFraction;
@@ -283,16 +255,12 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
           const legacy = 'not re-priced: the ticket predates stored proposal requests';
           note = note ? `${note}; ${legacy}` : legacy;
         }
-        try {
-          const approved = await durably(() =>
-            ctx.store.approveTicket(ticket.id, who, { fourEyes: ctx.fourEyes, note, detail }),
-          );
-          ctx.metrics.tickets.inc({ status: 'approved' });
-          ctx.log.info({ ticketId: approved.id, actor: who }, 'ticket approved');
-          return { body: withIntegrity(approved) };
-        } catch (error) {
-          throw deskError(error);
-        }
+        const approved = await durably(() =>
+          ctx.store.approveTicket(ticket.id, who, { fourEyes: ctx.fourEyes, note, detail }),
+        );
+        ctx.metrics.tickets.inc({ status: 'approved' });
+        ctx.log.info({ ticketId: approved.id, actor: who }, 'ticket approved');
+        return { body: withIntegrity(approved) };
       },
     }),
     route({
@@ -310,16 +278,12 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       },
       handler: async ({ params, body, principal }) => {
         sweep();
-        try {
-          const ticket = await durably(() =>
-            ctx.store.transitionTicket(params.id, 'rejected', actor(principal), body.note),
-          );
-          ctx.metrics.tickets.inc({ status: 'rejected' });
-          ctx.log.info({ ticketId: ticket.id, actor: actor(principal) }, 'ticket rejected');
-          return { body: withIntegrity(ticket) };
-        } catch (error) {
-          throw deskError(error);
-        }
+        const ticket = await durably(() =>
+          ctx.store.transitionTicket(params.id, 'rejected', actor(principal), body.note),
+        );
+        ctx.metrics.tickets.inc({ status: 'rejected' });
+        ctx.log.info({ ticketId: ticket.id, actor: actor(principal) }, 'ticket rejected');
+        return { body: withIntegrity(ticket) };
       },
     }),
     route({
@@ -343,24 +307,20 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       handler: async ({ params, body, principal }) => {
         sweep();
         const who = actor(principal);
-        try {
-          // Fills, the status change, its history and the audit entry commit in one transaction (WAL, FULL).
-          const ticket = await durably(() =>
-            ctx.store.recordTicketFills(params.id, body.fills ?? null, who, {
-              note: body.note ?? null,
-              path: 'body.fills',
-            }),
-          );
-          ctx.metrics.tickets.inc({ status: ticket.status });
-          ctx.log.info(
-            { ticketId: ticket.id, status: ticket.status, fills: body.fills?.length ?? 'as-ticketed', actor: who },
-            'ticket fills recorded',
-          );
-          refreshHoldings(ctx);
-          return { body: withIntegrity(ticket) };
-        } catch (error) {
-          throw deskError(error);
-        }
+        // Fills, the status change, its history and the audit entry commit in one transaction (WAL, FULL).
+        const ticket = await durably(() =>
+          ctx.store.recordTicketFills(params.id, body.fills ?? null, who, {
+            note: body.note ?? null,
+            path: 'body.fills',
+          }),
+        );
+        ctx.metrics.tickets.inc({ status: ticket.status });
+        ctx.log.info(
+          { ticketId: ticket.id, status: ticket.status, fills: body.fills?.length ?? 'as-ticketed', actor: who },
+          'ticket fills recorded',
+        );
+        refreshHoldings(ctx);
+        return { body: withIntegrity(ticket) };
       },
     }),
   ];

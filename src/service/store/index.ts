@@ -2,3 +2,7 @@
 export * from './store.js';
 export { migrate, migrations, currentVersion } from './migrations.js';
 export type { Migration } from './migrations.js';
+export { checkStore } from './check.js';
+export type { StoreCheckReport } from './check.js';
+export { backupStore, restoreStore } from './backup.js';
+export type { BackupResult, RestoreResult } from './backup.js';

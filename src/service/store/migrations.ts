@@ -3,6 +3,8 @@
  * transaction, so a crash mid-migration leaves the previous version intact.
  */
 import type Database from 'better-sqlite3';
+import { AUDIT_GENESIS_HASH, auditRowHash } from './types.js';
+import type { AuditRow } from './types.js';
 
 export interface Migration {
   version: number;
@@ -14,6 +16,56 @@ export interface Migration {
    * cascade into the rows that refer to it.
    */
   foreignKeysOff?: boolean;
+  /** Code run after `sql`, in the same transaction (for what SQL cannot compute, such as a SHA-256 chain). */
+  up?: (db: Database.Database) => void;
+}
+
+/**
+ * Migration 4, first half: migration 3 renamed the fills' money columns but not the same names inside the ticket
+ * legs stored as JSON (`feesUsd`, `contractValueUsd`), which the ledger reads when it fills a ticket; a ticket
+ * proposed before the rename and filled after it would lose its fees and contract value. The legs are renamed here.
+ */
+function renameLegMoneyFields(db: Database.Database): void {
+  const update = db.prepare('UPDATE tickets SET legs_json = ? WHERE id = ?');
+  const rows = db.prepare('SELECT id, legs_json FROM tickets WHERE legs_json IS NOT NULL').all() as {
+    id: string;
+    legs_json: string;
+  }[];
+  for (const row of rows) {
+    const legs = JSON.parse(row.legs_json) as Record<string, unknown>[];
+    let changed = false;
+    const renamed = legs.map((leg) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(leg)) {
+        const name = key === 'feesUsd' ? 'feesQuote' : key === 'contractValueUsd' ? 'contractValueQuote' : key;
+        changed ||= name !== key;
+        out[name] = value;
+      }
+      return out;
+    });
+    if (changed) update.run(JSON.stringify(renamed), row.id);
+  }
+}
+
+/** Migration 4, second half: chains the audit rows already there, oldest first, then makes the log append-only. */
+function chainExistingAudit(db: Database.Database): void {
+  const update = db.prepare('UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE id = ?');
+  let prev = AUDIT_GENESIS_HASH;
+  for (const row of db.prepare('SELECT * FROM audit_log ORDER BY id').all() as AuditRow[]) {
+    const hash = auditRowHash(prev, row);
+    update.run(prev, hash, row.id);
+    prev = hash;
+  }
+  db.exec(`
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER ticket_history_no_update BEFORE UPDATE ON ticket_status_history
+      BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;
+    CREATE TRIGGER ticket_history_no_delete BEFORE DELETE ON ticket_status_history
+      BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;
+  `);
 }
 
 export const migrations: readonly Migration[] = [
@@ -141,6 +193,23 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE fills RENAME COLUMN contract_value_usd TO contract_value_quote;
     `,
   },
+  {
+    version: 4,
+    description:
+      'security: API key expiry and rotation; the audit log hash-chained (prev_hash, row_hash) and append-only, ' +
+      'ticket history append-only; ticket legs renamed to the quote money suffix',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN expires_at_ms INTEGER;
+      ALTER TABLE api_keys ADD COLUMN rotated_to TEXT;
+      ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+      ALTER TABLE audit_log ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
+      CREATE INDEX audit_target ON audit_log (target);
+    `,
+    up: (db) => {
+      renameLegMoneyFields(db);
+      chainExistingAudit(db);
+    },
+  },
 ];
 
 export function currentVersion(db: Database.Database): number {
@@ -162,6 +231,7 @@ export function migrate(db: Database.Database): { from: number; to: number } {
     try {
       db.transaction(() => {
         db.exec(migration.sql);
+        migration.up?.(db);
         if (migration.foreignKeysOff) {
           const broken = db.pragma('foreign_key_check') as unknown[];
           if (broken.length > 0) {

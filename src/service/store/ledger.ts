@@ -1,0 +1,234 @@
+/**
+ * The hedge ledger: append-only fills (triggers refuse UPDATE and DELETE) folded into holdings (`foldFills`). Ticket
+ * fills are recorded in one transaction with the ticket's move to partially-executed or executed; hedges entered by
+ * hand and closes are one fill each; every write has its audit row in the same transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { TicketStore } from './tickets.js';
+import { HoldingFlatError, NotFoundError, TransitionError } from './errors.js';
+import { TICKET_TRANSITIONS } from './types.js';
+import type { FillRow, ManualHoldingInput, StoredTicket, StoredTicketLeg, TicketRow, TicketStatus } from './types.js';
+import {
+  assignFillsToLegs,
+  filledPerLeg,
+  foldFills,
+  holdingId,
+  legsComplete,
+  normaliseScope,
+  remainingPerLeg,
+} from '../../../hedging/ledger.js';
+import type { Fill, FillReport, Holding } from '../../../hedging/ledger.js';
+
+export class LedgerStore extends TicketStore {
+  /** Appends one fill (inside the caller's transaction). The table's triggers refuse any UPDATE or DELETE. */
+  protected insertFill(fill: Fill): void {
+    this.db
+      .prepare(
+        `INSERT INTO fills (id, holding_id, at_ms, recorded_at_ms, venue, underlying, instrument, kind, contracts,
+           price, fee_quote, venue_order_id, ticket_id, leg_index, scope_json, source, actor, contract_size,
+           contract_value_quote, price_currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        fill.id,
+        holdingId(fill.venue, fill.instrument, fill.scope),
+        fill.atMs,
+        this.now(),
+        fill.venue,
+        fill.underlying,
+        fill.instrument,
+        fill.kind,
+        fill.contracts,
+        fill.price,
+        fill.feeQuote,
+        fill.venueOrderId,
+        fill.ticketId,
+        fill.legIndex,
+        JSON.stringify(fill.scope),
+        fill.source,
+        fill.actor,
+        fill.contractSize,
+        fill.contractValueQuote,
+        fill.priceCurrency,
+      );
+  }
+
+  /**
+   * Records fills of an approved or partially executed ticket, in ONE transaction with the ticket's move to
+   * `partially-executed` or `executed` (executed once every leg is filled), its history entry and the audit entry:
+   * either all of it is durable or none of it. `reports` null = "filled as ticketed": every leg's remaining
+   * contracts at its limit price, fees pro-rated from the leg's estimate. Each fill is checked against the legs
+   * (`assignFillsToLegs`; errors name `<path>[i].<field>`), carries the leg's contract terms, and is scoped to the
+   * ticket's positions. A ticket without legs (from before the ledger, or nothing to trade) takes no fills and is
+   * executed by an empty call.
+   */
+  recordTicketFills(
+    ticketId: string,
+    reports: readonly (FillReport & { atMs?: number })[] | null,
+    actor: string,
+    options: { note?: string | null; path?: string } = {},
+  ): StoredTicket {
+    return this.write('ticket fills', () => {
+      const row = this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(ticketId) as TicketRow | undefined;
+      if (!row) throw new NotFoundError('ticket', ticketId);
+      // Checked before the fills so an early call is a conflict, not a complaint about the fills.
+      if (!TICKET_TRANSITIONS[row.status].includes('executed')) {
+        throw new TransitionError(ticketId, row.status, 'executed');
+      }
+      const legs = row.legs_json === null ? [] : (JSON.parse(row.legs_json) as StoredTicketLeg[]);
+      const already = filledPerLeg(legs, this.ticketFills(ticketId));
+      const at = this.now();
+      const effective: readonly (FillReport & { atMs?: number })[] =
+        reports ??
+        remainingPerLeg(legs, already).flatMap((left, i) => {
+          const leg = legs[i]!;
+          if (left === 0) return [];
+          return [
+            {
+              instrument: leg.instrument,
+              contracts: leg.side === 'buy' ? left : -left,
+              price: leg.limitPrice,
+              feeQuote: leg.contracts > 0 ? (leg.feesQuote * left) / leg.contracts : 0,
+            },
+          ];
+        });
+      if (legs.length > 0 && effective.length === 0) {
+        throw new Error(`ticket ${ticketId}: no fills to record`);
+      }
+      const legIndexes = assignFillsToLegs(legs, already, effective, options.path ?? 'fills');
+      const scope = normaliseScope(JSON.parse(row.position_ids_json) as string[]);
+      const fills: Fill[] = effective.map((report, i) => {
+        const leg = legs[legIndexes[i]!]!;
+        return {
+          id: randomUUID(),
+          atMs: report.atMs ?? at,
+          venue: leg.venue,
+          underlying: leg.underlying,
+          instrument: leg.instrument,
+          kind: leg.kind,
+          contracts: report.contracts,
+          price: report.price,
+          feeQuote: report.feeQuote ?? 0,
+          venueOrderId: report.venueOrderId ?? null,
+          ticketId,
+          legIndex: legIndexes[i]!,
+          scope,
+          source: 'ticket',
+          actor,
+          contractSize: leg.contractSize,
+          contractValueQuote: leg.contractValueQuote,
+          priceCurrency: leg.priceCurrency,
+        };
+      });
+      for (const fill of fills) this.insertFill(fill);
+      const filled = [...already];
+      fills.forEach((f) => (filled[f.legIndex!]! += Math.abs(f.contracts)));
+      const to: TicketStatus = legsComplete(legs, filled) ? 'executed' : 'partially-executed';
+      this.moveTicket(ticketId, to, actor, options.note ?? null, {
+        fills: fills.map((f) => ({ id: f.id, instrument: f.instrument, contracts: f.contracts, price: f.price })),
+        asTicketed: reports === null,
+      });
+      return this.getTicket(ticketId)!;
+    });
+  }
+
+  /** Enters a hedge held outside any ticket (one `manual` or `config` fill), with its audit entry. */
+  addManualHolding(input: ManualHoldingInput, actor: string): Holding {
+    return this.write('holding entry', () => {
+      const scope = normaliseScope(input.scope ?? []);
+      const fill: Fill = {
+        id: randomUUID(),
+        atMs: input.atMs ?? this.now(),
+        venue: input.venue,
+        underlying: input.underlying,
+        instrument: input.instrument,
+        kind: input.kind,
+        contracts: input.contracts,
+        price: input.price,
+        feeQuote: input.feeQuote ?? 0,
+        venueOrderId: input.venueOrderId ?? null,
+        ticketId: null,
+        legIndex: null,
+        scope,
+        source: input.source ?? 'manual',
+        actor,
+        contractSize: input.contractSize,
+        contractValueQuote: input.contractValueQuote,
+        priceCurrency: input.priceCurrency,
+      };
+      // Folding first refuses a fill whose terms differ from the holding it would join (nothing is written then).
+      const id = holdingId(fill.venue, fill.instrument, scope);
+      const holding = foldFills([...this.holdingFills(id), fill]).find((h) => h.id === id)!;
+      this.insertFill(fill);
+      this.audit(actor, 'holding.enter', id, {
+        fillId: fill.id,
+        instrument: fill.instrument,
+        contracts: fill.contracts,
+        price: fill.price,
+        scope,
+      });
+      return holding;
+    });
+  }
+
+  /**
+   * Closes a holding: one `close` fill of minus its net contracts at `price`, with its audit entry. Refuses a
+   * flat holding (HoldingFlatError) and an unknown id (NotFoundError).
+   */
+  closeHolding(id: string, close: { price: number; feeQuote?: number; atMs?: number }, actor: string): Holding {
+    return this.write('holding close', () => {
+      const existing = this.holdingFills(id);
+      const holding = foldFills(existing).find((h) => h.id === id);
+      if (!holding) throw new NotFoundError('holding', id);
+      if (holding.netContracts === 0) throw new HoldingFlatError(id);
+      const fill: Fill = {
+        id: randomUUID(),
+        atMs: close.atMs ?? this.now(),
+        venue: holding.venue,
+        underlying: holding.underlying,
+        instrument: holding.instrument,
+        kind: holding.kind,
+        contracts: -holding.netContracts,
+        price: close.price,
+        feeQuote: close.feeQuote ?? 0,
+        venueOrderId: null,
+        ticketId: null,
+        legIndex: null,
+        scope: holding.scope,
+        source: 'close',
+        actor,
+        contractSize: holding.contractSize,
+        contractValueQuote: holding.contractValueQuote,
+        priceCurrency: holding.priceCurrency,
+      };
+      const closed = foldFills([...existing, fill]).find((h) => h.id === id)!;
+      this.insertFill(fill);
+      this.audit(actor, 'holding.close', id, {
+        fillId: fill.id,
+        contracts: fill.contracts,
+        price: fill.price,
+        realisedPnl: closed.realisedPnl,
+        realisedPnlCurrency: closed.realisedPnlCurrency,
+      });
+      return closed;
+    });
+  }
+
+  protected holdingFills(id: string): Fill[] {
+    const rows = this.db.prepare('SELECT * FROM fills WHERE holding_id = ? ORDER BY seq').all(id) as FillRow[];
+    return rows.map((r) => this.toFill(r));
+  }
+
+  /** Every fill, in the order recorded. */
+  listFills(): Fill[] {
+    return (this.db.prepare('SELECT * FROM fills ORDER BY seq').all() as FillRow[]).map((r) => this.toFill(r));
+  }
+
+  /** What is held: every fill folded (`foldFills`), flat holdings included. */
+  listHoldings(): Holding[] {
+    return foldFills(this.listFills());
+  }
+
+  getHolding(id: string): Holding | null {
+    return foldFills(this.holdingFills(id)).find((h) => h.id === id) ?? null;
+  }
+}
