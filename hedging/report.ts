@@ -5,7 +5,7 @@
 import type { MarketSnapshot } from '../adapters/model.js';
 import { valueBook, type BookPosition, type BookValuation } from './book.js';
 import { selectCandidates } from './candidates.js';
-import { deltaHedgeInstrument } from './deltaHedge.js';
+import { deltaHedgeInstrument, deltaHedgeSide } from './deltaHedge.js';
 import { atmVol } from './marketChecks.js';
 import { bookCarry, splitGreeks, type BookCarry } from './netBook.js';
 import { deltaBandHalfWidth, deltaBandOf, rebalanceDecision } from './policy.js';
@@ -53,7 +53,13 @@ export function bookReport(
 ): BookReport {
   const policy = resolvePolicy(policyInput as HedgePolicyInput);
   const valuation = valueBook(positions, market, asOfMs, { poolPrice: options.poolPrice });
-  const hedge = deltaHedgeInstrument(market, asOfMs, policy);
+  const hedge = deltaHedgeInstrument(
+    market,
+    asOfMs,
+    policy,
+    null,
+    deltaHedgeSide(policy.target.delta, valuation.total.delta),
+  );
   const deltaGap = policy.target.delta - valuation.total.delta;
   const gammaGap = policy.target.gamma - valuation.total.gamma;
   const selection = selectCandidates(market, asOfMs, policy);

@@ -63,6 +63,17 @@ export function register(program: Command): void {
             { header: 'base', value: (h) => h.baseAmount },
             { header: 'cost USD', value: (h) => h.cost },
           ]),
+          `carry, USD per day, at vol ${report.carry.vol} (LP theta is its fee income; LVR = sigma^2 P^2 |Gamma| / 2)`,
+          renderTable(
+            (['lp', 'holdings', 'net'] as const).map((part) => ({ part, ...report.carry[part] })),
+            [
+              { header: 'part', value: (c) => c.part, align: 'left' },
+              { header: 'fees', value: (c) => c.feeIncomeQuotePerDay },
+              { header: 'LVR', value: (c) => c.lvrQuotePerDay },
+              { header: 'carry', value: (c) => c.carryQuotePerDay },
+              { header: 'basis', value: (c) => c.thetaBasis, align: 'left' },
+            ],
+          ),
         ];
         process.stdout.write(out.join('\n') + '\n');
       } catch (error) {
