@@ -4,9 +4,7 @@
  */
 import Table from 'cli-table3';
 import { ZodError } from 'zod';
-import { MarketDataError } from '../../adapters/errors.js';
-import { HedgingError } from '../../hedging/errors.js';
-import { PricingError } from '../../pricing/errors.js';
+import { INTERNAL, IlhedgeError } from '../../pricing/errors.js';
 
 export interface Column<Row> {
   header: string;
@@ -88,19 +86,12 @@ export function reportFailure(error: unknown): number {
 }
 
 /**
- * Errors that describe a problem with the input or the market rather than a bug in ilhedge: each layer has one
- * base class for them, listed here as the layers land.
+ * Errors that describe a problem with the input, the market or the store rather than a bug in ilhedge: every coded
+ * error of the registry (pricing/errors.ts) but `internal`, by its code, plus the CLI's own and zod's.
  */
-const expectedErrorClasses: readonly (abstract new (...args: never[]) => Error)[] = [
-  CliError,
-  PricingError,
-  MarketDataError,
-  HedgingError,
-  ZodError,
-];
-
-function isExpectedError(error: Error): boolean {
-  return expectedErrorClasses.some((cls) => error instanceof cls);
+export function isExpectedError(error: Error): boolean {
+  if (error instanceof CliError || error instanceof ZodError) return true;
+  return error instanceof IlhedgeError && error.code !== INTERNAL.code;
 }
 
 /** Parses a CLI number option with a message naming the option. */

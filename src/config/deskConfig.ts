@@ -15,6 +15,8 @@ import {
   type HedgePolicy,
 } from '../../hedging/index.js';
 import { InvalidInputError } from '../../pricing/index.js';
+import { IlhedgeError, defineError } from '../../pricing/errors.js';
+import { executionConfigSchema } from '../service/execution/config.js';
 
 const venueSchema = z.enum(['deribit', 'okx', 'bybit', 'binance']);
 
@@ -35,7 +37,25 @@ export const deskConfigSchema = z
           .regex(/^[A-Z0-9]+$/, 'must be an upper-case coin like BTC')
           .default('BTC'),
         /** builtin | live | replay:<file> (the CLI's --source overrides it). */
-        source: z.string().default('builtin'),
+        source: z
+          .string()
+          .regex(/^(builtin|live|replay:.+)$/, 'must be builtin, live or replay:<file>')
+          .default('builtin'),
+        /**
+         * Per venue, where its REST and websocket APIs are (a testnet, a local server); the venue's own by default.
+         * `ILHEDGE_<VENUE>_REST_URL` / `ILHEDGE_<VENUE>_WS_URL` override them.
+         */
+        endpoints: z
+          .partialRecord(
+            venueSchema,
+            z
+              .object({
+                rest: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+                ws: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
       })
       .strict()
       .prefault({}),
@@ -54,6 +74,8 @@ export const deskConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** How approved tickets become orders, per venue (default dry-run: simulated, nothing sent); no secrets here. */
+    execution: executionConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -79,9 +101,15 @@ export const deskConfigSchema = z
 export type DeskConfig = z.infer<typeof deskConfigSchema>;
 export type DeskConfigInput = z.input<typeof deskConfigSchema>;
 
+export const INVALID_CONFIG = defineError(
+  'invalid-config',
+  400,
+  'a desk config (or the service settings) that does not validate: the message lists every problem as `path: message`',
+);
+
 /** A config that does not validate: the message lists every problem as `path: message`. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export class ConfigError extends IlhedgeError {
+  static override readonly definition = INVALID_CONFIG;
   constructor(
     message: string,
     /** Field paths of the problems, e.g. `positions[0].upper`. */
@@ -95,6 +123,12 @@ function pathText(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
   return out || '(root)';
+}
+
+/** zod says a missing field "expected number, received undefined"; a desk reads "required (a number)". */
+function issueText(issue: { message: string }): string {
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+  return missing ? `required (${missing[1]})` : issue.message;
 }
 
 /** Quote-currency money was once suffixed `Usd` (`maxPremiumUsd`); name the key it became so old configs are easy to fix. */
@@ -112,7 +146,7 @@ export function parseDeskConfig(raw: unknown, origin = 'config'): DeskConfig {
   const result = deskConfigSchema.safeParse(raw);
   if (!result.success) {
     const fields = result.error.issues.map((i) => pathText(i.path));
-    const lines = result.error.issues.map((i) => `${pathText(i.path)}: ${i.message}${renamedKeyHint(i)}`);
+    const lines = result.error.issues.map((i) => `${pathText(i.path)}: ${issueText(i)}${renamedKeyHint(i)}`);
     throw new ConfigError(`${origin}: invalid desk config: ${lines.join('; ')}`, fields);
   }
   // Build every LP position now so a bad sizing is reported against its field, not at ticket time.

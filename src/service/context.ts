@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Venue } from '../../adapters/index.js';
 import type { Authenticator } from './auth.js';
 import type { DeskBook } from './deskBook.js';
+import type { ExecutionService } from './execution/service.js';
 import type { HedgeHub } from './hub.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Store } from './store/index.js';
@@ -30,4 +31,6 @@ export interface ServiceContext {
   refreshHoldings(): void;
   /** Ticket writes in flight: shutdown waits for them. */
   inflight: Set<Promise<unknown>>;
+  /** The order manager (issue 18); built on first use by routes/execution.ts (dry-run) unless set at start-up. */
+  execution?: ExecutionService;
 }

@@ -45,6 +45,8 @@ import { answerLine } from '../../src/cli/batch.js';
 import { describeError } from '../../src/cli/errors.js';
 import { NoMarketError } from '../../src/service/deskBook.js';
 import * as http from '../../src/service/httpErrors.js';
+import { parseDeskConfig } from '../../src/config/deskConfig.js';
+import { ExecutionHaltedError, OrderRefusedError } from '../../src/service/execution/errors.js';
 import { BACKTEST_BUSY } from '../../src/service/backtests.js';
 import { RateLimitedError } from '../../src/service/auth.js';
 import { StoreError, storeErrorOf } from '../../src/service/store/index.js';
@@ -102,6 +104,10 @@ const reach: Record<string, () => unknown[]> = {
   'no-market': () => [new NoMarketError('no feed for deribit/BTC')],
   lab: () => [new LabError('simulation worker 1 exited with code 1')],
   'history-format': () => [new HistoryFormatError('prices.csv', 3, 'price', 'not a number')],
+  'invalid-config': () => [thrown(() => parseDeskConfig({ positions: 'none' }, 'desk.json'))],
+  // test/service/execution-*.test.ts reach both through the order manager and the routes.
+  'execution-halted': () => [new ExecutionHaltedError('execution is halted; resume it first')],
+  'order-refused': () => [new OrderRefusedError('execution.collarFraction', 'limit 0.02 is 9% above the mark')],
   // The HTTP edge's own codes; test/service/{api,ledger-api}.test.ts reach them over loopback.
   'not-found': () => [new http.HttpError(http.NOT_FOUND, 'ticket tkt-1 not found')],
   'four-eyes': () => [new http.HttpError(http.FOUR_EYES, 'the proposer may not approve')],

@@ -3,6 +3,8 @@ import { register as registerBacktest } from './backtest.js';
 import { register as registerBatch } from './batch.js';
 import { register as registerBook } from './book.js';
 import { register as registerChain } from './chain.js';
+import { register as registerDb } from './db.js';
+import { register as registerExecute } from './execute.js';
 import { register as registerIv } from './iv.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerLp } from './lp.js';
@@ -32,4 +34,6 @@ export function registerCommands(program: Command): void {
   registerSimulate(program);
   registerServe(program);
   registerKeys(program);
+  registerDb(program);
+  registerExecute(program);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, EXIT_INPUT, EXIT_USAGE } from '../output.js';
+import { CliError, EXIT_INPUT, EXIT_USAGE, isExpectedError } from '../output.js';
 
 interface TicketOptions {
   config: string;
@@ -10,17 +10,13 @@ interface TicketOptions {
 }
 
 /**
- * Config, market-data, pricing and hedging errors become CLI errors (message only, exit 1). Matched by class name
- * along the prototype chain, so `--help` never loads those layers just to test an error.
+ * Config, market-data, pricing, hedging and store errors become CLI errors (message only, exit 1), by their
+ * registered code (pricing/errors.ts, which imports nothing, so `--help` loads no layer to test an error).
  */
 export function asCliError(error: unknown): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
-  const expected = new Set(['HedgingError', 'MarketDataError', 'PricingError', 'ConfigError']);
-  for (let proto: object | null = error; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
-    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
-    if (name && expected.has(name)) return new CliError(error.message, EXIT_INPUT);
-  }
-  return error;
+  // Coded errors (the registry) other than `internal` are the input's or the market's: the message alone, exit 1.
+  return isExpectedError(error) ? new CliError(error.message, EXIT_INPUT) : error;
 }
 
 export function register(program: Command): void {

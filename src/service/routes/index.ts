@@ -2,8 +2,8 @@
 import type { ServiceContext } from '../context.js';
 import type { RouteDef } from '../registry.js';
 import { adminRoutes } from './admin.js';
-import { executionRoutes } from './execution.js';
 import { bookRoutes } from './book.js';
+import { executionRoutes } from './execution.js';
 import { holdingRoutes } from './holdings.js';
 import { labRoutes } from './lab.js';
 import { operationRoutes } from './operations.js';

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { AUDIT_GENESIS_HASH, auditRowHash } from './types.js';
 import type { AuditRow } from './types.js';
+import { ORDERS_MIGRATION } from '../execution/orderStore.js';
 
 export interface Migration {
   version: number;
@@ -209,6 +210,11 @@ export const migrations: readonly Migration[] = [
       renameLegMoneyFields(db);
       chainExistingAudit(db);
     },
+  },
+  {
+    version: 5,
+    description: ORDERS_MIGRATION.description,
+    sql: ORDERS_MIGRATION.sql,
   },
 ];
 

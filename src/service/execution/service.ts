@@ -1,0 +1,156 @@
+/**
+ * The execution side of the desk service: the order manager on the service's store and market, with one gateway per
+ * venue in its configured mode (dry-run by default). Built by `createExecutionService` from the desk config's
+ * `execution` section, the environment (credentials) and the `--live` flag; before the first order after a start it
+ * reconciles the stored working orders with the venues.
+ */
+import type { Logger } from 'pino';
+import type { Venue } from '../../../adapters/model.js';
+import type { Store } from '../store/index.js';
+import { CcxtGateway, credentialsFromEnv } from './ccxtGateway.js';
+import { parseExecutionConfig } from './config.js';
+import type { ExecutionConfig, ExecutionConfigInput, ExecutionMode } from './config.js';
+import { DryRunGateway } from './dryRunGateway.js';
+import type { VenueGateway } from './gateway.js';
+import type { MarketView } from './market.js';
+import { OrderManager } from './orderManager.js';
+import type { ExecutionResult, HaltReport, ReconcileReport } from './orderManager.js';
+import { OrderStore } from './orderStore.js';
+
+export class LiveNotAllowedError extends Error {
+  override name = 'LiveNotAllowedError';
+  readonly field = 'execution.mode';
+}
+
+export interface ExecutionServiceOptions {
+  store: Store;
+  market: MarketView;
+  /** The desk config's `execution` section (validated here; default: dry-run everywhere). */
+  config?: ExecutionConfigInput | ExecutionConfig;
+  env?: NodeJS.ProcessEnv;
+  /** The service was started with `--live`: required before any venue runs in `live` mode. */
+  allowLive?: boolean;
+  now?: () => number;
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  onFills?: () => void;
+  /** Replaces how a gateway is built (tests); the default builds DryRunGateway or CcxtGateway. */
+  gatewayFactory?: (venue: string, mode: ExecutionMode) => VenueGateway;
+  /** ccxt's client-side throttle for testnet/live gateways (default on). */
+  enableRateLimit?: boolean;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class ExecutionService {
+  readonly config: ExecutionConfig;
+  readonly orders: OrderStore;
+  readonly manager: OrderManager;
+  private readonly gateways = new Map<string, VenueGateway>();
+  private reconciled: Promise<ReconcileReport> | null = null;
+  lastReconcile: ReconcileReport | null = null;
+  private readonly results = new Map<
+    string,
+    { running: boolean; result: ExecutionResult | null; error: string | null }
+  >();
+
+  constructor(private readonly options: ExecutionServiceOptions) {
+    this.config = parseExecutionConfig(options.config ?? {});
+    this.orders = new OrderStore(options.store, options.now);
+    for (const [venue, settings] of Object.entries(this.config.venues)) {
+      if ((settings?.mode ?? this.config.mode) === 'live' && !options.allowLive) {
+        throw new LiveNotAllowedError(
+          `execution.venues.${venue}.mode: live trading needs the service started with --live`,
+        );
+      }
+    }
+    if (this.config.mode === 'live' && !options.allowLive) {
+      throw new LiveNotAllowedError('execution.mode: live trading needs the service started with --live');
+    }
+    this.manager = new OrderManager({
+      orders: this.orders,
+      config: this.config,
+      gateway: (venue, mode) => this.gateway(venue, mode),
+      market: options.market,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.onFills ? { onFills: options.onFills } : {}),
+    });
+  }
+
+  gateway(venue: string, mode: ExecutionMode): VenueGateway {
+    const key = `${venue}/${mode}`;
+    let gateway = this.gateways.get(key);
+    if (!gateway) {
+      gateway = this.options.gatewayFactory?.(venue, mode) ?? this.buildGateway(venue, mode);
+      this.gateways.set(key, gateway);
+    }
+    return gateway;
+  }
+
+  private buildGateway(venue: string, mode: ExecutionMode): VenueGateway {
+    if (mode === 'dry-run') return new DryRunGateway(venue, this.options.market, this.options.now);
+    if (mode === 'live' && !this.options.allowLive) {
+      throw new LiveNotAllowedError(
+        `execution.venues.${venue}.mode: live trading needs the service started with --live`,
+      );
+    }
+    const settings = this.config.venues[venue as keyof ExecutionConfig['venues']];
+    return new CcxtGateway({
+      venue: venue as Venue,
+      mode,
+      credentials: credentialsFromEnv(venue, this.options.env ?? process.env),
+      ...(settings?.restUrl !== undefined ? { restUrl: settings.restUrl } : {}),
+      ...(settings?.requestTimeoutMs !== undefined ? { timeoutMs: settings.requestTimeoutMs } : {}),
+      ...(this.options.enableRateLimit !== undefined ? { enableRateLimit: this.options.enableRateLimit } : {}),
+    });
+  }
+
+  /** Reconciles once per start, before the first order (later callers wait for the same run). */
+  ready(): Promise<ReconcileReport> {
+    this.reconciled ??= this.manager.reconcile().then(
+      (report) => (this.lastReconcile = report),
+      (error: unknown) => {
+        // Not cached: the next call tries again.
+        this.reconciled = null;
+        throw error;
+      },
+    );
+    return this.reconciled;
+  }
+
+  async execute(ticketId: string, actor: string): Promise<ExecutionResult> {
+    await this.ready();
+    this.results.set(ticketId, { running: true, result: null, error: null });
+    try {
+      const result = await this.manager.execute(ticketId, actor);
+      this.results.set(ticketId, { running: false, result, error: null });
+      return result;
+    } catch (error) {
+      this.results.set(ticketId, { running: false, result: null, error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  /** Whether a ticket's execution runs now, and how the last one ended (since this start). */
+  status(ticketId: string) {
+    return this.results.get(ticketId) ?? null;
+  }
+
+  async halt(actor: string, reason: string | null): Promise<HaltReport> {
+    return this.manager.halt(actor, reason);
+  }
+
+  resume(actor: string, reason: string | null) {
+    return this.manager.resume(actor, reason);
+  }
+
+  async close(): Promise<void> {
+    this.manager.stop();
+    for (const gateway of this.gateways.values()) await gateway.close();
+    this.gateways.clear();
+  }
+}
+
+export function createExecutionService(options: ExecutionServiceOptions): ExecutionService {
+  return new ExecutionService(options);
+}

@@ -1,0 +1,345 @@
+/**
+ * The order manager against the fake Deribit on loopback, in testnet mode through ccxt: partial fills and a re-price,
+ * the perp re-sized on what the options filled, a rejection, a timeout after the venue accepted the order (found
+ * by its label, never placed again), a restart with orders working (reconciled, an orphan cancelled), and the kill
+ * switch with an order working. Every fill is a ledger fill; no label is ever sent twice.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store, type StoredTicketLeg } from '../../src/service/store/index.js';
+import { applyOrdersMigration, OrderStore } from '../../src/service/execution/orderStore.js';
+import { OrderManager } from '../../src/service/execution/orderManager.js';
+import { CcxtGateway } from '../../src/service/execution/ccxtGateway.js';
+import { parseExecutionConfig, type ExecutionConfigInput } from '../../src/service/execution/config.js';
+import { marketViewOf } from '../../src/service/execution/market.js';
+import { parseClientOrderId } from '../../src/service/execution/clientOrderId.js';
+import { ExecutionHaltedError } from '../../src/service/execution/errors.js';
+import { startFakeDeribit, type FakeDeribit, type FakeOrder } from '../helpers/fakeDeribit.js';
+import { builtinMarket } from './helpers.js';
+
+const credentials = { apiKey: 'mgr-key', secret: 'mgr-secret' };
+const PUT = 'BTC-29MAY26-75000-P';
+const CALL = 'BTC-29MAY26-77000-C';
+const PERP = 'BTC-PERPETUAL';
+
+let fake: FakeDeribit;
+let market: ReturnType<typeof marketViewOf>;
+const gateways: CcxtGateway[] = [];
+const stores: Store[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeDeribit(credentials);
+  const snapshot = await builtinMarket();
+  market = marketViewOf(() => new Map([['deribit/BTC', { market: snapshot }]]));
+});
+afterEach(() => {
+  fake.dropReads = 0;
+  fake.onPlace = () => undefined;
+  fake.onPoll = () => undefined;
+});
+afterAll(async () => {
+  for (const g of gateways) await g.close();
+  for (const s of stores) if (!s.isClosed) s.close();
+  await fake.stop();
+});
+
+const option = (instrument: string, contracts: number, limitPrice: number): StoredTicketLeg => ({
+  venue: 'deribit',
+  underlying: 'BTC',
+  instrument,
+  kind: 'option',
+  side: 'buy',
+  contracts,
+  limitPrice,
+  feesQuote: 1,
+  contractSize: 1,
+  contractValueQuote: null,
+  priceCurrency: 'BTC',
+});
+const perpLeg = (contracts: number): StoredTicketLeg => ({
+  venue: 'deribit',
+  underlying: 'BTC',
+  instrument: PERP,
+  kind: 'perp',
+  side: 'sell',
+  contracts,
+  limitPrice: 75_795,
+  feesQuote: 1,
+  contractSize: null,
+  contractValueQuote: 10,
+  priceCurrency: 'USD',
+});
+
+/**
+ * Puts 4 contracts (delta -0.2), calls 2 (delta +0.1), the perp sold 1000 (delta -1000 x 10 / 75795). The perp's
+ * delta per contract is 1.31935e-4, so with the call half filled the perp is 1000 - 0.5 x 0.1 / 1.31935e-4 = 621.
+ */
+function approvedTicket(store: Store) {
+  const legs = [option(PUT, 4, 0.0075), option(CALL, 2, 0.005), perpLeg(1000)];
+  const content = {
+    ticket: {
+      legs: [
+        { instrument: PUT, delta: -0.2 },
+        { instrument: CALL, delta: 0.1 },
+        { instrument: PERP, delta: (-1000 * 10) / 75_795 },
+      ],
+    },
+  };
+  const ticket = store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
+  return store.approveTicket(ticket.id, 'key:approver', { fourEyes: true });
+}
+
+function setup(config: ExecutionConfigInput = {}, path = ':memory:', migrate = true) {
+  const store = openStore(path);
+  stores.push(store);
+  if (migrate) applyOrdersMigration(store);
+  const gateway = new CcxtGateway({
+    venue: 'deribit',
+    mode: 'testnet',
+    credentials,
+    restUrl: fake.restUrl,
+    timeoutMs: 400,
+    enableRateLimit: false,
+  });
+  gateways.push(gateway);
+  const orders = new OrderStore(store);
+  const manager = new OrderManager({
+    orders,
+    config: parseExecutionConfig({
+      mode: 'testnet',
+      fillTimeoutMs: 250,
+      pollIntervalMs: 30,
+      maxReprices: 2,
+      priceToleranceFraction: 0.1,
+      collarFraction: 0.25,
+      ...config,
+    }),
+    gateway: () => gateway,
+    market,
+  });
+  return { store, orders, manager, gateway };
+}
+
+function partsOf(order: FakeOrder) {
+  return parseClientOrderId(order.label)!;
+}
+
+function venueContracts(ticketKeyPrefix: string, instrument: string): number {
+  return fake.trades
+    .filter((t) => t.label.startsWith(ticketKeyPrefix) && t.instrument_name === instrument)
+    .reduce(
+      (s, t) => s + (t.instrument_name === PERP ? t.amount / 10 : t.amount) * (t.direction === 'buy' ? 1 : -1),
+      0,
+    );
+}
+
+describe('order manager (testnet through ccxt, fake Deribit)', () => {
+  it('fills in parts, re-prices within the tolerance, re-sizes the perp on what the options filled', async () => {
+    const { store, orders, manager } = setup();
+    const ticket = approvedTicket(store);
+    fake.onPlace = (order) => {
+      const { legIndex, attempt } = partsOf(order);
+      if (legIndex === 0 && attempt === 0) return { fill: 2 }; // half now, the rest never: cancelled at the timeout
+      if (legIndex === 0 && attempt === 1) return { fill: 2 }; // the re-price fills the rest
+      if (legIndex === 1 && attempt < 2) return { fill: 0.5 }; // the call: half in three attempts
+      if (legIndex === 2) return { fill: order.amount };
+      return undefined;
+    };
+    const result = await manager.execute(ticket.id, 'key:executor');
+    expect(result.mode).toBe('testnet');
+    expect(result.outcome).toBe('partial');
+    expect(result.reason).toMatch(/^leg 1 \(BTC-29MAY26-77000-C\) fell short: 1 contracts not filled after 3 attempts/);
+    expect(result.legs.map((l) => [l.targetContracts, l.filledContracts, l.attempts])).toEqual([
+      [4, 4, 2],
+      [2, 1, 3],
+      [621, 621, 1],
+    ]);
+    // Prices: the ticket's limit, then the ladder toward limit x 1.1, on the 0.0001 tick.
+    const put = orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    expect(put.map((o) => [o.attempt, o.limitPrice, o.state, o.filledContracts])).toEqual([
+      [0, 0.0075, 'cancelled', 2],
+      [1, 0.0078, 'filled', 2],
+    ]);
+    expect(orders.events(put[0]!.id).map((e) => [e.from, e.to, e.filledContracts])).toEqual([
+      [null, 'new', 0],
+      ['new', 'partially-filled', 2],
+      ['partially-filled', 'cancelled', 2],
+    ]);
+    // The ledger holds exactly what the venue filled, order by order, each fill linked to its ledger fill.
+    const after = store.getTicket(ticket.id)!;
+    expect(after.status).toBe('partially-executed');
+    expect(after.legs!.map((l) => l.filledContracts)).toEqual([4, 1, 621]);
+    const key = `ilh.${ticket.id.replace(/-/g, '')}`;
+    for (const [i, instrument] of [PUT, CALL, PERP].entries()) {
+      const held = after.fills.filter((f) => f.legIndex === i).reduce((s, f) => s + f.contracts, 0);
+      expect(held).toBeCloseTo(venueContracts(key, instrument), 9);
+    }
+    // The call re-priced once to 0.005 + (0.0055 - 0.005) / 2 = 0.00525, on the tick 0.0052.
+    expect(after.fills.map((f) => f.price)).toEqual([0.0075, 0.0078, 0.005, 0.0052, 75_795]);
+    for (const o of orders.listOrders({ ticketId: ticket.id })) {
+      for (const f of orders.fills(o.id)) expect(after.fills.some((l) => l.id === f.ledgerFillId)).toBe(true);
+    }
+    expect(fake.duplicateLabels()).toEqual([]);
+    const actions = store.listAudit(200).map((a) => a.action);
+    expect(actions.filter((a) => a === 'order.place')).toHaveLength(6);
+    // Cancelled at their timeouts: the put's first attempt and the call's three.
+    expect(actions.filter((a) => a === 'order.cancel')).toHaveLength(4);
+    expect(actions.filter((a) => a === 'order.fill')).toHaveLength(5);
+  });
+
+  it('stops the ticket on a rejection: the order is rejected, nothing else placed', async () => {
+    const { store, orders, manager } = setup();
+    const ticket = approvedTicket(store);
+    const before = fake.placeCalls.length;
+    fake.onPlace = () => ({ reject: { code: 10009, message: 'not_enough_funds' } });
+    const result = await manager.execute(ticket.id, 'key:executor');
+    expect(result.outcome).toBe('partial');
+    expect(result.reason).toMatch(/was rejected by the venue; the rest of the ticket was not placed/);
+    expect(
+      fake.placeCalls.slice(before).map((c) => c.label),
+      JSON.stringify(result),
+    ).toHaveLength(1);
+    const [order] = orders.listOrders({ ticketId: ticket.id });
+    expect(order!.state).toBe('rejected');
+    expect(orders.events(order!.id).at(-1)!.note).toContain('not_enough_funds');
+    expect(store.getTicket(ticket.id)!.status).toBe('approved');
+  });
+
+  it('after a timeout once the venue accepted the order, finds it by its label and never sends it again', async () => {
+    const { store, orders, manager } = setup();
+    const ticket = approvedTicket(store);
+    fake.onPlace = (order) => {
+      const { legIndex } = partsOf(order);
+      // Accepted and filled at once, but the answer comes after the client's 400 ms timeout.
+      return legIndex === 0 ? { fill: order.amount, delayMs: 900 } : { fill: order.amount };
+    };
+    const result = await manager.execute(ticket.id, 'key:executor');
+    expect(result.outcome).toBe('filled');
+    const put = orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    expect(put).toHaveLength(1);
+    expect(orders.events(put[0]!.id).at(-1)!.note).toMatch(
+      /^found by its client order id after: deribit .*request timed out/,
+    );
+    const label = put[0]!.id;
+    expect(fake.placeCalls.filter((c) => c.label === label)).toHaveLength(1);
+    expect(fake.duplicateLabels()).toEqual([]);
+    const after = store.getTicket(ticket.id)!;
+    expect(after.status).toBe('executed');
+    expect(after.legs!.map((l) => l.filledContracts)).toEqual([4, 2, 1000]);
+  });
+
+  it('keeps following through dropped connections while an order works', async () => {
+    const { store, manager } = setup({ fillTimeoutMs: 5_000 });
+    const ticket = approvedTicket(store);
+    let polls = 0;
+    fake.onPlace = (order) => (partsOf(order).legIndex === 0 ? undefined : { fill: order.amount });
+    fake.onPoll = (order, venue) => {
+      // The put fills on its third read; the first reads after placing it are dropped.
+      if (partsOf(order).legIndex === 0 && order.order_state === 'open' && ++polls >= 3)
+        venue.fill(order, order.amount);
+    };
+    const running = manager.execute(ticket.id, 'key:executor');
+    const orders = new OrderStore(store);
+    for (let i = 0; i < 200 && !orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    fake.dropReads = 3;
+    const result = await running;
+    expect(fake.dropReads).toBe(0);
+    expect(result.outcome).toBe('filled');
+    expect(store.getTicket(ticket.id)!.status).toBe('executed');
+    expect(fake.duplicateLabels()).toEqual([]);
+  });
+
+  it('reconciles after a restart: working orders and fills made while down, an orphan cancelled; then goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ilhedge-exec-'));
+    const path = join(dir, 'desk.sqlite');
+    const first = setup({ fillTimeoutMs: 60_000 }, path);
+    const ticket = approvedTicket(first.store);
+    const running = first.manager.execute(ticket.id, 'key:executor');
+    // The put rests at the venue; the service dies while it is working.
+    for (let i = 0; i < 100 && !first.orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const working = first.orders.listOrders({ ticketId: ticket.id })[0]!;
+    expect(working.state).toBe('open');
+    first.manager.stop();
+    await running;
+    first.store.close();
+    // While down: 1.5 contracts fill, and an order of ours the store never heard of rests at the venue.
+    fake.fill(fake.byLabel(working.id)!, 1.5);
+    const orphanLabel = `ilh.${'0'.repeat(32)}.0.0`;
+    fake.orders.set('orphan-1', {
+      ...fake.byLabel(working.id)!,
+      order_id: 'orphan-1',
+      label: orphanLabel,
+      filled_amount: 0,
+      order_state: 'open',
+    });
+
+    const second = setup({}, path, false);
+    const report = await second.manager.reconcile();
+    expect(report.updated).toEqual([working.id]);
+    expect(report.fillsRecorded).toBe(1);
+    expect(report.orphansCancelled).toEqual([orphanLabel]);
+    expect(fake.orders.get('orphan-1')!.order_state).toBe('cancelled');
+    expect(second.orders.getOrder(working.id)).toMatchObject({ state: 'partially-filled', filledContracts: 1.5 });
+    expect(second.store.getTicket(ticket.id)!.legs![0]!.filledContracts).toBe(1.5);
+
+    // Executing again follows the working order to its timeout, cancels it, re-prices the rest.
+    fake.onPlace = (order) => ({ fill: order.amount });
+    const result = await second.manager.execute(ticket.id, 'key:executor');
+    expect(result.outcome).toBe('filled');
+    const put = second.orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    expect(put.map((o) => [o.attempt, o.state, o.contracts, o.filledContracts])).toEqual([
+      [0, 'cancelled', 4, 1.5],
+      [1, 'filled', 2.5, 2.5],
+    ]);
+    expect(second.store.getTicket(ticket.id)!.status).toBe('executed');
+    expect(fake.duplicateLabels()).toEqual([]);
+  });
+
+  it('halt cancels the working order and refuses new ones until resumed', async () => {
+    const { store, orders, manager } = setup({ fillTimeoutMs: 60_000 });
+    const ticket = approvedTicket(store);
+    const running = manager.execute(ticket.id, 'key:executor');
+    for (let i = 0; i < 100 && !orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const report = await manager.halt('key:admin', 'test');
+    const [order] = orders.listOrders({ ticketId: ticket.id });
+    expect(report.cancelled).toEqual([order!.id]);
+    expect(fake.byLabel(order!.id)!.order_state).toBe('cancelled');
+    const result = await running;
+    expect(result.outcome).toBe('partial');
+    expect(result.reason).toMatch(/execution was halted/);
+    expect(orders.getOrder(order!.id)!.state).toBe('cancelled');
+    expect(() => manager.prepare(ticket.id)).toThrow(ExecutionHaltedError);
+    await expect(manager.execute(ticket.id, 'key:executor')).rejects.toMatchObject({ code: 'execution-halted' });
+    manager.resume('key:admin', null);
+    expect(manager.prepare(ticket.id).mode).toBe('testnet');
+    expect(store.listAudit(50).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['execution.halt', 'execution.resume', 'order.cancel']),
+    );
+  });
+
+  it('refuses an order beyond the collar or a notional limit, naming the control, before anything is sent', async () => {
+    const { store, manager } = setup({ limits: { maxNotionalQuotePerLeg: 100_000 } });
+    const ticket = approvedTicket(store);
+    const before = fake.placeCalls.length;
+    // 4 puts x 75798.16 forward = 303192.64 notional.
+    const result = await manager.execute(ticket.id, 'key:executor');
+    expect(result.reason).toMatch(
+      /^leg 0 \(BTC-29MAY26-75000-P\): execution\.limits\.maxNotionalQuotePerLeg: 4 contracts of BTC-29MAY26-75000-P are 303192\.64 quote notional, over the per-order limit 100000/,
+    );
+    expect(fake.placeCalls.length).toBe(before);
+    const tight = setup({ collarFraction: 0.01, collarMinTicks: 1 });
+    const t2 = approvedTicket(tight.store);
+    const r2 = await tight.manager.execute(t2.id, 'key:executor');
+    expect(r2.reason).toMatch(
+      /execution\.collarFraction: BTC-29MAY26-75000-P buy at 0\.0075 is 5\.833% from the mark 0\.00708665, beyond the collar of 1\.000% \(and more than 1 ticks of 0\.0001\)/,
+    );
+  });
+});
