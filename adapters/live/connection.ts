@@ -18,6 +18,9 @@ import type { TokenBucket } from './rateLimit.js';
 import type { StalenessTracker } from './staleness.js';
 import { describeSubscription, type LiveSubscription } from './subscriptions.js';
 
+/** Socket-level failures that ccxt passes through as plain errors: worth a redial, never a permanent failure. */
+const SOCKET_FAILURE = /WebSocket is not open|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT/;
+
 export type StatusExtra = Partial<Pick<LiveStatusEvent, 'attempt' | 'retryInMs' | 'error' | 'subscription'>>;
 
 export interface ConnectionOptions {
@@ -129,7 +132,20 @@ export class Connection {
   }
 
   classify(error: unknown): MarketDataError {
-    return fromCcxtError(error, { venue: this.o.venue, operation: 'watch' });
+    const classified = fromCcxtError(error, { venue: this.o.venue, operation: 'watch' });
+    // ccxt passes the socket library's own errors through untranslated: a subscribe sent on a socket that closed
+    // between open and send fails with ws's plain `WebSocket is not open` (a venue refusing us, a dead network).
+    // Unclassified, it would count as a permanent failure and drop that subscription for good.
+    if (
+      classified instanceof VenueError &&
+      classified.kind === 'unknown' &&
+      SOCKET_FAILURE.test(error instanceof Error ? error.message : String(error))
+    ) {
+      return new VenueError('network', classified.ccxtClass, classified.context, true, classified.message, {
+        cause: error,
+      });
+    }
+    return classified;
   }
 
   isRateLimit(error: MarketDataError): boolean {
@@ -212,6 +228,9 @@ export class Connection {
     const gate: Promise<boolean> = sleep(this.o.scheduler, delayMs, this.o.signal).then((ok) => {
       if (ok && !this.closed && this.gate === gate) {
         this.downHandled = false;
+        // A socket opened meanwhile (a retry that did not wait for this gate) announces `up` again on its next
+        // frame: without this the feed would read `connecting` while data flows.
+        this.gotFrameSinceOpen = false;
         this.o.emitStatus('connecting', `${this.o.venue}: redialling (attempt ${this.o.backoff.attempts})`, {
           attempt: this.o.backoff.attempts,
         });

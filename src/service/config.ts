@@ -5,6 +5,8 @@
  * API keys live hashed in the database and venue keys would come from the environment.
  */
 import { z } from 'zod';
+import { IlhedgeError } from '../../pricing/errors.js';
+import { INVALID_CONFIG } from '../config/deskConfig.js';
 
 export const ENV_VARS = {
   ILHEDGE_PORT: 'port to listen on (default 8080)',
@@ -14,6 +16,10 @@ export const ENV_VARS = {
   ILHEDGE_LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)',
   ILHEDGE_MAX_FEED_AGE_MS: '/ready fails when a feed is older than this (default 10000)',
   ILHEDGE_REPLAY_INTERVAL_MS: 'wall ms between replayed ticks (default 1000)',
+  'ILHEDGE_<VENUE>_REST_URL':
+    'live data: REST origin of a venue, e.g. ILHEDGE_DERIBIT_REST_URL=https://test.deribit.com',
+  'ILHEDGE_<VENUE>_WS_URL':
+    'live data: websocket URL of a venue, e.g. ILHEDGE_DERIBIT_WS_URL=wss://test.deribit.com/ws/api/v2',
 } as const;
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -26,12 +32,24 @@ export const serviceSettingsSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     maxFeedAgeMs: z.coerce.number().int().positive().default(10_000),
     replayIntervalMs: z.coerce.number().int().min(5).max(3_600_000).default(1_000),
+    /** `--source`: builtin | live | replay:<file>; over the desk config's `market.source`. */
+    source: z
+      .string()
+      .regex(/^(builtin|live|replay:.+)$/, 'must be builtin, live or replay:<file>')
+      .optional(),
+    /** `--demo`: replayed or demo data may make /ready 200 (npm start). */
+    demo: z.boolean().default(false),
+    /** `--record <file>`: write what the live feed received to this file (recording format) on shutdown. */
+    record: z.string().min(1).optional(),
+    /** `--live`: the operator's explicit consent before any venue in `execution` runs in `live` mode. */
+    live: z.boolean().default(false),
   })
   .strict();
 export type ServiceSettings = z.infer<typeof serviceSettingsSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+/** A setting that does not validate, named by its flag or variable (`--port`, `ILHEDGE_PORT`): `invalid-config`. */
+export class ConfigError extends IlhedgeError {
+  static override readonly definition = INVALID_CONFIG;
   constructor(
     readonly field: string,
     message: string,
@@ -45,6 +63,10 @@ export interface CliServeOptions {
   host?: string;
   db?: string;
   config?: string;
+  source?: string;
+  demo?: boolean;
+  record?: string;
+  live?: boolean;
 }
 
 /** Merges flags > env > defaults and validates the result, naming the flag or variable at fault. */
@@ -67,6 +89,10 @@ export function resolveServiceSettings(cli: CliServeOptions, env: NodeJS.Process
         ...(cli.port !== undefined ? { port: cli.port } : {}),
         ...(cli.host !== undefined ? { host: cli.host } : {}),
         ...(cli.db !== undefined ? { db: cli.db } : {}),
+        ...(cli.source !== undefined ? { source: cli.source } : {}),
+        ...(cli.demo !== undefined ? { demo: cli.demo } : {}),
+        ...(cli.record !== undefined ? { record: cli.record } : {}),
+        ...(cli.live !== undefined ? { live: cli.live } : {}),
       },
     ],
   ];

@@ -186,7 +186,7 @@ export class DeskBook implements DeskBookApi {
       return out;
     }
     const ageMs = this.quoteAgeMs(snapshot);
-    const stale = ageMs > this.options.maxQuoteAgeMs;
+    const stale = snapshot.stale === true || ageMs > this.options.maxQuoteAgeMs;
     let ctx: MarketContext;
     try {
       ctx = netBookMarketContext(snapshot.market, snapshot.asOfMs);

@@ -1,17 +1,27 @@
 /**
- * The `ilhedge serve` / `npm start` entry: the desk config and environment resolved, the built-in Deribit BTC data
- * replayed as a live feed on the replay's own clock, the example positions seeded on first run, and a first admin
- * key created and printed once.
+ * The `ilhedge serve` / `npm start` entry: the desk config and environment resolved, one market feed per market the
+ * positions need (live on the venue through ccxt pro with `--source live`; a recording replayed on its own clock
+ * with `replay:<file>`; the built-in Deribit BTC data as a demo by default), the example positions seeded on first
+ * run, and a first admin key created and printed once. Replayed and demo data keep `/ready` at 503 unless `--demo`
+ * says that is intended (`npm start` passes it).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findQuote, type HeldPositionSpec } from '../../hedging/index.js';
+import {
+  findQuote,
+  resolvePolicy,
+  withPolicyOverrides,
+  type HedgePolicy,
+  type HeldPositionSpec,
+} from '../../hedging/index.js';
 import type { DeskConfig } from '../config/deskConfig.js';
 import { ConfigError, resolveServiceSettings } from './config.js';
 import type { CliServeOptions, ServiceSettings } from './config.js';
 import { SnapshotReplayFeed } from './feeds/replay.js';
 import { RecordedStreamFeed } from './feeds/recordedStream.js';
+import { resolveEndpoints } from './feeds/endpoints.js';
+import { LiveMarketFeed, type LiveFeedOptions } from './feeds/live.js';
 import { createLogger, installSignalHandlers, startService } from './server.js';
 import type { ServiceHandle } from './server.js';
 import type { MarketFeed, PositionSpec } from './types.js';
@@ -59,7 +69,7 @@ export async function replayFeed(
   if (!isVenue(venue)) throw new ConfigError('market.venue', `unknown venue ${venue}`);
   const spec = parseSourceSpec(source);
   if (spec.kind === 'live') {
-    throw new ConfigError('market.source', 'live data is not wired into the service yet; use builtin or replay:<file>');
+    throw new ConfigError('market.source', 'live data needs the live feed (liveFeed), not a replay');
   }
   if (spec.kind === 'replay') {
     // A recording with websocket frames replays them, as the venue sent them, through the adapters' live path.
@@ -76,6 +86,61 @@ export async function replayFeed(
   }
   const snapshot = await loadMarketSnapshot({ venue, underlying, source: spec });
   return new SnapshotReplayFeed(snapshot, { intervalMs });
+}
+
+/** Timings of the live feed that tests shorten; the service's defaults otherwise. */
+export type LiveTuning = Partial<
+  Pick<
+    LiveFeedOptions,
+    | 'idleTimeoutMs'
+    | 'backoff'
+    | 'rateLimitCooldownMs'
+    | 'instrumentReloadMs'
+    | 'emitIntervalMs'
+    | 'staleCheckMs'
+    | 'maxClockSkewMs'
+    | 'quoteMaxAgeMs'
+    | 'recordMaxFrames'
+  >
+>;
+
+export interface LiveFeedRequest {
+  venue: string;
+  underlying: string;
+  policies: readonly HedgePolicy[];
+  /** The desk config's `market.endpoints` (per venue); the environment overrides them. */
+  endpoints: DeskConfig['market']['endpoints'] | undefined;
+  env: NodeJS.ProcessEnv;
+  maxAgeMs: number;
+  recordFile?: string;
+  now?: () => number;
+  tuning?: LiveTuning;
+}
+
+/** A live feed for one market (venue + underlying) through ccxt pro, on the configured endpoints. */
+export async function liveFeed(req: LiveFeedRequest): Promise<LiveMarketFeed> {
+  const { isVenue } = await import('../../adapters/index.js');
+  if (!isVenue(req.venue)) throw new ConfigError('market.venue', `unknown venue ${req.venue}`);
+  const endpoints = resolveEndpoints(req.venue, req.endpoints?.[req.venue], req.env);
+  return new LiveMarketFeed({
+    venue: req.venue,
+    underlying: req.underlying,
+    policies: req.policies,
+    endpoints,
+    maxAgeMs: req.maxAgeMs,
+    ...(req.recordFile !== undefined ? { recordFile: req.recordFile } : {}),
+    ...(req.now !== undefined ? { now: req.now } : {}),
+    ...req.tuning,
+  });
+}
+
+/** `--record out.json` with several live markets writes `out.deribit-BTC.json`, `out.deribit-ETH.json`. */
+export function recordFileFor(file: string, venue: string, underlying: string, markets: number): string {
+  if (markets <= 1) return file;
+  const dot = file.lastIndexOf('.');
+  const base = dot > file.lastIndexOf('/') ? file.slice(0, dot) : file;
+  const ext = dot > file.lastIndexOf('/') ? file.slice(dot) : '';
+  return `${base}.${venue}-${underlying.toUpperCase()}${ext}`;
 }
 
 interface LoadedDesk {
@@ -172,39 +237,97 @@ export interface RunServiceResult {
   settings: ServiceSettings;
 }
 
+export interface RunServiceExtras {
+  /** One clock for the feeds and the service (tests run a recorded day on it); default the wall clock. */
+  now?: () => number;
+  /** Live feed timings (tests). */
+  live?: LiveTuning;
+}
+
 export async function runService(
   cli: CliServeOptions,
   env: NodeJS.ProcessEnv = process.env,
+  extras: RunServiceExtras = {},
 ): Promise<RunServiceResult> {
   const settings = resolveServiceSettings(cli, env);
   const log = createLogger(settings.logLevel);
   const desk = await loadDesk(cli.config ?? env.ILHEDGE_CONFIG);
   const first = desk.configs[0]?.config;
-  const source = first?.market.source ?? 'builtin';
+  const source = settings.source ?? first?.market.source ?? 'builtin';
+  const live = source === 'live';
+  if (settings.record !== undefined && !live) {
+    throw new ConfigError('--record', `records what a live feed receives; the source is ${source}, not live`);
+  }
   const markets = [...new Set(desk.positions.map((p) => `${p.venue.toLowerCase()}/${p.underlying.toUpperCase()}`))];
   for (const { config, spec } of desk.held) {
     markets.push(`${spec.venue}/${(spec.underlying ?? config.market.underlying).toUpperCase()}`);
   }
-  const feeds: MarketFeed[] = [];
-  for (const market of new Set(markets)) {
-    const [venue, underlying] = market.split('/') as [string, string];
-    feeds.push(await replayFeed(venue, underlying, source, settings.replayIntervalMs));
-  }
   const { deskPolicy } = await import('../config/deskConfig.js');
-  const handle = await startService({
-    port: settings.port,
-    host: settings.host,
-    dbPath: settings.db,
-    feeds,
-    logger: log,
-    ...(first ? { deskPolicy: deskPolicy(first), fourEyes: first.fourEyes } : {}),
-    ...(first ? { defaultMarket: { venue: first.market.venue, underlying: first.market.underlying } } : {}),
-    maxFeedAgeMs: settings.maxFeedAgeMs,
-    seedPositions: desk.positions,
-    seedHoldings: seedHoldingsOf(desk.held, feeds),
-    createAdminKeyIfNone: true,
-    defaultMetrics: true,
-  });
+  const basePolicy = first ? deskPolicy(first) : resolvePolicy({});
+  const distinct = [...new Set(markets)];
+  const feeds: MarketFeed[] = [];
+  try {
+    for (const market of distinct) {
+      const [venue, underlying] = market.split('/') as [string, string];
+      let feed: MarketFeed;
+      if (live) {
+        // The option tickers subscribed are those the desk's policy, or a position's own, can hedge with.
+        const own = desk.positions
+          .filter((p) => p.venue.toLowerCase() === venue && p.underlying.toUpperCase() === underlying)
+          .map((p) => withPolicyOverrides(basePolicy, p.policy));
+        const liveFeedRef = await liveFeed({
+          venue,
+          underlying,
+          policies: [basePolicy, ...own],
+          endpoints: first?.market.endpoints,
+          env,
+          maxAgeMs: settings.maxFeedAgeMs,
+          ...(settings.record !== undefined
+            ? { recordFile: recordFileFor(settings.record, venue, underlying, distinct.length) }
+            : {}),
+          ...(extras.now !== undefined ? { now: extras.now } : {}),
+          ...(extras.live !== undefined ? { tuning: extras.live } : {}),
+        });
+        liveFeedRef.onError = (error) => log.error({ err: error, market }, 'live feed error');
+        feeds.push(liveFeedRef);
+        // Started here, before the service binds: instruments and the first chain come through REST, and a venue
+        // that cannot be reached stops start-up with its error instead of serving an empty market.
+        await liveFeedRef.start();
+        feed = liveFeedRef;
+        feeds.pop();
+      } else {
+        feed = await replayFeed(venue, underlying, source, settings.replayIntervalMs);
+      }
+      feed.readyOnRecordedData = settings.demo;
+      feeds.push(feed);
+    }
+  } catch (error) {
+    for (const feed of feeds) await feed.stop();
+    throw error;
+  }
+  let handle: ServiceHandle;
+  try {
+    handle = await startService({
+      port: settings.port,
+      host: settings.host,
+      dbPath: settings.db,
+      feeds,
+      logger: log,
+      ...(first ? { deskPolicy: deskPolicy(first), fourEyes: first.fourEyes, execution: first.execution } : {}),
+      allowLive: settings.live,
+      ...(first ? { defaultMarket: { venue: first.market.venue, underlying: first.market.underlying } } : {}),
+      maxFeedAgeMs: settings.maxFeedAgeMs,
+      seedPositions: desk.positions,
+      seedHoldings: seedHoldingsOf(desk.held, feeds),
+      createAdminKeyIfNone: true,
+      defaultMetrics: true,
+      ...(extras.now !== undefined ? { now: extras.now } : {}),
+    });
+  } catch (error) {
+    // A held instrument the market does not list, a port in use: the live sockets opened above are closed.
+    for (const feed of feeds) await feed.stop();
+    throw error;
+  }
   installSignalHandlers(handle);
   if (handle.firstAdminKey) {
     // Printed once, to the terminal only (never through the logger).
@@ -214,10 +337,11 @@ export async function runService(
         `More keys: ilhedge keys create --role viewer|trader|admin --db ${settings.db}\n\n`,
     );
   }
-  const sources = feeds.map((f) => f.current()?.label ?? `${f.venue}/${f.underlying}`);
+  const sources = feeds.map((f) => f.dataSource?.() ?? { label: f.current()?.label ?? `${f.venue}/${f.underlying}` });
+  const kinds = [...new Set(sources.map((d) => ('kind' in d ? d.kind : 'scripted')))].join(', ');
   log.info(
-    { url: handle.url, seeded: handle.seeded, configs: desk.configs.map((c) => c.file), sources },
-    'desk service ready (market data: replay on its own clock)',
+    { url: handle.url, seeded: handle.seeded, configs: desk.configs.map((c) => c.file), sources, demo: settings.demo },
+    `desk service ready (market data: ${kinds})`,
   );
   return { handle, settings };
 }

@@ -68,17 +68,35 @@ const suggestionSchema = z
   })
   .nullable();
 
+const carryViewSchema = z.object({
+  feeIncomeQuotePerDay: z.number().describe('expected fee income, quote per day (LP positions only)'),
+  lvrQuotePerDay: z.number().describe("-sigma^2 P^2 Gamma / 2 per day: the LP's LVR; negative for long options"),
+  carryQuotePerDay: z.number().describe('theta + sigma^2 P^2 Gamma / 2 per day (LP: fees - LVR)'),
+  thetaBasis: z.enum(['fees-minus-lvr', 'lvr-only', 'partial']),
+});
+
+const carrySchema = z
+  .object({
+    vol: z.number().describe('the at-the-money vol LVR is measured at (decimal)'),
+    lp: carryViewSchema,
+    holdings: carryViewSchema,
+    net: carryViewSchema,
+  })
+  .nullable()
+  .describe('expected carry per day: fee income against LVR for the LP, gamma income against decay for options');
+
 export const hedgeStateSchema = z.object({
   positionId: z.string(),
   name: z.string(),
   market: z.string(),
   seq: z.number(),
   asOfMs: z.number().describe('market time on the feed clock (replay time for a replay)'),
-  source: z.enum(['replay', 'live', 'scripted', 'synthetic']),
+  source: z.enum(['replay', 'live', 'demo', 'scripted', 'synthetic']),
   price: n.describe('pool price, quote per base'),
   lp: greeksSchema,
   holdings: greeksSchema.describe("the position's own hedges held"),
   net: greeksSchema,
+  carry: carrySchema,
   band: bandSchema,
   toTrade: toTradeSchema.describe('perp contracts that bring net delta to target given what is held'),
   suggestion: suggestionSchema.describe("the ticket engine's legs at the last re-solve"),
@@ -93,6 +111,7 @@ const marketBookSchema = z.object({
   lp: greeksSchema,
   holdings: greeksSchema,
   net: greeksSchema,
+  carry: carrySchema,
   band: bandSchema,
   toTrade: toTradeSchema,
   suggestion: suggestionSchema,
@@ -224,7 +243,23 @@ export const keyRecordSchema = z.object({
   revokedAtMs: z.number().nullable(),
 });
 
-export const healthSchema = z.object({ status: z.literal('ok'), uptimeS: z.number(), version: z.string() });
+/** Which data a feed runs on (`/health`, `/ready`). */
+export const dataSourceSchema = z.object({
+  kind: z.enum(['live', 'replay', 'demo', 'scripted']),
+  venue: z.string(),
+  underlying: z.string(),
+  label: z.string(),
+  status: z.string().optional().describe("live: the stream's state (up, down, rate-limited, idle, connecting)"),
+  endpoints: z.object({ rest: z.string(), ws: z.string() }).optional(),
+  subscribed: z.number().optional().describe('live: instruments subscribed'),
+});
+
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  uptimeS: z.number(),
+  version: z.string(),
+  dataSource: z.array(dataSourceSchema),
+});
 
 export const readySchema = z.object({
   ready: z.boolean(),
@@ -233,8 +268,11 @@ export const readySchema = z.object({
       market: z.string(),
       connected: z.boolean(),
       source: z.string().nullable(),
-      ageMs: z.number().nullable(),
+      dataSource: dataSourceSchema,
+      ageMs: z.number().nullable().describe("age of the data on the market's own clock, plus time since receipt"),
       fresh: z.boolean(),
+      ready: z.boolean(),
+      notReady: z.string().optional().describe('why this feed is not ready'),
     }),
   ),
 });

@@ -22,6 +22,10 @@ import type { Store } from './store/index.js';
 import { HedgeStream } from './stream.js';
 import type { MarketFeed, PositionSpec } from './types.js';
 import type { ManualHoldingInput } from './store/index.js';
+import type { ExecutionConfigInput } from './execution/config.js';
+import { marketViewOf } from './execution/market.js';
+import { createExecutionService } from './execution/service.js';
+import { refreshHoldings } from './routes/tickets.js';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -39,6 +43,10 @@ export interface ServiceOptions {
   defaultMarket?: { venue: Venue; underlying: string };
   /** Four-eyes approval of tickets (default on). */
   fourEyes?: boolean;
+  /** The desk config's `execution` section (default: dry-run on every venue). */
+  execution?: ExecutionConfigInput;
+  /** `--live`: live-mode venues may trade. */
+  allowLive?: boolean;
   /** Keep the ticket engine's option suggestions on the stream (default on). */
   suggestions?: boolean;
   /** `/ready` wants every feed's latest snapshot younger than this (wall clock). Default 10 s. */
@@ -140,6 +148,18 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     context.refreshPositions();
     hub.onTick((tick) => metrics.ticks.inc({ market: tick.marketKey }));
     hub.start();
+    // The order manager at start-up, so open orders are reconciled with the venues before anything new is sent.
+    context.execution = createExecutionService({
+      store,
+      market: marketViewOf(() => hub.markets()),
+      ...(options.execution !== undefined ? { config: options.execution } : {}),
+      allowLive: options.allowLive ?? false,
+      now,
+      log,
+      onFills: () => refreshHoldings(context),
+    });
+    // Reconcile now, in the background: a venue that cannot be reached yet is retried before the first order.
+    context.execution.ready().catch((error: unknown) => log.warn({ err: error }, 'reconciling orders at start failed'));
 
     const { app } = createApp(context, {
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
@@ -181,6 +201,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         server.closeIdleConnections();
         await stream.close();
         await Promise.allSettled([...context.inflight]);
+        await context.execution?.close();
         // Requests still running get a short grace, then their sockets are cut.
         const grace = setTimeout(() => server.closeAllConnections(), 2_000);
         grace.unref();

@@ -14,8 +14,11 @@ import type { LpPositionSpec } from '../../hedging/index.js';
 export interface FeedSnapshot {
   venue: string;
   underlying: string;
-  /** Where the numbers come from: a replay runs on its recording's own clock and must say so. */
-  source: 'replay' | 'live' | 'scripted' | 'synthetic';
+  /**
+   * Where the numbers come from: `live` a venue's feed; `replay` a recording replayed on its own clock; `demo` the
+   * packaged data moved along a synthetic path (`npm start`). A replay or demo must say so everywhere.
+   */
+  source: 'replay' | 'live' | 'demo' | 'scripted' | 'synthetic';
   /** Human description of the source, e.g. which recording and that it runs on the replay's own clock. */
   label: string;
   /** Monotonic update counter of the feed (one per tick). */
@@ -25,6 +28,23 @@ export interface FeedSnapshot {
   /** Wall-clock time when the service received this snapshot, ms since epoch. */
   receivedAtMs: number;
   market: MarketSnapshot;
+  /**
+   * The feed knows its data is not the market now (a live stream that is down or rate-limited), whatever the age
+   * of its last quotes: the book shows it stale at once and hedges nothing on it.
+   */
+  stale?: boolean;
+}
+
+/** Which data a feed runs on: the kind, the venue and a human label (which recording, which endpoint). */
+export interface DataSourceInfo {
+  kind: 'live' | 'replay' | 'demo' | 'scripted';
+  venue: string;
+  underlying: string;
+  label: string;
+  /** Live feeds: the stream's state (`up`, `down`, `rate-limited`...), the endpoints and the symbols subscribed. */
+  status?: string;
+  endpoints?: { rest: string; ws: string };
+  subscribed?: number;
 }
 
 export type MarketListener = (snapshot: FeedSnapshot) => void;
@@ -38,6 +58,13 @@ export interface MarketFeed {
   onUpdate(listener: MarketListener): () => void;
   /** Connected (or, for a replay, running); `/ready` also checks freshness. */
   connected(): boolean;
+  /** What data this feed runs on, for `/health`, `/ready` and the logs (default: from the snapshot's source). */
+  dataSource?(): DataSourceInfo;
+  /**
+   * Set by `--demo`: this feed's replayed or demo data may make `/ready` 200. Without it `/ready` is 503 on
+   * anything but live data, so no orchestrator routes a desk to a service that is not on the market.
+   */
+  readyOnRecordedData?: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -49,7 +49,8 @@ describe('desk config', () => {
 
   it('fills defaults: builtin Deribit BTC, dynamic mode, spread cost, perp delta hedge', () => {
     const config = parseDeskConfig({ positions: [v3] });
-    expect(config.market).toEqual({ venue: 'deribit', underlying: 'BTC', source: 'builtin' });
+    expect(config.market).toEqual({ venue: 'deribit', underlying: 'BTC', source: 'builtin', endpoints: {} });
+    expect(config.execution.mode).toBe('dry-run');
     expect(config.mode).toBe('dynamic');
     const policy = deskPolicy(config);
     expect(policy.costModel).toBe('spread');

@@ -1,5 +1,5 @@
 /** Listener bookkeeping shared by the feeds. */
-import type { FeedSnapshot, MarketFeed, MarketListener } from '../types.js';
+import type { DataSourceInfo, FeedSnapshot, MarketFeed, MarketListener } from '../types.js';
 
 /** Wall-clock ms with sub-ms resolution (same clock across processes of one machine). */
 export function nowPrecise(): number {
@@ -11,6 +11,8 @@ export abstract class BaseFeed implements MarketFeed {
   protected latest: FeedSnapshot | undefined;
   protected running = false;
   onError: (error: unknown) => void = () => {};
+  /** `--demo`: replayed or demo data may make `/ready` 200 (see `MarketFeed.readyOnRecordedData`). */
+  readyOnRecordedData = false;
 
   constructor(
     readonly venue: string,
@@ -28,6 +30,13 @@ export abstract class BaseFeed implements MarketFeed {
 
   connected(): boolean {
     return this.running;
+  }
+
+  /** What data this feed runs on, read from its latest snapshot (feeds that know more override it). */
+  dataSource(): DataSourceInfo {
+    const source = this.latest?.source;
+    const kind = source === 'live' || source === 'replay' || source === 'demo' ? source : 'scripted';
+    return { kind, venue: this.venue, underlying: this.underlying, label: this.latest?.label ?? '(no data yet)' };
   }
 
   protected emit(snapshot: FeedSnapshot): void {

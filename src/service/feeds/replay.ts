@@ -4,7 +4,9 @@
  * says. A single-snapshot recording has no price moves of its own, so the path is a seeded geometric Brownian
  * motion at the chain's at-the-money vol (`sigma sqrt(dt)` per tick, dt in years of replay time) applied to the
  * whole market at once (`moveMarket`: spot, perp, futures, every forward, option marks repriced from their IVs at
- * the moved forward and the advancing clock); IVs and strikes stay as recorded. Every snapshot says so in its `label`.
+ * the moved forward and the advancing clock); IVs and strikes stay as recorded. Every snapshot says so in its `label`,
+ * and its source is `demo`: the prices are a synthetic path, not a recording's, so `/ready` is 503 on it unless the
+ * service was started with `--demo` (what `npm start` does).
  */
 import { moveMarket, type MarketSnapshot } from '../../../adapters/index.js';
 import { MS_PER_DAY, MS_PER_YEAR } from '../../../adapters/index.js';
@@ -89,7 +91,7 @@ export class SnapshotReplayFeed extends BaseFeed {
     return {
       venue: this.venue,
       underlying: this.underlying,
-      source: 'replay',
+      source: 'demo',
       label: this.label,
       seq: this.seq,
       asOfMs: this.replayTimeMs,

@@ -219,7 +219,7 @@ function renderSource() {
     if (h?.source) parts.push(h.source);
   }
   $('source').textContent = `data: ${parts.join(' | ') || '—'}`;
-  const replay = [...state.markets.values()].some((m) => m.source === 'replay');
+  const replay = [...state.markets.values()].some((m) => m.source === 'replay' || m.source === 'demo');
   $('clock').textContent = `${replay ? 'replay clock' : 'market clock'} ${isoUtc(state.book?.asOfMs)}`;
 }
 
