@@ -13,6 +13,7 @@ import { MarketDataError, fromCcxtError } from '../errors.js';
 import type { Instrument, Venue } from '../model.js';
 import type { Recording } from '../recording.js';
 import { pointExchangeAt } from '../replayWs.js';
+import { pointRestAt } from '../live/endpoints.js';
 import type { VenueQuotes } from '../venues/common.js';
 import { venueAdapter } from '../venues/index.js';
 import { bucketFor, DEFAULT_REQUEST_BUDGET, rateLimitedFetch } from '../live/rateLimit.js';
@@ -57,25 +58,6 @@ export interface RecordSessionResult {
   quotes: number;
   books: number;
   statuses: string[];
-}
-
-/** Replaces the origin of every http(s) URL under `urls.api` except the websocket ones. */
-function pointRestAt(exchange: Exchange, restUrl: string): void {
-  const origin = new URL(restUrl);
-  const api = exchange.urls.api as Record<string, unknown>;
-  const rewrite = (value: unknown): unknown => {
-    if (typeof value === 'string' && /^https?:\/\//.test(value)) {
-      const u = new URL(value);
-      u.protocol = origin.protocol;
-      u.host = origin.host;
-      return u.toString().replace(/\/$/, value.endsWith('/') ? '/' : '');
-    }
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
-    }
-    return value;
-  };
-  for (const key of Object.keys(api)) if (key !== 'ws') api[key] = rewrite(api[key]);
 }
 
 function utcDate(ms: number): string {
