@@ -1,6 +1,6 @@
 /**
  * Order states and the transitions allowed between them. Every change of an order's state (or of its filled
- * contracts) is stored as an event (`orderStore.ts`); a transition not listed here is refused, so a venue answer that
+ * contracts) is stored as an event (`orderEvents.ts`); a transition not listed here is refused, so a venue answer that
  * would move a filled order back to open is an error, never a silent overwrite.
  */
 export const ORDER_STATES = ['new', 'open', 'partially-filled', 'filled', 'cancelled', 'rejected', 'expired'] as const;

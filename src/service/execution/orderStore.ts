@@ -1,167 +1,33 @@
 /**
  * Orders in SQLite, beside the ledger, through the store's own connection (`store.db`, better-sqlite3): every order
- * with its state, every transition as an event (append-only), every venue fill once (keyed by the venue's trade id)
- * and, for `testnet` and `live`, as a ledger fill of the ticket **in the same transaction** (the store's
- * `recordTicketFills`, which nests as a savepoint): the book, the holdings and `toTrade` follow the venue with no
- * hand entry, and a crash leaves either the fill and the order's new state or neither. Dry-run fills are stored
- * here only (marked `dry-run`), never in the ledger. Every order, cancel and fill has its audit row.
+ * with its state, every transition as an event (append-only, orderEvents.ts), every venue fill once (keyed by the
+ * venue's trade id) and, for `testnet` and `live`, as a ledger fill of the ticket **in the same transaction**
+ * (fillRecording.ts): the book, the holdings and `toTrade` follow the venue with no hand entry, and a crash leaves
+ * either the fill and the order's new state or neither. Dry-run fills are stored here only (marked `dry-run`), never
+ * in the ledger. Every order, cancel and fill has its audit row.
  *
- * The tables are created by `ORDERS_MIGRATION` (to be registered as the next version of store/migrations.ts).
+ * The tables are created by `ORDERS_MIGRATION` (ordersMigration.ts, version 5 of store/migrations.ts); the rows
+ * map to records in orderRecords.ts.
  */
 import type { Store, StoredTicket } from '../store/index.js';
-import type { HeldKind } from '../../../hedging/ledger.js';
 import type { ExecutionMode } from './config.js';
-import type { OrderSide, TimeInForce, VenueTrade } from './gateway.js';
-import { ORDER_STATES, TERMINAL_ORDER_STATES, checkTransition } from './orderState.js';
-import type { OrderState } from './orderState.js';
+import type { VenueTrade } from './gateway.js';
+import { applyOrderUpdate, readExecutionFills } from './fillRecording.js';
+import type { ExecutionFill, OrderUpdate } from './fillRecording.js';
+import { appendOrderEvent, readOrderEvents } from './orderEvents.js';
+import type { OrderEvent } from './orderEvents.js';
+import { readOrderRow, toOrder } from './orderRecords.js';
+import type { OrderRow, StoredOrder } from './orderRecords.js';
+import { executionTablesPresent } from './ordersMigration.js';
+import { TERMINAL_ORDER_STATES } from './orderState.js';
 import { MS_PER_DAY } from '../../../pricing/time.js';
 import { IlhedgeError } from '../../../pricing/errors.js';
 
-const states = ORDER_STATES.map((s) => `'${s}'`).join(', ');
-
-export const ORDERS_MIGRATION = {
-  description:
-    'execution: orders with their state, append-only order events and venue fills (each linked to its ledger fill), the kill switch',
-  sql: `
-    CREATE TABLE execution_orders (
-      id TEXT PRIMARY KEY,
-      ticket_id TEXT NOT NULL REFERENCES tickets (id),
-      leg_index INTEGER NOT NULL CHECK (leg_index >= 0),
-      attempt INTEGER NOT NULL CHECK (attempt >= 0),
-      mode TEXT NOT NULL CHECK (mode IN ('dry-run', 'testnet', 'live')),
-      venue TEXT NOT NULL,
-      underlying TEXT NOT NULL,
-      instrument TEXT NOT NULL,
-      kind TEXT NOT NULL CHECK (kind IN ('option', 'perp', 'future')),
-      side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
-      contracts REAL NOT NULL CHECK (contracts > 0),
-      limit_price REAL NOT NULL CHECK (limit_price > 0),
-      time_in_force TEXT NOT NULL CHECK (time_in_force IN ('gtc', 'post-only', 'ioc')),
-      notional_quote REAL NOT NULL,
-      state TEXT NOT NULL CHECK (state IN (${states})),
-      venue_order_id TEXT,
-      filled_contracts REAL NOT NULL DEFAULT 0 CHECK (filled_contracts >= 0),
-      average_price REAL,
-      created_by TEXT NOT NULL,
-      created_at_ms INTEGER NOT NULL,
-      updated_at_ms INTEGER NOT NULL,
-      UNIQUE (ticket_id, leg_index, attempt, mode)
-    );
-    CREATE INDEX execution_orders_ticket ON execution_orders (ticket_id);
-    CREATE INDEX execution_orders_state ON execution_orders (state);
-    CREATE INDEX execution_orders_created ON execution_orders (mode, created_at_ms);
-    CREATE TABLE execution_order_events (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      order_id TEXT NOT NULL REFERENCES execution_orders (id),
-      from_state TEXT,
-      to_state TEXT NOT NULL CHECK (to_state IN (${states})),
-      filled_contracts REAL NOT NULL,
-      actor TEXT NOT NULL,
-      note TEXT,
-      detail_json TEXT,
-      at_ms INTEGER NOT NULL
-    );
-    CREATE INDEX execution_order_events_order ON execution_order_events (order_id);
-    CREATE TABLE execution_fills (
-      venue TEXT NOT NULL,
-      venue_trade_id TEXT NOT NULL,
-      order_id TEXT NOT NULL REFERENCES execution_orders (id),
-      contracts REAL NOT NULL CHECK (contracts > 0),
-      price REAL NOT NULL CHECK (price > 0),
-      fee_quote REAL NOT NULL,
-      at_ms INTEGER NOT NULL,
-      recorded_at_ms INTEGER NOT NULL,
-      ledger_fill_id TEXT REFERENCES fills (id),
-      PRIMARY KEY (venue, venue_trade_id)
-    );
-    CREATE INDEX execution_fills_order ON execution_fills (order_id);
-    CREATE TABLE execution_control (
-      id INTEGER PRIMARY KEY CHECK (id = 1),
-      halted INTEGER NOT NULL CHECK (halted IN (0, 1)),
-      actor TEXT NOT NULL,
-      reason TEXT,
-      at_ms INTEGER NOT NULL
-    );
-    CREATE TRIGGER execution_order_events_no_update BEFORE UPDATE ON execution_order_events
-      BEGIN SELECT RAISE(ABORT, 'order events are append-only'); END;
-    CREATE TRIGGER execution_order_events_no_delete BEFORE DELETE ON execution_order_events
-      BEGIN SELECT RAISE(ABORT, 'order events are append-only'); END;
-    CREATE TRIGGER execution_fills_no_update BEFORE UPDATE ON execution_fills
-      BEGIN SELECT RAISE(ABORT, 'execution fills are append-only'); END;
-    CREATE TRIGGER execution_fills_no_delete BEFORE DELETE ON execution_fills
-      BEGIN SELECT RAISE(ABORT, 'execution fills are append-only'); END;
-  `,
-} as const;
-
-const EXECUTION_TABLES = ['execution_orders', 'execution_order_events', 'execution_fills', 'execution_control'];
-
-function executionTablesPresent(store: Store): number {
-  const row = store.db
-    .prepare(
-      `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${EXECUTION_TABLES.map(() => '?').join(', ')})`,
-    )
-    .get(...EXECUTION_TABLES) as { n: number };
-  return row.n;
-}
-
-/**
- * Applies `ORDERS_MIGRATION` to a store's database unless its tables are there already (tests, until it is a
- * registered version of store/migrations.ts; once it is, this does nothing).
- */
-export function applyOrdersMigration(store: Store): void {
-  if (executionTablesPresent(store) === EXECUTION_TABLES.length) return;
-  store.db.transaction(() => store.db.exec(ORDERS_MIGRATION.sql))();
-}
-
-export interface StoredOrder {
-  /** The client order id (the venue's label): the order's id here too. */
-  id: string;
-  ticketId: string;
-  legIndex: number;
-  attempt: number;
-  mode: ExecutionMode;
-  dryRun: boolean;
-  venue: string;
-  underlying: string;
-  instrument: string;
-  kind: HeldKind;
-  side: OrderSide;
-  contracts: number;
-  limitPrice: number;
-  timeInForce: TimeInForce;
-  notionalQuote: number;
-  state: OrderState;
-  venueOrderId: string | null;
-  filledContracts: number;
-  averagePrice: number | null;
-  createdBy: string;
-  createdAtMs: number;
-  updatedAtMs: number;
-}
-
-export interface OrderEvent {
-  id: number;
-  orderId: string;
-  from: OrderState | null;
-  to: OrderState;
-  filledContracts: number;
-  actor: string;
-  note: string | null;
-  detail: unknown;
-  atMs: number;
-}
-
-export interface ExecutionFill {
-  venue: string;
-  venueTradeId: string;
-  orderId: string;
-  contracts: number;
-  price: number;
-  feeQuote: number;
-  atMs: number;
-  /** The ledger fill it became; null for a dry run. */
-  ledgerFillId: string | null;
-}
+// The store's records and its migration stay importable from here, where the rest of the service finds them.
+export { ORDERS_MIGRATION, applyOrdersMigration } from './ordersMigration.js';
+export type { StoredOrder } from './orderRecords.js';
+export type { OrderEvent } from './orderEvents.js';
+export type { ExecutionFill, OrderUpdate } from './fillRecording.js';
 
 export interface HaltState {
   halted: boolean;
@@ -170,94 +36,35 @@ export interface HaltState {
   atMs: number;
 }
 
-interface OrderRow {
-  id: string;
-  ticket_id: string;
-  leg_index: number;
-  attempt: number;
-  mode: ExecutionMode;
-  venue: string;
-  underlying: string;
-  instrument: string;
-  kind: HeldKind;
-  side: OrderSide;
-  contracts: number;
-  limit_price: number;
-  time_in_force: TimeInForce;
-  notional_quote: number;
-  state: OrderState;
-  venue_order_id: string | null;
-  filled_contracts: number;
-  average_price: number | null;
-  created_by: string;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
-
-function toOrder(r: OrderRow): StoredOrder {
-  return {
-    id: r.id,
-    ticketId: r.ticket_id,
-    legIndex: r.leg_index,
-    attempt: r.attempt,
-    mode: r.mode,
-    dryRun: r.mode === 'dry-run',
-    venue: r.venue,
-    underlying: r.underlying,
-    instrument: r.instrument,
-    kind: r.kind,
-    side: r.side,
-    contracts: r.contracts,
-    limitPrice: r.limit_price,
-    timeInForce: r.time_in_force,
-    notionalQuote: r.notional_quote,
-    state: r.state,
-    venueOrderId: r.venue_order_id,
-    filledContracts: r.filled_contracts,
-    averagePrice: r.average_price,
-    createdBy: r.created_by,
-    createdAtMs: r.created_at_ms,
-    updatedAtMs: r.updated_at_ms,
-  };
-}
-
-export interface NewOrder {
+/** An order before it is sent: its client order id (its id in the store) and what the manager decided of it. */
+export interface NewOrder extends Pick<
+  StoredOrder,
+  | 'ticketId'
+  | 'legIndex'
+  | 'attempt'
+  | 'mode'
+  | 'venue'
+  | 'underlying'
+  | 'instrument'
+  | 'kind'
+  | 'side'
+  | 'contracts'
+  | 'limitPrice'
+  | 'timeInForce'
+  | 'notionalQuote'
+> {
   clientOrderId: string;
-  ticketId: string;
-  legIndex: number;
-  attempt: number;
-  mode: ExecutionMode;
-  venue: string;
-  underlying: string;
-  instrument: string;
-  kind: HeldKind;
-  side: OrderSide;
-  contracts: number;
-  limitPrice: number;
-  timeInForce: TimeInForce;
-  notionalQuote: number;
 }
-
-/** What the venue says of an order now. */
-export interface OrderUpdate {
-  state: OrderState;
-  filledContracts: number;
-  averagePrice?: number | null;
-  venueOrderId?: string | null;
-}
-
-const FILL_EPSILON = 1e-9;
 
 export class OrderStore {
   constructor(
     readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {
-    const present = executionTablesPresent(store);
-    if (present !== EXECUTION_TABLES.length) {
+    if (!executionTablesPresent(store)) {
       // Coded (internal): the message reaches the API's caller, not only the log.
       throw new IlhedgeError(
-        `database ${store.path}: the execution tables are missing (ORDERS_MIGRATION, src/service/execution/orderStore.ts, is not applied)`,
+        `database ${store.path}: the execution tables are missing (ORDERS_MIGRATION, src/service/execution/ordersMigration.ts, is not applied)`,
       );
     }
   }
@@ -265,23 +72,6 @@ export class OrderStore {
   private tx<T>(body: () => T): T {
     const run = this.store.db.transaction(body);
     return this.store.db.inTransaction ? run() : run.immediate();
-  }
-
-  private event(
-    orderId: string,
-    from: OrderState | null,
-    to: OrderState,
-    filled: number,
-    actor: string,
-    note: string | null,
-    detail?: unknown,
-  ): void {
-    this.store.db
-      .prepare(
-        `INSERT INTO execution_order_events (order_id, from_state, to_state, filled_contracts, actor, note, detail_json, at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(orderId, from, to, filled, actor, note, detail === undefined ? null : JSON.stringify(detail), this.now());
   }
 
   /** Stores an order in state `new` (before it is sent), with its event and audit row. */
@@ -313,7 +103,14 @@ export class OrderStore {
           at,
           at,
         );
-      this.event(input.clientOrderId, null, 'new', 0, actor, null);
+      appendOrderEvent(this.store, this.now, {
+        orderId: input.clientOrderId,
+        from: null,
+        to: 'new',
+        filled: 0,
+        actor,
+        note: null,
+      });
       this.store.audit(actor, 'order.place', input.clientOrderId, {
         ticketId: input.ticketId,
         legIndex: input.legIndex,
@@ -332,10 +129,9 @@ export class OrderStore {
   }
 
   /**
-   * Applies what the venue says of an order and records its new fills, in ONE transaction: each fill not seen
-   * before (by venue trade id) is stored and, unless the order is a dry run, recorded as a ledger fill of the
-   * ticket; then the order's state and filled contracts move (checked against `ORDER_TRANSITIONS`) with an event.
-   * Returns the order and the fills recorded now.
+   * Applies what the venue says of an order and records its new fills, in ONE transaction (fillRecording.ts: new
+   * fills stored and, unless a dry run, booked in the ledger; then the order's state moves, with an event). Returns
+   * the order and the fills recorded now.
    */
   applyUpdate(
     orderId: string,
@@ -345,95 +141,7 @@ export class OrderStore {
     note: string | null = null,
   ): { order: StoredOrder; recorded: ExecutionFill[]; ticket: StoredTicket | null } {
     return this.tx(() => {
-      const row = this.store.db.prepare('SELECT * FROM execution_orders WHERE id = ?').get(orderId) as
-        OrderRow | undefined;
-      if (!row) throw new Error(`order ${orderId} not found`);
-      const recorded: ExecutionFill[] = [];
-      let ticket: StoredTicket | null = null;
-      for (const trade of trades) {
-        if (row.venue_order_id !== null && trade.venueOrderId !== row.venue_order_id) continue;
-        if (update.venueOrderId && trade.venueOrderId !== update.venueOrderId) continue;
-        const seen = this.store.db
-          .prepare('SELECT 1 FROM execution_fills WHERE venue = ? AND venue_trade_id = ?')
-          .get(row.venue, trade.tradeId);
-        if (seen || !(trade.contracts > 0)) continue;
-        let ledgerFillId: string | null = null;
-        if (row.mode !== 'dry-run') {
-          ticket = this.store.recordTicketFills(
-            row.ticket_id,
-            [
-              {
-                instrument: row.instrument,
-                contracts: row.side === 'buy' ? trade.contracts : -trade.contracts,
-                price: trade.price,
-                feeQuote: trade.feeQuote,
-                venueOrderId: trade.venueOrderId,
-                atMs: trade.atMs,
-              },
-            ],
-            actor,
-            { note: `order ${orderId} (${row.mode}) trade ${trade.tradeId}` },
-          );
-          ledgerFillId = ticket.fills.at(-1)?.id ?? null;
-        }
-        const fill: ExecutionFill = {
-          venue: row.venue,
-          venueTradeId: trade.tradeId,
-          orderId,
-          contracts: trade.contracts,
-          price: trade.price,
-          feeQuote: trade.feeQuote,
-          atMs: trade.atMs,
-          ledgerFillId,
-        };
-        this.store.db
-          .prepare(
-            `INSERT INTO execution_fills (venue, venue_trade_id, order_id, contracts, price, fee_quote, at_ms, recorded_at_ms, ledger_fill_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            fill.venue,
-            fill.venueTradeId,
-            orderId,
-            fill.contracts,
-            fill.price,
-            fill.feeQuote,
-            fill.atMs,
-            this.now(),
-            ledgerFillId,
-          );
-        this.store.audit(actor, 'order.fill', orderId, {
-          tradeId: trade.tradeId,
-          contracts: trade.contracts,
-          price: trade.price,
-          feeQuote: trade.feeQuote,
-          mode: row.mode,
-          ledgerFillId,
-        });
-        recorded.push(fill);
-      }
-      const filled = Math.max(row.filled_contracts, update.filledContracts);
-      const to = update.state;
-      const filledChanged = Math.abs(filled - row.filled_contracts) > FILL_EPSILON;
-      const venueId = update.venueOrderId ?? row.venue_order_id;
-      if (to !== row.state || filledChanged) {
-        // A further fill without a state change is allowed only as partially-filled -> partially-filled.
-        checkTransition(orderId, row.state, to);
-        this.store.db
-          .prepare(
-            `UPDATE execution_orders SET state = ?, filled_contracts = ?, average_price = ?, venue_order_id = ?, updated_at_ms = ?
-             WHERE id = ?`,
-          )
-          .run(to, filled, update.averagePrice ?? row.average_price, venueId, this.now(), orderId);
-        this.event(orderId, row.state, to, filled, actor, note, venueId ? { venueOrderId: venueId } : undefined);
-        if (to === 'cancelled' || to === 'rejected' || to === 'expired') {
-          this.store.audit(actor, `order.${to}`, orderId, { filledContracts: filled, ...(note ? { note } : {}) });
-        }
-      } else if (venueId !== row.venue_order_id) {
-        this.store.db
-          .prepare('UPDATE execution_orders SET venue_order_id = ?, updated_at_ms = ? WHERE id = ?')
-          .run(venueId, this.now(), orderId);
-      }
+      const { recorded, ticket } = applyOrderUpdate(this.store, this.now, orderId, update, trades, actor, note);
       return { order: this.getOrder(orderId)!, recorded, ticket };
     });
   }
@@ -444,7 +152,7 @@ export class OrderStore {
   }
 
   getOrder(id: string): StoredOrder | null {
-    const row = this.store.db.prepare('SELECT * FROM execution_orders WHERE id = ?').get(id) as OrderRow | undefined;
+    const row = readOrderRow(this.store, id);
     return row ? toOrder(row) : null;
   }
 
@@ -475,55 +183,11 @@ export class OrderStore {
   }
 
   events(orderId: string): OrderEvent[] {
-    const rows = this.store.db
-      .prepare('SELECT * FROM execution_order_events WHERE order_id = ? ORDER BY id')
-      .all(orderId) as {
-      id: number;
-      order_id: string;
-      from_state: OrderState | null;
-      to_state: OrderState;
-      filled_contracts: number;
-      actor: string;
-      note: string | null;
-      detail_json: string | null;
-      at_ms: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      orderId: r.order_id,
-      from: r.from_state,
-      to: r.to_state,
-      filledContracts: r.filled_contracts,
-      actor: r.actor,
-      note: r.note,
-      detail: r.detail_json === null ? null : (JSON.parse(r.detail_json) as unknown),
-      atMs: r.at_ms,
-    }));
+    return readOrderEvents(this.store, orderId);
   }
 
   fills(orderId: string): ExecutionFill[] {
-    const rows = this.store.db
-      .prepare('SELECT * FROM execution_fills WHERE order_id = ? ORDER BY at_ms, recorded_at_ms, venue_trade_id')
-      .all(orderId) as {
-      venue: string;
-      venue_trade_id: string;
-      order_id: string;
-      contracts: number;
-      price: number;
-      fee_quote: number;
-      at_ms: number;
-      ledger_fill_id: string | null;
-    }[];
-    return rows.map((r) => ({
-      venue: r.venue,
-      venueTradeId: r.venue_trade_id,
-      orderId: r.order_id,
-      contracts: r.contracts,
-      price: r.price,
-      feeQuote: r.fee_quote,
-      atMs: r.at_ms,
-      ledgerFillId: r.ledger_fill_id,
-    }));
+    return readExecutionFills(this.store, orderId);
   }
 
   /** Contracts filled per leg of a ticket by the orders of `mode` (dry runs have no ledger fills to count). */

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { AUDIT_GENESIS_HASH, auditRowHash } from './types.js';
 import type { AuditRow } from './types.js';
-import { ORDERS_MIGRATION } from '../execution/orderStore.js';
+import { ORDERS_MIGRATION } from '../execution/ordersMigration.js';
 
 export interface Migration {
   version: number;
