@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Venue } from '../../adapters/index.js';
 import type { Authenticator } from './auth.js';
+import type { ConfigReloader } from './configReload.js';
 import type { DeskBook } from './deskBook.js';
 import type { ExecutionService } from './execution/service.js';
 import type { HedgeHub } from './hub.js';
@@ -33,4 +34,6 @@ export interface ServiceContext {
   inflight: Set<Promise<unknown>>;
   /** The order manager (issue 18); built on first use by routes/execution.ts (dry-run) unless set at start-up. */
   execution?: ExecutionService;
+  /** Re-reads the desk config files of start-up (configReload.ts); set by `ilhedge serve`, absent otherwise. */
+  configReload?: ConfigReloader;
 }

@@ -99,7 +99,8 @@ function sameScope(scope: readonly string[], ids: readonly string[]): boolean {
 }
 
 export class DeskBook implements DeskBookApi {
-  readonly deskPolicy: HedgePolicy;
+  /** The desk's policy; replaced only by a config reload (`reconfigure`). */
+  private policy: HedgePolicy;
   private positions: DeskPosition[] = [];
   private byId = new Map<string, DeskPosition>();
   private held: Holding[] = [];
@@ -109,7 +110,7 @@ export class DeskBook implements DeskBookApi {
   private readonly scheduler: SuggestionScheduler | null;
 
   constructor(private readonly options: DeskBookOptions) {
-    this.deskPolicy = options.deskPolicy ?? resolvePolicy({});
+    this.policy = options.deskPolicy ?? resolvePolicy({});
     this.scheduler =
       options.suggestions === false
         ? null
@@ -118,6 +119,19 @@ export class DeskBook implements DeskBookApi {
             options.now,
           );
     this.refreshHoldings();
+  }
+
+  get deskPolicy(): HedgePolicy {
+    return this.policy;
+  }
+
+  /**
+   * A config reload (configReload.ts): the desk's new policy. Suggestions solved under the old one are dropped and
+   * solved again on the next tick; `setPositions` (the caller's next step) resolves every position's policy on it.
+   */
+  reconfigure(deskPolicy: HedgePolicy): void {
+    this.policy = deskPolicy;
+    this.scheduler?.forget();
   }
 
   // ---- the book's contents -------------------------------------------------------------------------------------

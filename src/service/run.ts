@@ -23,6 +23,7 @@ import { RecordedStreamFeed } from './feeds/recordedStream.js';
 import { resolveEndpoints } from './feeds/endpoints.js';
 import { LiveMarketFeed, type LiveFeedOptions } from './feeds/live.js';
 import { createLogger, installSignalHandlers, startService } from './server.js';
+import { installConfigReload } from './configReload.js';
 import type { ServiceHandle } from './server.js';
 import type { MarketFeed, PositionSpec } from './types.js';
 import type { ManualHoldingInput } from './store/index.js';
@@ -143,7 +144,7 @@ export function recordFileFor(file: string, venue: string, underlying: string, m
   return `${base}.${venue}-${underlying.toUpperCase()}${ext}`;
 }
 
-interface LoadedDesk {
+export interface LoadedDesk {
   configs: { file: string; config: DeskConfig }[];
   /** LP positions, each with its market and the policy of the config that declares it. */
   positions: PositionSpec[];
@@ -151,22 +152,24 @@ interface LoadedDesk {
   held: { config: DeskConfig; spec: HeldPositionSpec }[];
 }
 
-/** `--config` (one desk config) or, by default, every example desk config under `config/`. */
-export async function loadDesk(configPath: string | undefined): Promise<LoadedDesk> {
+/**
+ * `--config` (one desk config) or, by default, every example desk config under `config/`; `files` pins the list (a
+ * config reload re-reads the files of start-up).
+ */
+export async function loadDesk(configPath: string | undefined, files?: readonly string[]): Promise<LoadedDesk> {
   const { loadDeskConfig, deskPolicy } = await import('../config/deskConfig.js');
   const { withPolicyOverrides } = await import('../../hedging/index.js');
-  let files: string[];
-  if (configPath) files = [configPath];
-  else {
+  const list = (): string[] => {
+    if (configPath) return [configPath];
     const dir = join(packageRoot(), 'config');
-    files = existsSync(dir)
+    return existsSync(dir)
       ? readdirSync(dir)
           .filter((f) => f.endsWith('.json'))
           .sort()
           .map((f) => join(dir, f))
       : [];
-  }
-  const configs = files.map((file) => ({ file, config: loadDeskConfig(file) }));
+  };
+  const configs = (files ?? list()).map((file) => ({ file, config: loadDeskConfig(file) }));
   const positions: PositionSpec[] = [];
   const held: LoadedDesk['held'] = [];
   const seen = new Set<string>();
@@ -251,7 +254,8 @@ export async function runService(
 ): Promise<RunServiceResult> {
   const settings = resolveServiceSettings(cli, env);
   const log = createLogger(settings.logLevel);
-  const desk = await loadDesk(cli.config ?? env.ILHEDGE_CONFIG);
+  const configPath = cli.config ?? env.ILHEDGE_CONFIG;
+  const desk = await loadDesk(configPath);
   const first = desk.configs[0]?.config;
   const source = settings.source ?? first?.market.source ?? 'builtin';
   const live = source === 'live';
@@ -329,6 +333,13 @@ export async function runService(
     throw error;
   }
   installSignalHandlers(handle);
+  // SIGHUP and POST /api/admin/reload-config re-read the files of start-up, checked as start-up checks them.
+  const files = desk.configs.map((c) => c.file);
+  installConfigReload(
+    handle,
+    { files, load: () => loadDesk(configPath, files), checkHeld: (next) => void seedHoldingsOf(next.held, feeds) },
+    desk,
+  );
   if (handle.firstAdminKey) {
     // Printed once, to the terminal only (never through the logger).
     process.stdout.write(

@@ -206,6 +206,11 @@ export class SuggestionScheduler {
     this.solving.add(run);
   }
 
+  /** Drops every suggestion (a config reload changed the policy they were solved under): each scope solves again. */
+  forget(): void {
+    this.slots.clear();
+  }
+
   /** Resolves once no suggestion is being solved (tests and benchmarks measure the steady state after it). */
   async idle(): Promise<void> {
     while (this.solving.size > 0) await Promise.allSettled([...this.solving]);

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.js';
 import type { RouteDef } from '../registry.js';
 import { adminRoutes } from './admin.js';
 import { bookRoutes } from './book.js';
+import { configRoutes } from './config.js';
 import { executionRoutes } from './execution.js';
 import { holdingRoutes } from './holdings.js';
 import { labRoutes } from './lab.js';
@@ -19,6 +20,7 @@ export function buildRoutes(ctx: ServiceContext): RouteDef[] {
     ...executionRoutes(ctx),
     ...holdingRoutes(ctx),
     ...adminRoutes(ctx),
+    ...configRoutes(ctx),
     ...labRoutes(ctx),
   ];
 }
