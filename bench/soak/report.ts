@@ -2,7 +2,7 @@
 import type { LatencySummary } from './histogram.js';
 import type { GrowthCheck } from './levels.js';
 import { CLIENT_KINDS } from './protocol.js';
-import type { SoakReport } from './soak.js';
+import type { SoakReport } from './analysis.js';
 
 const MIB = 1024 * 1024;
 
