@@ -11,52 +11,13 @@ import type { ServiceHandle } from '../../src/service/server.js';
 import type { ManualHoldingInput } from '../../src/service/store/index.js';
 import type { PositionSpec } from '../../src/service/types.js';
 import type { SoakOptions } from './options.js';
+import { deskHoldings, deskPositions } from '../deskFixtures.js';
 
 /** The positions of `bench/suites/service.ts` (v2 every fourth, v3 ranges around the built-in chain's price). */
-export function soakPositions(count: number): PositionSpec[] {
-  return Array.from({ length: count }, (_, i) => ({
-    kind: 'lp' as const,
-    id: `soak-${i}`,
-    label: `soak ${i}`,
-    venue: 'deribit' as const,
-    underlying: 'BTC',
-    price: 75_800,
-    depositValue: 100_000 + 1_000 * i,
-    ...(i % 4 === 0
-      ? { model: 'v2' as const }
-      : { model: 'v3' as const, lower: 60_000 + 100 * i, upper: 85_000 + 100 * i }),
-  }));
-}
+export const soakPositions = (count: number): PositionSpec[] => deskPositions(count, 'soak');
 
 /** Every position holds a put of its own and a short perp, as in the tick-to-push bench. */
-export function soakHoldings(count: number): ManualHoldingInput[] {
-  return Array.from({ length: count }, (_, i) => [
-    {
-      venue: 'deribit' as const,
-      underlying: 'BTC',
-      instrument: 'BTC-26JUN26-70000-P',
-      kind: 'option' as const,
-      contracts: 1 + (i % 5) / 10,
-      price: 0.0205,
-      scope: [`soak-${i}`],
-      contractSize: 1,
-      contractValueQuote: null,
-      priceCurrency: 'BTC',
-    },
-    {
-      venue: 'deribit' as const,
-      underlying: 'BTC',
-      instrument: 'BTC-PERPETUAL',
-      kind: 'perp' as const,
-      contracts: -10_000 - 100 * i,
-      price: 75_200,
-      scope: [`soak-${i}`],
-      contractSize: null,
-      contractValueQuote: 10,
-      priceCurrency: 'USD',
-    },
-  ]).flat();
-}
+export const soakHoldings = (count: number): ManualHoldingInput[] => deskHoldings(count, 'soak');
 
 /**
  * A cycle of market states moved up front (moveMarket reprices all 878 options, ~1 ms, which is the feed's work,

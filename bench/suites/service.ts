@@ -11,8 +11,7 @@ import type { BenchResult, BenchSuite } from '../harness.js';
 import { percentile } from '../harness.js';
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
 import { createLogger, startService } from '../../src/service/server.js';
-import type { PositionSpec } from '../../src/service/types.js';
-import type { ManualHoldingInput } from '../../src/service/store/index.js';
+import { deskHoldings, deskPositions } from '../deskFixtures.js';
 import { loadMarketSnapshot, moveMarket } from '../../adapters/index.js';
 
 const POSITIONS = 100;
@@ -20,50 +19,8 @@ const TICKS_PER_SEC = 100;
 const MEASURE_MS = 5_000;
 const WARMUP_MS = 2_000;
 
-function positions(): PositionSpec[] {
-  return Array.from({ length: POSITIONS }, (_, i) => ({
-    kind: 'lp' as const,
-    id: `bench-${i}`,
-    label: `bench ${i}`,
-    venue: 'deribit' as const,
-    underlying: 'BTC',
-    price: 75_800,
-    depositValue: 100_000 + 1_000 * i,
-    ...(i % 4 === 0
-      ? { model: 'v2' as const }
-      : { model: 'v3' as const, lower: 60_000 + 100 * i, upper: 85_000 + 100 * i }),
-  }));
-}
-
-/** Every position holds a put of its own and a short perp: the book is valued with its hedges on every tick. */
-function holdings(): ManualHoldingInput[] {
-  return Array.from({ length: POSITIONS }, (_, i) => [
-    {
-      venue: 'deribit' as const,
-      underlying: 'BTC',
-      instrument: 'BTC-26JUN26-70000-P',
-      kind: 'option' as const,
-      contracts: 1 + (i % 5) / 10,
-      price: 0.0205,
-      scope: [`bench-${i}`],
-      contractSize: 1,
-      contractValueQuote: null,
-      priceCurrency: 'BTC',
-    },
-    {
-      venue: 'deribit' as const,
-      underlying: 'BTC',
-      instrument: 'BTC-PERPETUAL',
-      kind: 'perp' as const,
-      contracts: -10_000 - 100 * i,
-      price: 75_200,
-      scope: [`bench-${i}`],
-      contractSize: null,
-      contractValueQuote: 10,
-      priceCurrency: 'USD',
-    },
-  ]).flat();
-}
+const positions = () => deskPositions(POSITIONS, 'bench');
+const holdings = () => deskHoldings(POSITIONS, 'bench');
 
 /** Runs in a worker thread (CommonJS eval): opens the clients, subscribes, records latencies until told to stop. */
 const clientWorker = `
