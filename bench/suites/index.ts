@@ -3,6 +3,7 @@ import { adaptersLiveSuite } from './adaptersLive.js';
 import { adaptersSuite } from './adapters.js';
 import { hedgingSuite } from './hedging.js';
 import { labSuite } from './lab.js';
+import { liveFeedSuite } from './liveFeed.js';
 import { lpSuite } from './lp.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
@@ -22,4 +23,5 @@ export const suites: BenchSuite[] = [
   hedgingSuite,
   labSuite,
   serviceSuite,
+  liveFeedSuite,
 ];

@@ -166,7 +166,7 @@ async function tickToPush(clients: number): Promise<BenchResult> {
  * ~600-byte text message per client per tick, no auth, no hedge maths, no conflation): the floor the service's
  * tick-to-push is compared with.
  */
-async function rawFanout(clients: number): Promise<BenchResult> {
+export async function rawFanout(clients: number): Promise<BenchResult> {
   const { WebSocketServer } = await import('ws');
   const { createServer } = await import('node:http');
   const server = createServer();

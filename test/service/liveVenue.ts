@@ -40,70 +40,15 @@ export class DayClock {
   readonly now = (): number => nowPrecise() + this.offset;
 }
 
+import { tickerData } from '../../adapters/live/deribitTickerData.js';
+
 let base: Promise<LoadedSnapshot> | undefined;
 export function builtinChain(): Promise<LoadedSnapshot> {
   base ??= loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: { kind: 'builtin' } });
   return base;
 }
 
-function positiveOr0(v: number | null | undefined): number {
-  return v !== null && v !== undefined && v > 0 ? v : 0;
-}
-
-/** The Deribit ticker notification data of one quote (the venue's field names and units: coin premiums, IV %). */
-export function tickerData(
-  q: Quote,
-  timestampMs: number,
-  index: number | null,
-): { instrument_name: string } & Record<string, unknown> {
-  const i = q.instrument;
-  // One index for every instrument at one time, as the venue sends it (the reconstructed chain's option rows carry
-  // an index 2.5 USD off the perp's; a live venue never mixes two).
-  const common = {
-    instrument_name: i.venueId,
-    timestamp: Math.round(timestampMs),
-    state: 'open',
-    stats: { volume: null, price_change: null, low: null, high: null },
-    index_price: index,
-    estimated_delivery_price: index,
-  };
-  if (q.kind === 'option') {
-    return {
-      ...common,
-      underlying_price: q.forward,
-      underlying_index: 'index_price',
-      mark_price: q.markSettle,
-      mark_iv: q.markIv === null ? null : q.markIv * 100,
-      bid_iv: q.bidIv === null ? 0 : q.bidIv * 100,
-      ask_iv: q.askIv === null ? 0 : q.askIv * 100,
-      best_bid_price: positiveOr0(q.bidSettle),
-      best_bid_amount: q.bidSettle ? 1 : 0,
-      best_ask_price: positiveOr0(q.askSettle),
-      best_ask_amount: q.askSettle ? 1 : 0,
-      open_interest: q.openInterestContracts ?? 0,
-      interest_rate: 0,
-      last_price: null,
-      settlement_price: q.markSettle,
-      min_price: 0.0001,
-      max_price: 1,
-    };
-  }
-  const mark = q.mark ?? q.index;
-  return {
-    ...common,
-    mark_price: mark,
-    best_bid_price: positiveOr0(q.bid),
-    best_bid_amount: q.bid ? 10_000 : 0,
-    best_ask_price: positiveOr0(q.ask),
-    best_ask_amount: q.ask ? 10_000 : 0,
-    open_interest: 1_000_000,
-    last_price: mark,
-    settlement_price: mark,
-    min_price: mark! * 0.985,
-    max_price: mark! * 1.015,
-    ...(q.kind === 'perp' ? { funding_8h: q.fundingRate ?? 0, current_funding: 0, interest_value: 0 } : {}),
-  };
-}
+export { tickerData };
 
 export interface DeribitLoopback {
   venue: LoopbackVenue;
