@@ -4,7 +4,6 @@
  * snapshot (so the file also serves `chain --source replay:<file>`), then stream the chosen instruments' tickers
  * (and books) over the websocket for the given time, every frame captured before ccxt parses it.
  */
-import type { Exchange } from 'ccxt';
 import { MS_PER_SECOND } from '../../pricing/time.js';
 import type { FetchLike } from '../client.js';
 import { createCcxtClient } from '../client.js';
