@@ -18,9 +18,6 @@ import {
   lpBookPosition,
   makeTicket,
   greeksView,
-  defineError,
-  IlhedgeError,
-  type ErrorDefinition,
   netBook,
   marketContext as netBookMarketContext,
   resolvePolicy,
@@ -41,16 +38,9 @@ import { marketKey } from './types.js';
 import type { FeedSnapshot, StoredPosition } from './types.js';
 import type { MarketSnapshot } from '../../adapters/index.js';
 
-export const NO_MARKET = defineError(
-  'no-market',
-  503,
-  'no market data (or none usable) for the positions named: the feed is down, not started or not configured',
-);
+import { NoMarketError } from './deskErrors.js';
 
-/** No market for a position, or none at all: 503 at the edge. */
-export class NoMarketError extends IlhedgeError {
-  static override readonly definition: ErrorDefinition = NO_MARKET;
-}
+export { NO_MARKET, NoMarketError } from './deskErrors.js';
 
 interface DeskPosition {
   stored: StoredPosition;
