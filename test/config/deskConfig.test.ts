@@ -44,6 +44,10 @@ describe('desk config', () => {
         maxContractsPerLeg: config.limits.maxContractsPerLeg,
         maxPremiumQuote: config.limits.maxPremiumQuote,
       });
+      // Every example says in so many words that it sends no order (issue 18): dry-run on every venue.
+      const raw = JSON.parse(readFileSync(`config/${f}`, 'utf8')) as { execution?: { mode?: string; venues?: object } };
+      expect(raw.execution?.mode, f).toBe('dry-run');
+      expect(raw.execution?.venues, f).toBeUndefined();
     }
   });
 
