@@ -319,3 +319,48 @@ describe('dry run (the default)', () => {
     }
   });
 });
+
+describe('shutdown with an execution working', () => {
+  it('close stops the execution at its next step and waits for its last writes before the store closes', async () => {
+    const s = await startTestService();
+    try {
+      const exec = createExecutionService({
+        store: s.handle.store,
+        market: marketViewOf(() => s.handle.hub.markets()),
+        config: {
+          venues: { deribit: { mode: 'testnet', restUrl: fake.restUrl, requestTimeoutMs: 2_000 } },
+          // A minute to fill: only the stop can end this execution within the test.
+          fillTimeoutMs: 60_000,
+          pollIntervalMs: 30,
+          maxReprices: 0,
+          collarFraction: 0.25,
+        },
+        env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
+        enableRateLimit: false,
+      });
+      const second = s.handle.store.createApiKey('trader', 'test', 'second trader').key;
+      const proposed = await s.call('POST', '/api/tickets', { key: s.keys.trader, body: { mode: 'dynamic' } });
+      expect(proposed.status, proposed.text).toBe(201);
+      const id = proposed.json.id as string;
+      expect((await s.call('POST', `/api/tickets/${id}/approve`, { key: second, body: {} })).status).toBe(200);
+      fake.onPlace = () => ({ fill: 0 });
+      let settled = false;
+      const run = exec.execute(id, 'key:second');
+      run.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      // Wait until the first order rests at the venue, then shut down.
+      for (let i = 0; i < 200 && exec.orders.listOrders({ ticketId: id }).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(exec.orders.listOrders({ ticketId: id }).length).toBeGreaterThan(0);
+      expect(settled).toBe(false);
+      await exec.close();
+      expect(settled).toBe(true);
+    } finally {
+      fake.onPlace = () => undefined;
+      await s.handle.close();
+    }
+  }, 30_000);
+});

@@ -47,6 +47,8 @@ export class ExecutionService {
   private readonly gateways = new Map<string, VenueGateway>();
   private reconciled: Promise<ReconcileReport> | null = null;
   lastReconcile: ReconcileReport | null = null;
+  /** Executions in progress (awaited by `close`). */
+  private readonly running = new Set<Promise<ExecutionResult>>();
   private readonly results = new Map<
     string,
     { running: boolean; result: ExecutionResult | null; error: string | null }
@@ -118,7 +120,17 @@ export class ExecutionService {
     return this.reconciled;
   }
 
-  async execute(ticketId: string, actor: string): Promise<ExecutionResult> {
+  execute(ticketId: string, actor: string): Promise<ExecutionResult> {
+    const run = this.run(ticketId, actor);
+    // Tracked until it ends, so a shutdown lets it stop at its next step and write its last state before the
+    // store closes (a 202 execution runs on after its request has been answered).
+    this.running.add(run);
+    const untrack = () => this.running.delete(run);
+    run.then(untrack, untrack);
+    return run;
+  }
+
+  private async run(ticketId: string, actor: string): Promise<ExecutionResult> {
     await this.ready();
     this.results.set(ticketId, { running: true, result: null, error: null });
     try {
@@ -144,8 +156,10 @@ export class ExecutionService {
     return this.manager.resume(actor, reason);
   }
 
+  /** Stops the executions at their next step, waits for them (their last writes), then closes the gateways. */
   async close(): Promise<void> {
     this.manager.stop();
+    await Promise.allSettled([...this.running]);
     for (const gateway of this.gateways.values()) await gateway.close();
     this.gateways.clear();
   }
