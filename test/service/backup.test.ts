@@ -9,8 +9,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCommandInProcess } from '../cli/runCli.js';
 import { register as registerDb } from '../../src/cli/commands/db.js';
 import { StoreBusyError, backupStore, checkStore, openStore, restoreStore } from '../../src/service/store/index.js';
 import { auditRowHash } from '../../src/service/store/index.js';
@@ -20,21 +20,7 @@ import { startTestService } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-backup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const program = new Command().exitOverride();
-    registerDb(program);
-    await program.parseAsync(['node', 'ilhedge', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const cli = (args: string[]) => runCommandInProcess(registerDb, args);
 
 /** A store with every kind of row: positions, a ticket filled in part, a manual hedge closed, keys rotated/revoked. */
 function populated(path: string): Store {
@@ -180,20 +166,12 @@ describe('db check', () => {
     store.db.exec('DROP TRIGGER audit_no_update');
     store.db.prepare("UPDATE audit_log SET detail_json = '{}' WHERE id = 2").run();
     store.close();
-    let printed = '';
-    await expect(
-      (async () => {
-        const vi2 = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((printed += String(c)), true));
-        try {
-          const program = new Command().exitOverride();
-          registerDb(program);
-          await program.parseAsync(['node', 'ilhedge', 'db', 'check', '--db', path]);
-        } finally {
-          vi2.mockRestore();
-        }
-      })(),
-    ).rejects.toThrow(/failed its check: 1 problems/);
-    expect(printed).toMatch(/problem: audit row 2 .*\(edited\)/);
+    const failure = (await cli(['db', 'check', '--db', path]).then(
+      () => null,
+      (e: unknown) => e,
+    )) as (Error & { stdout: string }) | null;
+    expect(failure?.message).toMatch(/failed its check: 1 problems/);
+    expect(failure?.stdout).toMatch(/problem: audit row 2 .*\(edited\)/);
 
     const junk = join(dir, 'junk.sqlite');
     writeFileSync(junk, 'this is not a database, just text that is long enough to have a header'.repeat(100));

@@ -5,9 +5,8 @@
  * was sent twice. The kill switch over HTTP (admin only). And the default, `dry-run`: filled at the book's prices
  * with the fee tables' fees, marked dry-run in the orders and the ticket's response, nothing in the ledger.
  */
-import { Command } from 'commander';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerExecute } from '../../src/cli/commands/execute.js';
 import { createExecutionService } from '../../src/service/execution/service.js';
 import { applyOrdersMigration } from '../../src/service/execution/orderStore.js';
@@ -17,6 +16,7 @@ import { optionQuoteFee } from '../../adapters/venues/fees/index.js';
 import { findQuote } from '../../hedging/book.js';
 import type { OptionQuote } from '../../adapters/model.js';
 import { startFakeDeribit, type FakeDeribit } from '../helpers/fakeDeribit.js';
+import { runCommandInProcess } from '../cli/runCli.js';
 import { builtinMarket, startTestService, type Json, type TestService } from './helpers.js';
 
 const credentials = { apiKey: 'e2e-key', secret: 'e2e-secret' };
@@ -241,23 +241,11 @@ describe('dry run (the default)', () => {
     const second = d.handle.store.createApiKey('trader', 'test', 'cli').key;
     const proposed = await d.call('POST', '/api/tickets', { key: d.keys.trader, body: { mode: 'dynamic' } });
     await d.call('POST', `/api/tickets/${proposed.json.id}/approve`, { key: second, body: {} });
-    const run = async (args: string[]) => {
-      let out = '';
-      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        out += String(chunk);
-        return true;
-      });
-      const program = new Command().exitOverride();
-      registerExecute(program);
-      try {
-        await program.parseAsync(['node', 'ilhedge', ...args]);
-        return { out, error: null as Error | null };
-      } catch (error) {
-        return { out, error: error as Error };
-      } finally {
-        spy.mockRestore();
-      }
-    };
+    const run = (args: string[]) =>
+      runCommandInProcess(registerExecute, args).then(
+        ({ stdout }) => ({ out: stdout, error: null as Error | null }),
+        (error: Error & { stdout: string }) => ({ out: error.stdout, error: error as Error }),
+      );
     const self = await run(['execute', proposed.json.id, '--url', d.url, '--key', d.keys.trader]);
     expect(self.error?.message).toMatch(/^four-eyes: ticket .* under four-eyes a different key must execute it$/);
     const ok = await run(['execute', proposed.json.id, '--url', d.url, '--key', second, '--poll-ms', '20']);

@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCommandInProcess } from '../cli/runCli.js';
 import WebSocket from 'ws';
 import { register as registerKeys } from '../../src/cli/commands/keys.js';
 import { RateLimiter, redactUrl } from '../../src/service/auth.js';
@@ -69,21 +69,7 @@ describe('key expiry and rotation (store)', () => {
 });
 
 describe('ilhedge keys', () => {
-  async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-    try {
-      const program = new Command().exitOverride();
-      registerKeys(program);
-      await program.parseAsync(['node', 'ilhedge', ...args]);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    return { stdout, stderr };
-  }
+  const run = (args: string[]) => runCommandInProcess(registerKeys, args);
 
   it('creates with an expiry, lists state and expiry without secrets, rotates (with grace) and revokes', async () => {
     const db = join(dir, 'cli.sqlite');
