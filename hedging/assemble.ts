@@ -2,6 +2,8 @@
  * Ticket assembly: request -> book before -> engine (`engines/`: dynamic MIP or static strip) -> checks of the legs'
  * quotes -> totals, scenarios, rebalancing band, reviews, id -> the zod-validated ticket. Time is `asOfMs`, passed
  * in; ids are injected or derived from the inputs (a hash), never random, so the same inputs give the same ticket.
+ * A request may bring further venues' markets (`venueMarkets`, hedging/venueMarkets.ts): each is checked and its
+ * legs' quotes aged on its own clock, and the ticket groups the legs by venue (hedging/venueGroups.ts).
  */
 import { hoursToMs, yearFractionAct365 } from '../pricing/index.js';
 import type { MarketSnapshot } from '../adapters/model.js';
@@ -19,6 +21,8 @@ import type { BookGreeks } from './optimise.js';
 import { deltaBandHalfWidth, deltaBandOf, nextReviewTimes, rebalanceDecision } from './policy.js';
 import { horizonSettingsOf, type HedgePolicy } from './policySchema.js';
 import { resolveRequest, type TicketRequest } from './request.js';
+import { venueGroups } from './venueGroups.js';
+import { clockOffsetMs, marketOfVenue, type VenueMarket } from './venueMarkets.js';
 import { defaultHorizons, scenarioPnl } from './scenarios.js';
 import {
   displayGreeksOf,
@@ -39,13 +43,15 @@ export const TICKET_REVIEW_COUNT = 3;
 /** Refuses a leg quoted longer ago than the policy allows; warns on ageing quotes, wide spreads and thin books. */
 function checkLegQuotes(
   legs: readonly TicketLeg[],
-  market: MarketSnapshot,
-  asOfMs: number,
+  markets: readonly VenueMarket[],
   policy: HedgePolicy,
 ): TicketWarning[] {
   const warnings: TicketWarning[] = [];
   for (const leg of legs) {
-    const quote = findQuote(market, leg.instrument);
+    // Each leg's quote is aged on its own venue's clock.
+    const venue = marketOfVenue(markets, leg.venue) ?? markets[0]!;
+    const asOfMs = venue.asOfMs;
+    const quote = findQuote(venue.market, leg.instrument);
     const ageMs = quote ? asOfMs - quote.timestampMs : 0;
     if (ageMs > policy.maxQuoteAgeMs) {
       throw new StaleMarketError(
@@ -115,10 +121,11 @@ function ticketCarry(
   valuation: BookValuation,
   legs: readonly TicketLeg[],
   spreadAndFeesQuote: number,
-  market: MarketSnapshot,
+  markets: readonly VenueMarket[],
   asOfMs: number,
   policy: HedgePolicy,
 ): TicketCarry | null {
+  const market = markets[0]!.market;
   const lps = positions.flatMap((p) =>
     p.kind === 'lp' ? [{ id: p.id, position: p.position, carry: p.carry ?? null }] : [],
   );
@@ -133,7 +140,9 @@ function ticketCarry(
     }
   for (const leg of legs)
     if (leg.kind === 'option') {
-      const carryLeg = carryLegOf(market, leg.instrument, leg.baseAmount, asOfMs);
+      // A leg of another venue is timed on that venue's clock (its time to expiry is what decays).
+      const venue = marketOfVenue(markets, leg.venue) ?? markets[0]!;
+      const carryLeg = carryLegOf(venue.market, leg.instrument, leg.baseAmount, venue.asOfMs);
       if (carryLeg) optionLegs.push(carryLeg);
     }
   const c = horizonCarry({ lps, price: valuation.price, vol, horizonDays, legs: optionLegs, spreadAndFeesQuote });
@@ -163,8 +172,15 @@ function ticketCarry(
 /** Builds a hedge ticket. Throws a `HedgingError` subclass (stale, sanity, infeasible, invalid input) on refusal. */
 export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   const { market, asOfMs, mode } = request;
-  const { policy, positions } = resolveRequest(request);
+  const { policy, positions, markets } = resolveRequest(request);
   const warnings = checkMarket(market, asOfMs, policy);
+  for (const m of markets.slice(1)) {
+    // A further venue is checked on its own clock; one whose options the policy does not allow is not relied on.
+    if (!(policy.candidates.venues as readonly string[]).includes(m.venue)) continue;
+    warnings.push(
+      ...checkMarket(m.market, m.asOfMs, policy).map((w) => ({ ...w, message: `${m.venue}: ${w.message}` })),
+    );
+  }
   const valuation = valueBook(positions, market, asOfMs, { poolPrice: request.poolPrice });
   const before: BookGreeks = {
     delta: valuation.total.delta,
@@ -189,6 +205,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
   const outcome = await HEDGE_ENGINES[mode].hedge({
     positions,
     market,
+    markets,
     asOfMs,
     policy,
     before,
@@ -196,7 +213,15 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
     deltaHedge: hedge,
   });
   warnings.push(...outcome.warnings);
-  warnings.push(...checkLegQuotes(outcome.legs, market, asOfMs, policy));
+  if (markets.length > 1) {
+    // Legs grouped by venue, the ticket's own first (options before the delta hedge within it, as the engine has them).
+    const order = new Map(markets.map((m, i) => [m.venue as string, i]));
+    const ranked = outcome.legs.map((leg, i) => ({ leg, holding: outcome.hedgeHoldings[i]!, i }));
+    ranked.sort((a, b) => order.get(a.leg.venue)! - order.get(b.leg.venue)! || a.i - b.i);
+    outcome.legs = ranked.map((r) => r.leg);
+    outcome.hedgeHoldings = ranked.map((r) => r.holding);
+  }
+  warnings.push(...checkLegQuotes(outcome.legs, markets, policy));
   if (outcome.legs.length === 0) {
     warnings.push({
       code: 'within-tolerance',
@@ -226,7 +251,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
     },
   );
 
-  const carry = ticketCarry(positions, valuation, outcome.legs, totals.cost, market, asOfMs, policy);
+  const carry = ticketCarry(positions, valuation, outcome.legs, totals.cost, markets, asOfMs, policy);
   // The horizon model (hedging/horizon.ts) on the legs: the same numbers whichever objective chose them.
   const horizon = horizonSettingsOf(policy).shown
     ? horizonSummary(horizonContext(market, asOfMs, policy), outcome.legs)
@@ -242,7 +267,14 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
     minBase: hedge?.candidate.lotBase ?? 0,
   });
   const decision = rebalanceDecision(outcome.after.delta, policy.target.delta, band);
-  const expiries = outcome.legs.flatMap((l) => (l.kind === 'option' && l.expiry ? [Date.parse(l.expiry)] : []));
+  // Reviews run on the ticket's clock: another venue's expiries are moved onto it with the same time to run.
+  const offsetOf = (venue: string) => {
+    const m = marketOfVenue(markets, venue);
+    return m ? clockOffsetMs(asOfMs, m) : 0;
+  };
+  const expiries = outcome.legs.flatMap((l) =>
+    l.kind === 'option' && l.expiry ? [Date.parse(l.expiry) + offsetOf(l.venue)] : [],
+  );
   const reviews = nextReviewTimes(
     asOfMs,
     { intervalMs: hoursToMs(policy.reviewIntervalHours), beforeExpiryMs: hoursToMs(policy.reviewBeforeExpiryHours) },
@@ -259,6 +291,10 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
       asOfMs,
       mode,
       policy,
+      // Only multi-venue tickets hash their further markets, so one-venue ids stay what they were.
+      ...(markets.length > 1
+        ? { venueMarkets: markets.slice(1).map((m) => [m.venue, m.market.source.dataTimeMs, m.asOfMs]) }
+        : {}),
     });
   const ticket: Ticket = {
     id,
@@ -306,6 +342,7 @@ export async function makeTicket(request: TicketRequest): Promise<Ticket> {
       gamma: outcome.after.gamma - policy.target.gamma,
     },
     totals,
+    venues: venueGroups(outcome.legs, markets, policy),
     optimiser: outcome.optimiser,
     strip: outcome.strip,
     carry,

@@ -9,6 +9,10 @@
  * the venue's own premium cap: Deribit 12.5%, Bybit, OKX 7%, Binance 10%), with the account tier's overrides of
  * `policy.fees`; not from ccxt's generic per-market figure. Under the horizon objective (`policy.objective`) each
  * candidate's cost is its expected cost over the LP's horizon (hedging/horizon.ts), which is also what ranks them.
+ *
+ * Across venues (`selectCandidatesAcross`, hedging/venueMarkets.ts) each venue's options are filtered on that venue's
+ * own clock with its own contract size, settlement, fee table and lots, and ranked together; when several venues
+ * have eligible options, each one's best put and best call come first so that every allowed venue reaches the MIP.
  */
 import { msToDays, perYearToPerDay } from '../pricing/index.js';
 import type { MarketSnapshot, OptionQuote } from '../adapters/model.js';
@@ -19,9 +23,12 @@ import { legMaxBase } from './limits.js';
 import { horizonCandidateCost, horizonContext, type HorizonCandidateCost } from './horizon.js';
 import { horizonSettingsOf, type HedgePolicy } from './policySchema.js';
 import { limitOnGrid } from './ticks.js';
+import type { VenueMarket } from './venueMarkets.js';
 
 export interface OptionCandidate {
   quote: OptionQuote;
+  /** The clock (UTC ms) the candidate was timed and priced at: its venue's own (hedging/venueMarkets.ts). */
+  asOfMs: number;
   unit: UnitGreeks;
   /** Quotes in USD per base unit. */
   bidQuote: number;
@@ -120,6 +127,7 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
   });
   return {
     quote,
+    asOfMs,
     unit,
     bidQuote: quote.bidQuote,
     askQuote: quote.askQuote,
@@ -150,8 +158,12 @@ export function toCandidate(quote: OptionQuote, asOfMs: number, policy: HedgePol
   };
 }
 
-/** Filters and ranks the snapshot's options into the optimiser's candidates. */
-export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy: HedgePolicy): CandidateSelection {
+/** The eligible candidates of one venue's snapshot, timed on that venue's clock (the policy's filters). */
+function eligibleOf(
+  market: MarketSnapshot,
+  asOfMs: number,
+  policy: HedgePolicy,
+): { listed: number; eligible: OptionCandidate[] } {
   const f = policy.candidates;
   let listed = 0;
   const eligible: OptionCandidate[] = [];
@@ -181,32 +193,80 @@ export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy:
       c.candidate.sellCost = h.sellCostQuote;
     }
   }
+  return { listed, eligible };
+}
+
+/** Filters and ranks the snapshot's options into the optimiser's candidates. */
+export function selectCandidates(market: MarketSnapshot, asOfMs: number, policy: HedgePolicy): CandidateSelection {
+  return selectCandidatesAcross([{ venue: market.venue, market, asOfMs, primary: true }], policy);
+}
+
+/**
+ * Filters every venue's options on its own clock and ranks them together into the optimiser's candidates: one
+ * candidate list, so one MIP over all venues' legs.
+ */
+export function selectCandidatesAcross(markets: readonly VenueMarket[], policy: HedgePolicy): CandidateSelection {
+  const f = policy.candidates;
+  let listed = 0;
+  const eligible: OptionCandidate[] = [];
+  for (const m of markets) {
+    const one = eligibleOf(m.market, m.asOfMs, policy);
+    listed += one.listed;
+    eligible.push(...one.eligible);
+  }
   const efficiency = (c: OptionCandidate) => {
     const cost = Math.min(c.candidate.buyCost, c.candidate.canSell ? c.candidate.sellCost : Infinity);
     return cost > 0 ? c.unit.gamma / cost : Infinity;
   };
   const ranked = [...eligible].sort(
-    (a, b) => efficiency(b) - efficiency(a) || a.quote.instrument.venueId.localeCompare(b.quote.instrument.venueId),
+    (a, b) =>
+      efficiency(b) - efficiency(a) ||
+      a.quote.instrument.venue.localeCompare(b.quote.instrument.venue) ||
+      a.quote.instrument.venueId.localeCompare(b.quote.instrument.venueId),
   );
   const used: OptionCandidate[] = [];
   const seen = new Set<string>();
-  // The best put and the best call of each expiry first, nearest expiry first.
-  const byExpiry = [...new Set(ranked.map((c) => c.quote.instrument.expiryMs!))].sort((a, b) => a - b);
-  for (const expiry of byExpiry) {
+  const take = (c: OptionCandidate | undefined) => {
+    if (c && used.length < f.maxCandidates && !seen.has(c.candidate.key)) {
+      used.push(c);
+      seen.add(c.candidate.key);
+    }
+  };
+  const venues = [...new Set(ranked.map((c) => c.quote.instrument.venue))];
+  // Several venues: each one's best put and best call first, so that no venue is crowded out by another's expiries.
+  if (venues.length > 1) {
+    for (const venue of venues)
+      for (const type of ['put', 'call'] as const)
+        take(ranked.find((c) => c.quote.instrument.venue === venue && c.quote.instrument.optionType === type));
+  }
+  // Then the best put and the best call of each expiry (per venue), nearest first on each venue's own clock.
+  const toExpiryMs = (c: OptionCandidate) => c.quote.instrument.expiryMs! - c.asOfMs;
+  const groups = new Map<string, { venue: string; expiryMs: number; toExpiryMs: number }>();
+  for (const c of ranked) {
+    const key = `${c.quote.instrument.venue}|${c.quote.instrument.expiryMs}`;
+    if (!groups.has(key))
+      groups.set(key, {
+        venue: c.quote.instrument.venue,
+        expiryMs: c.quote.instrument.expiryMs!,
+        toExpiryMs: toExpiryMs(c),
+      });
+  }
+  const byExpiry = [...groups.values()].sort((a, b) => a.toExpiryMs - b.toExpiryMs || a.venue.localeCompare(b.venue));
+  for (const g of byExpiry) {
     for (const type of ['put', 'call'] as const) {
-      const best = ranked.find((c) => c.quote.instrument.expiryMs === expiry && c.quote.instrument.optionType === type);
-      if (best && used.length < f.maxCandidates && !seen.has(best.candidate.key)) {
-        used.push(best);
-        seen.add(best.candidate.key);
-      }
+      take(
+        ranked.find(
+          (c) =>
+            c.quote.instrument.venue === g.venue &&
+            c.quote.instrument.expiryMs === g.expiryMs &&
+            c.quote.instrument.optionType === type,
+        ),
+      );
     }
   }
   for (const c of ranked) {
     if (used.length >= f.maxCandidates) break;
-    if (!seen.has(c.candidate.key)) {
-      used.push(c);
-      seen.add(c.candidate.key);
-    }
+    take(c);
   }
   return { listed, eligible: eligible.length, used };
 }

@@ -2,7 +2,7 @@
  * The ticket's renderers: a plain-text table (default), JSON and CSV (one row per leg). Text and CSV show vega per
  * vol point and theta per day, labelled so; the JSON is the ticket as validated, Greeks per 1.00 of vol and per year.
  */
-import type { Ticket, TicketLeg } from './ticket.js';
+import type { Ticket, TicketLeg, TicketVenue } from './ticket.js';
 import { displayGreeksOf, vegaPerUnitVolToPerVolPoint } from './units.js';
 
 function num(x: number | null | undefined, digits = 6): string {
@@ -25,9 +25,53 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** A margin per settle currency, e.g. `0.0123 BTC + 950 USDT`. */
+function marginText(v: TicketVenue): string {
+  return v.margin.byCurrency.length === 0
+    ? '0'
+    : v.margin.byCurrency.map((c) => `${num(c.initialMargin)} ${c.currency}`).join(' + ');
+}
+
+/** The venues section of a multi-venue ticket: per venue its legs' subtotals and the margin they need there. */
+function venuesSection(venues: readonly TicketVenue[]): string[] {
+  return [
+    '',
+    'venues (legs grouped by venue; each venue on its own clock)',
+    table(
+      [
+        'venue',
+        'options',
+        'clock',
+        'legs',
+        'premium USD',
+        'fees USD',
+        'cost USD',
+        'notional USD',
+        'init. margin',
+        'margin USD',
+      ],
+      venues.map((v) => [
+        v.primary ? `${v.venue} (book)` : v.venue,
+        v.optionsAllowed ? 'allowed' : 'not allowed',
+        v.asOf,
+        String(v.legs.length),
+        num(v.subtotals.premiumQuote),
+        num(v.subtotals.feesQuote),
+        num(v.subtotals.costQuote),
+        num(v.subtotals.notionalQuote),
+        marginText(v),
+        num(v.margin.initialMarginQuote),
+      ]),
+    ),
+    `  margin model: ${venues[0]?.margin.model ?? ''}`,
+  ];
+}
+
 /** The default human rendering. */
 export function renderTicketText(ticket: Ticket): string {
   const out: string[] = [];
+  // One-venue tickets keep their layout; a venue column and the venues section appear once legs can span venues.
+  const multiVenue = (ticket.venues?.length ?? 0) > 1;
   out.push(
     `ticket ${ticket.id}  ${ticket.mode}  ${ticket.venue} ${ticket.underlying}  created ${ticket.createdAt}`,
     `source ${ticket.source.label} (data time ${ticket.source.dataTime})`,
@@ -54,6 +98,7 @@ export function renderTicketText(ticket: Ticket): string {
       ? '(none)'
       : table(
           [
+            ...(multiVenue ? ['venue'] : []),
             'side',
             'contracts',
             'instrument',
@@ -69,6 +114,7 @@ export function renderTicketText(ticket: Ticket): string {
             'fees USD',
           ],
           ticket.legs.map((l) => [
+            ...(multiVenue ? [l.venue] : []),
             l.side,
             num(l.contracts),
             l.instrument,
@@ -123,6 +169,7 @@ export function renderTicketText(ticket: Ticket): string {
         `(${o.candidatesListed} listed); relaxed optimum ${num(o.relaxedCost)} USD, whole lots ${num(o.roundedCost)} USD`,
     );
   }
+  if (multiVenue) out.push(...venuesSection(ticket.venues!));
   if (ticket.strip) {
     const s = ticket.strip;
     out.push(

@@ -1,9 +1,11 @@
 /**
  * The dynamic engine: delta- and gamma-neutral at least cost. Candidates are filtered and ranked
- * (`candidates.ts`), the whole-lot MIP picks options and the delta hedge (`optimise.ts`), and the perp re-fixes
- * delta after rounding; what rounding leaves is reported as a residual warning.
+ * (`candidates.ts`), from every venue the request brings and the policy allows, into one list; the whole-lot MIP
+ * picks options and the delta hedge (`optimise.ts`) in one solve (one set of delta/gamma/vega rows over all legs,
+ * each leg in its own venue's lots), and the perp re-fixes delta after rounding; what rounding leaves is reported
+ * as a residual warning.
  */
-import { selectCandidates } from '../candidates.js';
+import { selectCandidatesAcross } from '../candidates.js';
 import { InvalidHedgeInputError } from '../errors.js';
 import { legOf, optionHolding } from '../legs.js';
 import { deltaHedgeInstrument, deltaHedgeSide } from '../deltaHedge.js';
@@ -37,11 +39,22 @@ async function solve(args: HedgeArguments, policy: HedgePolicy) {
     policy === args.policy
       ? args.deltaHedge
       : deltaHedgeInstrument(market, asOfMs, policy, null, deltaHedgeSide(policy.target.delta, before.delta));
-  const selection = selectCandidates(market, asOfMs, policy);
+  const markets = args.markets ?? [{ venue: market.venue, market, asOfMs, primary: true }];
+  const selection = selectCandidatesAcross(markets, policy);
   const tolGamma = gammaTolerance(policy, args.lpGamma);
   const gap = Math.abs(policy.target.gamma - before.gamma);
   // Gamma already within tolerance: only delta to fix, no options needed.
   const options = gap <= tolGamma ? [] : selection.used;
+  if (gap > tolGamma && options.length === 0) {
+    // Without a candidate the gamma row would be restated as moot below and the ticket leave gamma unhedged silently.
+    throw new InfeasibleHedgeError(
+      `gamma is ${before.gamma.toExponential(4)} against a target of ${policy.target.gamma} +- ${tolGamma.toExponential(3)}, ` +
+        `but no option of ${markets.map((m) => m.venue).join(', ')} passes policy.candidates ` +
+        `(venues ${policy.candidates.venues.join(', ')}, ${policy.candidates.minExpiryDays}-${policy.candidates.maxExpiryDays} d, ` +
+        `|ln K/F| <= ${policy.candidates.maxAbsLogMoneyness}, spread <= ${policy.candidates.maxRelativeSpread}; ` +
+        `${selection.listed} listed)`,
+    );
+  }
   // No gamma to hedge and none held (an out-of-range v3): a delta-only ticket, no tolerance needed.
   if (tolGamma <= 0 && gap > 0) {
     throw new InvalidHedgeInputError(
@@ -99,8 +112,10 @@ async function dynamicHedge(args: HedgeArguments): Promise<HedgeOutcome> {
     if (base === 0) return;
     const c = options[idx]!;
     legs.push(legOf({ kind: 'option', option: c }, base));
-    hedgeHoldings.push(optionHolding(c.quote, base, asOfMs));
-    const e = c.quote.instrument.expiryMs!;
+    // A leg of another venue is priced on that venue's clock; the scenario grid runs on the ticket's.
+    const offsetMs = asOfMs - c.asOfMs;
+    hedgeHoldings.push(optionHolding(c.quote, base, c.asOfMs, offsetMs));
+    const e = c.quote.instrument.expiryMs! + offsetMs;
     firstExpiryMs = firstExpiryMs === null ? e : Math.min(firstExpiryMs, e);
   });
   if (hedge && result.rounded.deltaHedgeBase !== 0) {

@@ -10,6 +10,7 @@ import type { BookGreeks } from '../optimise.js';
 import type { HedgePolicy } from '../policySchema.js';
 import type { ScenarioHolding } from '../scenarios.js';
 import type { Ticket, TicketLeg, TicketWarning } from '../ticket.js';
+import type { VenueMarket } from '../venueMarkets.js';
 
 export type HedgeMode = 'dynamic' | 'static';
 
@@ -17,6 +18,11 @@ export interface HedgeArguments {
   /** The positions being hedged (already selected from the book). */
   positions: readonly BookPosition[];
   market: MarketSnapshot;
+  /**
+   * Every market the ticket may draw options from, `market` first (hedging/venueMarkets.ts), each with its own
+   * clock; absent: `market` alone. The static engine uses `market` only.
+   */
+  markets?: readonly VenueMarket[];
   /** UTC ms the ticket is made at. */
   asOfMs: number;
   /** The fully resolved policy, overrides applied. */
@@ -42,7 +48,7 @@ export interface HedgeOutcome {
   strip: Ticket['strip'];
   /** Absolute gamma tolerance the hedge was built to; null when gamma is not targeted (static). */
   gammaTolerance: number | null;
-  /** Earliest option expiry among the legs (UTC ms), null when no option is traded. */
+  /** Earliest option expiry among the legs (UTC ms, on the ticket's clock), null when no option is traded. */
   firstExpiryMs: number | null;
   warnings: TicketWarning[];
 }
