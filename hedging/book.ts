@@ -1,6 +1,6 @@
 /**
- * The book: LP positions plus option, perp and future positions already held, and their aggregate Greeks in the
- * quote currency at the current market.
+ * The book: LP positions plus option, perp and future positions already held and venue balances (collateral,
+ * hedging/collateral.ts), and their aggregate Greeks in the quote currency at the current market.
  *
  * Conventions (CONVENTIONS.md):
  * - Greeks are plain partial derivatives of USD value: delta dV/dP in base units, gamma d2V/dP2, vega dV/dsigma
@@ -13,6 +13,10 @@
  * - Inverse perps and futures trade in USD contracts: base units = contracts x contract USD / price
  *   (Deribit BTC-PERPETUAL: 10 USD per contract). Their USD P&L is linear in the price, so delta = base units and
  *   gamma = 0.
+ * - A coin balance is worth `balance x price`; its delta is the balance plus the coin the venue's coin-settled
+ *   positions hold as coin (options' coin marks, inverse perps' unrealised coin P&L), which the two rules above leave
+ *   out of their own deltas: so holdings + collateral is the USD delta of the venue account. A stablecoin balance
+ *   is worth its amount and carries no Greeks.
  * - The pool price of every LP position is the market's index (an arbitraged pool tracks it), unless the caller
  *   passes one.
  */
@@ -21,6 +25,8 @@ import type { LpPosition } from '../pricing/index.js';
 import type { FutureQuote, Instrument, MarketSnapshot, OptionQuote, PerpQuote, Venue } from '../adapters/model.js';
 import { yearFractionAct365 } from '../adapters/model.js';
 import { lpFeeIncomePerYear, type LpCarryInput } from './carry.js';
+import { collateralUnitOf, currentBalanceOf, type BalanceBookPosition, type CollateralUnit } from './collateral.js';
+import { closedPnl } from './ledger.js';
 import { InvalidHedgeInputError, MarketSanityError, UnknownPositionError } from './errors.js';
 import type { BookGreeks } from './optimise.js';
 
@@ -42,7 +48,32 @@ export type BookPosition =
       instrument: string;
       /** Signed contracts held (+ long). */
       contracts: number;
-    };
+      /**
+       * Average entry of the open contracts (the ledger's), in the price currency, when known: a coin balance on the
+       * venue counts an inverse perp's or future's unrealised coin P&L from it (hedging/collateral.ts).
+       */
+      averagePrice?: number | null;
+    }
+  | BalanceBookPosition;
+
+/** A balance row's figures (hedging/collateral.ts), amounts in the balance's `currency`. */
+export interface BalanceDetail {
+  venue: Venue;
+  currency: string;
+  unit: CollateralUnit;
+  startingInCurrency: number;
+  premiumInCurrency: number;
+  pnlInCurrency: number;
+  feesInCurrency: number;
+  /** The balance now: starting + premium + P&L + fees. */
+  balanceInCurrency: number;
+  /**
+   * Coin the venue's coin-settled positions of this valuation hold as coin (options' coin marks, inverse perps' and
+   * futures' unrealised coin P&L), base units: left out of their own (premium-adjusted) deltas, so the balance's
+   * delta counts it. 0 for a stablecoin.
+   */
+  coinHeldBase: number;
+}
 
 /** Greeks of one option (or linear instrument) per base unit held long, quote currency. */
 export interface UnitGreeks {
@@ -72,6 +103,8 @@ export interface PositionGreeks extends BookGreeks {
   instrument: string | null;
   contracts: number | null;
   baseAmount: number | null;
+  /** Balances (collateral) only: the balance and what moved it. */
+  balance?: BalanceDetail;
 }
 
 export interface BookValuation {
@@ -176,11 +209,9 @@ function lpPositionGreeks(p: Extract<BookPosition, { kind: 'lp' }>, price: numbe
   };
 }
 
-function listedPositionGreeks(
-  p: Exclude<BookPosition, { kind: 'lp' }>,
-  market: MarketSnapshot,
-  asOfMs: number,
-): PositionGreeks {
+type HeldBookPosition = Extract<BookPosition, { kind: 'option' | 'perp' | 'future' }>;
+
+function listedPositionGreeks(p: HeldBookPosition, market: MarketSnapshot, asOfMs: number): PositionGreeks {
   if (!Number.isFinite(p.contracts)) {
     throw new InvalidHedgeInputError(`positions.${p.id}.contracts`, p.contracts, 'must be a finite number');
   }
@@ -231,6 +262,97 @@ function listedPositionGreeks(
   };
 }
 
+/**
+ * Coin held as coin by the coin-settled positions of the book, per settlement coin (hedging/collateral.ts): a
+ * coin-settled option's coin mark (its model value over the forward, the premium its premium-adjusted delta leaves
+ * out) and an inverse perp's or future's unrealised coin P&L at its mark when its average entry is known.
+ */
+function coinHeldByCurrency(
+  positions: readonly BookPosition[],
+  rows: readonly PositionGreeks[],
+  market: MarketSnapshot,
+): Map<string, number> {
+  const held = new Map<string, number>();
+  positions.forEach((p, i) => {
+    if (p.kind === 'lp' || p.kind === 'balance') return;
+    const quote = findQuote(market, p.instrument);
+    const row = rows[i]!;
+    if (!quote || !quote.instrument.inverse) return;
+    let coin = 0;
+    if (quote.kind === 'option') coin = row.value / row.price;
+    else if (p.averagePrice != null && p.averagePrice > 0 && quote.instrument.contractValueQuote !== null) {
+      coin = closedPnl(
+        { contractSize: null, contractValueQuote: quote.instrument.contractValueQuote, priceCurrency: 'USD' },
+        p.contracts,
+        p.averagePrice,
+        row.price,
+      );
+    }
+    const currency = quote.instrument.settle;
+    held.set(currency, (held.get(currency) ?? 0) + coin);
+  });
+  return held;
+}
+
+/**
+ * A balance row: coin collateral is worth `balance x price` with delta `balance` plus the coin its venue's
+ * coin-settled positions hold (see `BalanceDetail.coinHeldBase`), no gamma; a USD stablecoin is worth its amount and
+ * carries nothing else. A coin balance is counted in its own coin's book only.
+ */
+function balancePositionGreeks(
+  p: BalanceBookPosition,
+  market: MarketSnapshot,
+  price: number,
+  held: ReadonlyMap<string, number>,
+): PositionGreeks {
+  if (p.venue !== market.venue) {
+    throw new UnknownPositionError(
+      `position ${p.id}: a ${p.venue} balance, but the market snapshot is ${market.venue} ${market.underlying}`,
+    );
+  }
+  const unit = collateralUnitOf(p.currency);
+  if (unit === 'coin' && p.currency !== market.underlying) {
+    throw new UnknownPositionError(
+      `position ${p.id}: a ${p.currency} balance is counted in the ${p.venue}/${p.currency} book, not ${market.underlying}`,
+    );
+  }
+  for (const field of ['startingInCurrency', 'premiumInCurrency', 'pnlInCurrency', 'feesInCurrency'] as const) {
+    if (!Number.isFinite(p[field]))
+      throw new InvalidHedgeInputError(`positions.${p.id}.${field}`, p[field], 'must be a finite number');
+  }
+  const balance = currentBalanceOf(p);
+  const coinHeldBase = unit === 'coin' ? (held.get(p.currency) ?? 0) : 0;
+  return {
+    id: p.id,
+    kind: 'balance',
+    label: p.label ?? null,
+    model: null,
+    range: null,
+    liquidity: null,
+    price,
+    value: unit === 'coin' ? balance * price : balance,
+    delta: unit === 'coin' ? balance + coinHeldBase : 0,
+    gamma: 0,
+    vega: 0,
+    theta: 0,
+    instrument: null,
+    contracts: null,
+    // Base units the balance holds (the scenario grid revalues it as linear): the coin, or none for a stablecoin.
+    baseAmount: unit === 'coin' ? balance : 0,
+    balance: {
+      venue: p.venue,
+      currency: p.currency,
+      unit,
+      startingInCurrency: p.startingInCurrency,
+      premiumInCurrency: p.premiumInCurrency,
+      pnlInCurrency: p.pnlInCurrency,
+      feesInCurrency: p.feesInCurrency,
+      balanceInCurrency: balance,
+      coinHeldBase,
+    },
+  };
+}
+
 /** Greeks of every position and of the whole book at the snapshot, time `asOfMs`. */
 export function valueBook(
   positions: readonly BookPosition[],
@@ -245,9 +367,31 @@ export function valueBook(
     ids.add(p.id);
   }
   const price = options.poolPrice ?? spotPrice(market);
-  const rows = positions.map((p) =>
-    p.kind === 'lp' ? lpPositionGreeks(p, price) : listedPositionGreeks(p, market, asOfMs),
-  );
+  // Balances last: a coin balance counts the coin its venue's positions hold, so they are valued first.
+  const rows: PositionGreeks[] = new Array<PositionGreeks>(positions.length);
+  let balances = false;
+  positions.forEach((p, i) => {
+    if (p.kind === 'lp') rows[i] = lpPositionGreeks(p, price);
+    else if (p.kind === 'balance') balances = true;
+    else rows[i] = listedPositionGreeks(p, market, asOfMs);
+  });
+  if (balances) {
+    const held = coinHeldByCurrency(positions, rows, market);
+    const seen = new Map<string, string>();
+    positions.forEach((p, i) => {
+      if (p.kind !== 'balance') return;
+      const key = `${p.venue}/${p.currency}`;
+      const other = seen.get(key);
+      if (other !== undefined)
+        throw new InvalidHedgeInputError(
+          'positions',
+          p.id,
+          `one balance per venue and currency: ${other} is already the ${key} balance (state the amount once)`,
+        );
+      seen.set(key, p.id);
+      rows[i] = balancePositionGreeks(p, market, price, held);
+    });
+  }
   const total = { delta: 0, gamma: 0, vega: 0, theta: 0, value: 0 };
   for (const r of rows) {
     total.delta += r.delta;

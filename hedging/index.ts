@@ -81,6 +81,7 @@ export {
 } from './limits.js';
 export * from './positions.js';
 export * from './netBook.js';
+export * from './collateral.js';
 export * from './ledger.js';
 // The one error registry (pricing/errors.ts), for the edges: they map by code, never by name.
 export {

@@ -107,15 +107,24 @@ export function legOf(source: LegSource, baseAmount: number): TicketLeg {
   };
 }
 
-/** An option held (book position or hedge leg) as the scenario grid revalues it. */
-export function optionHolding(quote: OptionQuote, baseAmount: number, asOfMs: number): ScenarioHolding {
+/**
+ * An option held (book position or hedge leg) as the scenario grid revalues it, priced at `asOfMs` (its venue's
+ * clock). The grid runs on the ticket's clock: `clockOffsetMs` (ticket clock minus the venue's, hedging/venueMarkets.ts)
+ * moves the expiry onto it with the same time to run; 0 for the ticket's own venue.
+ */
+export function optionHolding(
+  quote: OptionQuote,
+  baseAmount: number,
+  asOfMs: number,
+  clockOffsetMs = 0,
+): ScenarioHolding {
   const i = quote.instrument;
   const unit = optionUnitGreeks(quote, asOfMs);
   return {
     kind: 'option',
     type: i.optionType!,
     strike: i.strike!,
-    expiryMs: i.expiryMs!,
+    expiryMs: i.expiryMs! + clockOffsetMs,
     forward: quote.forward!,
     vol: quote.markIv!,
     baseAmount,
@@ -136,6 +145,8 @@ export function holdingsOfBook(
       return;
     }
     const row = valuation.positions[idx]!;
+    // A balance (collateral) is linear: its coin (row.baseAmount; 0 for a stablecoin) moves with the price.
+    if (p.kind === 'balance') return void out.push({ kind: 'linear', baseAmount: row.baseAmount ?? 0 });
     const quote = market.chains.flatMap((c) => c.options).find((o) => o.instrument.venueId === p.instrument);
     if (p.kind === 'option' && quote) out.push(optionHolding(quote, row.baseAmount ?? 0, valuation.asOfMs));
     else out.push({ kind: 'linear', baseAmount: row.baseAmount ?? 0 });

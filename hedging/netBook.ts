@@ -7,13 +7,18 @@
  * Display units are named (docs/CONVENTIONS.md): `vegaPerUnitVol` is dV/dsigma per 1.00 of vol, `vegaPerVolPoint`
  * per 0.01; `thetaPerYear` is dV/dt per year of calendar time, `thetaPerDay` per day (ACT/365).
  *
+ * Venue balances (collateral, hedging/collateral.ts) are a part of their own, `collateral`, beside `lp` and
+ * `holdings`, and in `net`: coin collateral carries delta (the balance plus the coin the venue's coin-settled
+ * positions hold, which their premium-adjusted deltas leave out), so `toTrade` hedges it; a stablecoin only value.
+ * `balances` lists each with what moved it.
+ *
  * An LP's theta is the fee income it accrues (0 without a fee estimate); `carry` sets it against the LP's LVR at the
  * market's ATM vol, `carryQuotePerDay = fees - LVR`, and the holdings' theta against their gamma income
  * (hedging/carry.ts), each part's figures summing to the net's.
  */
 import type { MarketSnapshot } from '../adapters/model.js';
 import { perYearToPerDay } from '../pricing/index.js';
-import { valueBook, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
+import { valueBook, type BalanceDetail, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
 import { carryViewOf, gammaLvrPerYear, lpCarry, type CarryView } from './carry.js';
 import { deltaHedgeInstrument, deltaHedgeSide, type DeltaHedgeInstrument } from './deltaHedge.js';
 import { MarketSanityError } from './errors.js';
@@ -77,13 +82,27 @@ export interface BookCarry {
   net: CarryView;
 }
 
+/** One venue balance of the book: what was stated, what the fills moved (in `currency`), its delta and value. */
+export interface CollateralBalanceView extends BalanceDetail {
+  id: string;
+  label: string | null;
+  /** Its delta in the book, base units: the coin balance plus `coinHeldBase`; 0 for a stablecoin. */
+  deltaBase: number;
+  /** The balance at the book's price, quote currency (a stablecoin at par). */
+  valueQuote: number;
+}
+
 export interface NetBook {
   asOfMs: number;
   /** Pool (spot) price the LP positions are valued at, quote per base. */
   price: number;
   lp: GreeksView;
   holdings: GreeksView;
+  /** Venue balances: value and delta (no gamma, vega or theta). */
+  collateral: GreeksView;
+  /** `lp + holdings + collateral`. */
   net: GreeksView;
+  balances: CollateralBalanceView[];
   carry: BookCarry;
   band: BandView;
   toTrade: ToTrade | null;
@@ -178,16 +197,31 @@ export function greeksView(g: {
   });
 }
 
-/** The Greeks of a valuation's rows split into LP, holdings and their sum. */
-export function splitGreeks(valuation: BookValuation): { lp: GreeksView; holdings: GreeksView; net: GreeksView } {
+/** The Greeks of a valuation's rows split into LP, holdings (listed instruments), collateral and their sum. */
+export function splitGreeks(valuation: BookValuation): {
+  lp: GreeksView;
+  holdings: GreeksView;
+  collateral: GreeksView;
+  net: GreeksView;
+} {
   const lp = emptyGreeks();
   const holdings = emptyGreeks();
+  const collateral = emptyGreeks();
   const net = emptyGreeks();
   for (const row of valuation.positions) {
-    add(row.kind === 'lp' ? lp : holdings, row);
+    add(row.kind === 'lp' ? lp : row.kind === 'balance' ? collateral : holdings, row);
     add(net, row);
   }
-  return { lp: finish(lp), holdings: finish(holdings), net: finish(net) };
+  return { lp: finish(lp), holdings: finish(holdings), collateral: finish(collateral), net: finish(net) };
+}
+
+/** The balance rows of a valuation, with their delta and value in the book. */
+export function balancesOf(valuation: BookValuation): CollateralBalanceView[] {
+  const out: CollateralBalanceView[] = [];
+  for (const row of valuation.positions)
+    if (row.balance)
+      out.push({ id: row.id, label: row.label, ...row.balance, deltaBase: row.delta, valueQuote: row.value });
+  return out;
 }
 
 /** The perp/future contracts, in lots, that take net delta to the policy's target. */
@@ -222,6 +256,7 @@ export function bookCarry(
   let lps = 0;
   let withFees = 0;
   for (const p of positions) {
+    // Only an LP has LVR and fee income; holdings' carry is their gamma's (below); balances have none (no gamma).
     if (p.kind !== 'lp') continue;
     const c = lpCarry(p.position, price, vol, p.carry, `positions.${p.id}.carry`);
     lvr += c.lvrQuotePerYear;
@@ -255,7 +290,7 @@ export function netBook(
   options: { poolPrice?: number } = {},
 ): NetBook {
   const valuation = valueBook(positions, ctx.market, ctx.asOfMs, options);
-  const { lp, holdings, net } = splitGreeks(valuation);
+  const { lp, holdings, collateral, net } = splitGreeks(valuation);
   const { hedge, error: hedgeError } = hedgeOf(ctx, policy, deltaHedgeSide(policy.target.delta, net.delta));
   const width = deltaBandHalfWidth(deltaBandOf(policy), {
     gamma: net.gamma,
@@ -269,7 +304,9 @@ export function netBook(
     price: valuation.price,
     lp,
     holdings,
+    collateral,
     net,
+    balances: balancesOf(valuation),
     carry: bookCarry(positions, valuation.price, ctx.vol, { lp, holdings }),
     band: {
       status: Math.abs(deviationBase) <= width.halfWidthBase ? 'inside' : 'breach',

@@ -57,7 +57,10 @@ export function payoffCurves(
   const low = position.model === 'v3' ? Math.min(0.7 * price, 0.9 * position.lower) : 0.5 * price;
   const high = position.model === 'v3' ? Math.max(1.3 * price, 1.1 * position.upper) : 1.5 * price;
   const hedges: PayoffHedge[] = [
-    ...held.flatMap((h) => (h.kind === 'lp' ? [] : [{ instrument: h.instrument, contracts: h.contracts }])),
+    // Balances are the market book's, not a position's: the curve holds the position's own hedges.
+    ...held.flatMap((h) =>
+      h.kind === 'lp' || h.kind === 'balance' ? [] : [{ instrument: h.instrument, contracts: h.contracts }],
+    ),
     ...suggested,
   ];
   const now = hedges.map((h) => hedgeValue(market, asOfMs, h, 1));

@@ -1,8 +1,9 @@
 /**
  * One position model, one zod schema, shared by the desk config, the CLI and the API: LP positions (v2, v3 range,
  * weighted pool; sized by deposit value at the entry price, by liquidity, by token amounts, or as the Uniswap
- * position itself: ticks, raw liquidity, token decimals and order, fee tier) and hedges already held (option,
- * perp, future: venue, instrument, contracts, entry price, entry time).
+ * position itself: ticks, raw liquidity, token decimals and order, fee tier), hedges already held (option,
+ * perp, future: venue, instrument, contracts, entry price, entry time) and venue balances (collateral: venue,
+ * currency, amount in its unit, the time it was stated; hedging/collateral.ts).
  *
  * Prices are quote per base (docs/CONVENTIONS.md); `price` of an LP is the pool price at entry, from which the
  * impermanent loss is measured. A position may carry a policy of its own (`hedgePolicySchema` input), applied over
@@ -13,6 +14,7 @@ import { InvalidInputError, positionFromSpec, v3PositionFromTicks, type LpSpec }
 import type { LpPosition } from '../pricing/index.js';
 import type { BookPosition } from './book.js';
 import { inRangeFeeRate, inRangeFractionOf, type LpCarryInput } from './carry.js';
+import { balanceSpecIssues } from './collateral.js';
 import { InvalidHedgeInputError } from './errors.js';
 import { hedgePolicySchema, type HedgePolicyInput } from './policySchema.js';
 
@@ -218,10 +220,53 @@ export const heldPositionSpecSchema = z
   })
   .strict();
 
-export const positionSpecSchema = z.union([lpPositionSpecSchema, heldPositionSpecSchema]);
+/**
+ * A venue balance (collateral) as a position (hedging/collateral.ts): the amount held on `venue` in `currency` when
+ * it was stated (`entryTime`; absent: before any fill). Coin collateral (BTC, ETH) carries delta and is counted in
+ * the book of its own coin on that venue; a USD stablecoin (USDC, USDT) carries none and is counted in the book of
+ * `underlying` (default: the desk market's). The amount is named by its unit: `amountCoin` for a coin,
+ * `amountQuote` for a stablecoin (valued at par). Fills on the venue after `entryTime` move it (premiums, realised
+ * P&L of perps and futures, fees in the currency they settle in).
+ */
+export const balancePositionSpecSchema = z
+  .object({
+    id: id.optional(),
+    kind: z.literal('balance'),
+    label: z.string().max(200).optional(),
+    venue: venueSchema,
+    currency: z
+      .string()
+      .regex(/^[A-Z0-9]{1,20}$/, 'must be an upper-case currency like BTC or USDC')
+      .describe('the currency held: a coin (BTC, ETH) or a USD stablecoin (USDC, USDT)'),
+    amountCoin: z
+      .number()
+      .min(0, 'must be at least 0 (a venue balance is not negative)')
+      .finite()
+      .optional()
+      .describe('coin held, base units (BTC); for a coin currency'),
+    amountQuote: z
+      .number()
+      .min(0, 'must be at least 0 (a venue balance is not negative)')
+      .finite()
+      .optional()
+      .describe('stablecoin held, quote currency (USD at par); for a USD stablecoin currency'),
+    underlying: underlying
+      .optional()
+      .describe("the book it is counted in: a coin's own; a stablecoin's default is the desk market's"),
+    /** When the amount was read, ISO-8601: fills up to then are already in it. */
+    entryTime: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    for (const issue of balanceSpecIssues(b))
+      ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+  });
+
+export const positionSpecSchema = z.union([lpPositionSpecSchema, heldPositionSpecSchema, balancePositionSpecSchema]);
 
 export type LpPositionSpec = z.infer<typeof lpPositionSpecSchema>;
 export type HeldPositionSpec = z.infer<typeof heldPositionSpecSchema>;
+export type BalancePositionSpec = z.infer<typeof balancePositionSpecSchema>;
 export type PositionSpec = z.infer<typeof positionSpecSchema>;
 
 /**

@@ -25,7 +25,7 @@ const displayGreeks = z.object({ vegaQuotePerVolPoint: z.number(), thetaQuotePer
 
 export const ticketPositionSchema = z.object({
   id: z.string(),
-  kind: z.enum(['lp', 'option', 'perp', 'future']),
+  kind: z.enum(['lp', 'option', 'perp', 'future', 'balance']),
   label: z.string().nullable(),
   model: z.enum(['v2', 'v3', 'weighted']).nullable(),
   range: z.object({ lower: z.number(), upper: z.number().nullable() }).nullable(),
@@ -154,6 +154,38 @@ export const ticketCarrySchema = z.object({
   assumptions: z.array(z.string()),
 });
 
+/**
+ * One venue of the ticket (hedging/venueGroups.ts): its market's source and clock, the legs traded there, their
+ * subtotals (USD) and the initial margin they need there (hedging/venueMargin.ts, the model stated in `model`).
+ * Every market the request brought is listed, the ticket's own first, including one that contributed no leg.
+ */
+export const ticketVenueSchema = z.object({
+  venue: z.string(),
+  /** True for the ticket's own market (the book's venue, the delta hedge's). */
+  primary: z.boolean(),
+  /** Whether `policy.candidates.venues` lets this venue's options be traded. */
+  optionsAllowed: z.boolean(),
+  source: z.string(),
+  /** The venue's own clock its quotes were aged and its options timed against. */
+  asOf: z.string(),
+  dataTime: z.string(),
+  /** Venue ids of the legs traded on this venue, in the order of `legs`. */
+  legs: z.array(z.string()),
+  subtotals: z.object({
+    premiumQuote: z.number(),
+    feesQuote: z.number(),
+    costQuote: z.number(),
+    /** Sum of |base| x forward (options) or x price (perp/future), USD. */
+    notionalQuote: z.number(),
+  }),
+  margin: z.object({
+    initialMarginQuote: z.number(),
+    /** Per settle currency the legs post margin in (BTC for coin-settled, USDT/USDC for linear). */
+    byCurrency: z.array(z.object({ currency: z.string(), initialMargin: z.number(), initialMarginQuote: z.number() })),
+    model: z.string(),
+  }),
+});
+
 export const ticketSchema = z.object({
   id: z.string(),
   createdAt: z.string(),
@@ -179,6 +211,8 @@ export const ticketSchema = z.object({
   tolerance: z.object({ delta: z.number(), gamma: z.number().nullable(), vega: z.number().nullable() }),
   residual: z.object({ delta: z.number(), gamma: z.number() }),
   totals: z.object({ cost: z.number(), fees: z.number(), premiumQuote: z.number() }),
+  /** The legs grouped by venue with subtotals and margin (absent: tickets made before venues were grouped). */
+  venues: z.array(ticketVenueSchema).optional(),
   optimiser: z
     .object({
       costModel: z.string(),
@@ -221,6 +255,7 @@ export type Ticket = z.infer<typeof ticketSchema>;
 export type TicketLeg = z.infer<typeof ticketLegSchema>;
 export type TicketCarry = z.infer<typeof ticketCarrySchema>;
 export type TicketWarning = z.infer<typeof warningSchema>;
+export type TicketVenue = z.infer<typeof ticketVenueSchema>;
 
 // The renderers (text, JSON, CSV) live in ticketRender.ts; re-exported so `./ticket.js` stays the one import.
 export { renderTicketCsv, renderTicketJson, renderTicketText } from './ticketRender.js';

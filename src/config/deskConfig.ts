@@ -1,19 +1,25 @@
 /**
- * The desk config: which market to read, the positions held (LP positions and listed instruments), the hedge
+ * The desk config: which market to read, the positions held (LP positions, listed instruments and venue balances), the hedge
  * policy, the venues allowed and the desk's limits. One zod schema; every error names the field path
  * (`positions[0].upper: must be greater than lower`). Files are JSON (data only, no secrets).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
+  balanceBookPosition,
+  findQuote,
+  foldFills,
   hedgePolicySchema,
   lpBookPosition,
+  spotPrice,
+  type Fill,
   positionSpecSchema,
   resolvePolicy,
   InvalidHedgeInputError,
   type BookPosition,
   type HedgePolicy,
 } from '../../hedging/index.js';
+import type { MarketSnapshot } from '../../adapters/index.js';
 import { InvalidInputError } from '../../pricing/index.js';
 import { IlhedgeError, defineError } from '../../pricing/errors.js';
 import { executionConfigSchema } from '../service/execution/config.js';
@@ -171,21 +177,69 @@ export function loadDeskConfig(file: string): DeskConfig {
   return parseDeskConfig(raw, file);
 }
 
-/** The book positions of a config (LP specs built into positions, held hedges as listed instruments). */
-export function deskBook(config: DeskConfig, origin = 'config'): BookPosition[] {
+/**
+ * The config's held hedges as ledger fills at their entry (as the service seeds them), with their contract terms
+ * from `market`; hedges of another market, or that it does not list, are left out (valuing them refuses them).
+ */
+function configFills(config: DeskConfig, market: MarketSnapshot): Fill[] {
+  const fills: Fill[] = [];
+  for (const p of config.positions) {
+    if (p.kind !== 'option' && p.kind !== 'perp' && p.kind !== 'future') continue;
+    const underlying = p.underlying ?? config.market.underlying;
+    if (p.venue !== market.venue || underlying !== market.underlying) continue;
+    const quote = findQuote(market, p.instrument);
+    if (!quote || quote.kind !== p.kind) continue;
+    const i = quote.instrument;
+    fills.push({
+      id: `config:${p.id!}`,
+      atMs: Date.parse(p.entryTime),
+      venue: p.venue,
+      underlying,
+      instrument: i.venueId,
+      kind: p.kind,
+      contracts: p.contracts,
+      price: p.entryPrice,
+      feeQuote: 0,
+      venueOrderId: null,
+      ticketId: null,
+      legIndex: null,
+      scope: p.positionIds ?? [],
+      source: 'config',
+      actor: 'config',
+      contractSize: i.contractSize,
+      contractValueQuote: i.contractValueQuote,
+      priceCurrency: i.priceCurrency,
+    });
+  }
+  return fills;
+}
+
+/**
+ * The book positions of a config: LP specs built into positions, held hedges as listed instruments, balances as
+ * collateral. With the market, the held hedges' premiums and P&L move the balances stated before their entry, as
+ * they do in the service, where a config's held hedges become ledger fills; without it the balances are as stated.
+ */
+export function deskBook(config: DeskConfig, origin = 'config', market?: MarketSnapshot): BookPosition[] {
+  const holdings = market ? foldFills(configFills(config, market)) : [];
   return config.positions.map((p, i) => {
-    if (p.kind !== 'lp') {
-      return {
-        id: p.id!,
-        kind: p.kind,
-        label: p.label,
-        venue: p.venue,
-        instrument: p.instrument,
-        contracts: p.contracts,
-      };
-    }
     try {
-      return lpBookPosition(p.id!, p);
+      switch (p.kind) {
+        case 'lp':
+          return lpBookPosition(p.id!, p);
+        case 'balance':
+          return balanceBookPosition(p.id!, p, holdings, market ? spotPrice(market) : undefined);
+        case 'option':
+        case 'perp':
+        case 'future':
+          return {
+            id: p.id!,
+            kind: p.kind,
+            label: p.label,
+            venue: p.venue,
+            instrument: p.instrument,
+            contracts: p.contracts,
+          };
+      }
     } catch (error) {
       if (error instanceof InvalidInputError || error instanceof InvalidHedgeInputError) {
         const field = `positions[${i}].${error.field}`;

@@ -18,7 +18,6 @@ export interface DeskMarket {
 
 export async function loadDeskMarket(file: string, source?: string): Promise<DeskMarket> {
   const config = loadDeskConfig(file);
-  const positions = deskBook(config, file);
   const policy = deskPolicy(config);
   const { loadMarketSnapshot, parseSourceSpec } = await import('../../adapters/index.js');
   const spec = parseSourceSpec(source ?? config.market.source);
@@ -30,5 +29,7 @@ export async function loadDeskMarket(file: string, source?: string): Promise<Des
     asOfMs,
     sanity: { maxAgeMs: policy.maxQuoteAgeMs },
   });
+  // On the market: the held hedges' premiums and P&L move the config's balances (deskConfig.ts deskBook).
+  const positions = deskBook(config, file, market);
   return { config, positions, policy, market, asOfMs: asOfMs ?? market.asOfMs };
 }

@@ -10,7 +10,7 @@
  * What a reload changes:
  * - the desk policy (the first config's `policy` and `limits`: the book's, and the base of every position without
  *   its own) and `fourEyes` (the first config's), as start-up takes them;
- * - the LP positions the configs declare, by id: a new id is created, a changed definition or policy replaces the
+ * - the LP positions and venue balances the configs declare, by id: a new id is created, a changed definition or policy replaces the
  *   stored one (a new version, audited), an equal one is left as it is.
  *
  * What it never does:
@@ -259,7 +259,7 @@ export class ConfigReloader {
           const i = at ? Number(at[1]) : -1;
           const held = (c: DeskConfig | undefined) => {
             const p = c?.positions[i];
-            return p !== undefined && p.kind !== 'lp';
+            return p !== undefined && p.kind !== 'lp' && p.kind !== 'balance';
           };
           if (at && (held(old) || held(config)) && !heldAt.has(at[0])) {
             heldAt.add(at[0]);
@@ -303,7 +303,7 @@ export class ConfigReloader {
     const where = new Map<string, { file: string; index: number }>();
     for (const { file, config } of desk.configs) {
       config.positions.forEach((p, index) => {
-        if (p.id !== undefined && p.kind === 'lp') where.set(p.id, { file, index });
+        if (p.id !== undefined && (p.kind === 'lp' || p.kind === 'balance')) where.set(p.id, { file, index });
       });
     }
 

@@ -7,6 +7,9 @@
  * changes, so the suggestion does not flip between a call and a put on a small move. Tickets come from the same
  * positions, holdings, market state and policy, so what the stream shows is what a ticket would say.
  *
+ * Venue balances (collateral, deskBalances.ts) belong to the market's book (its `collateral` section, in `net` and
+ * so in `toTrade`) and to tickets of the whole market, not to one position's own view.
+ *
  * Scopes: a hedge belongs to the positions of the ticket that bought it (its `scope`); a position's own view counts
  * the hedges whose scope is that position alone; a market's book counts every hedge on it; a ticket for positions P
  * counts the hedges whose scope lies within P (all of the market's for a ticket of the whole market).
@@ -33,9 +36,11 @@ import { linearMark } from '../../hedging/book.js';
 import { payoffCurves, type PayoffCurves } from '../../hedging/payoff.js';
 import { SuggestionScheduler } from './suggestions.js';
 import type { DeskBookApi, InstrumentInfo, Proposal, ProposeRequest } from './deskApi.js';
+import { emptyPositionState } from './hedgeState.js';
 import type { BookHedgeState, MarketBookState, PositionHedgeState, Suggestion } from './hedgeState.js';
 import { marketKey } from './types.js';
 import type { FeedSnapshot, StoredPosition } from './types.js';
+import { DeskBalances } from './deskBalances.js';
 import type { MarketSnapshot } from '../../adapters/index.js';
 
 import { NoMarketError } from './deskErrors.js';
@@ -43,7 +48,7 @@ import { NoMarketError } from './deskErrors.js';
 export { NO_MARKET, NoMarketError } from './deskErrors.js';
 
 interface DeskPosition {
-  stored: StoredPosition;
+  stored: Extract<StoredPosition, { kind: 'lp' }>;
   market: string;
   policy: HedgePolicy;
   /** The LP as the book holds it, or null when it cannot be built (the error says why). */
@@ -81,7 +86,15 @@ export interface DeskBookOptions {
 }
 
 function bookHolding(h: Holding): BookPosition {
-  return { id: h.id, kind: h.kind, venue: h.venue, instrument: h.instrument, contracts: h.netContracts };
+  // The average entry lets a coin balance count an inverse perp's unrealised coin P&L (hedging/collateral.ts).
+  return {
+    id: h.id,
+    kind: h.kind,
+    venue: h.venue,
+    instrument: h.instrument,
+    contracts: h.netContracts,
+    averagePrice: h.averagePrice,
+  };
 }
 
 function sameScope(scope: readonly string[], ids: readonly string[]): boolean {
@@ -92,6 +105,8 @@ export class DeskBook implements DeskBookApi {
   /** The desk's policy; replaced only by a config reload (`reconfigure`). */
   private policy: HedgePolicy;
   private positions: DeskPosition[] = [];
+  private readonly balances = new DeskBalances();
+  private stored: readonly StoredPosition[] = [];
   private byId = new Map<string, DeskPosition>();
   private held: Holding[] = [];
   private heldVersion = 0;
@@ -127,7 +142,10 @@ export class DeskBook implements DeskBookApi {
   // ---- the book's contents -------------------------------------------------------------------------------------
 
   setPositions(stored: readonly StoredPosition[]): void {
-    this.positions = stored.map((p) => {
+    this.stored = [...stored];
+    this.balances.set(stored);
+    const lps = stored.filter((p): p is Extract<StoredPosition, { kind: 'lp' }> => p.kind === 'lp');
+    this.positions = lps.map((p) => {
       const market = marketKey(p.venue, p.underlying);
       try {
         const policy = withPolicyOverrides(this.deskPolicy, p.policy);
@@ -140,8 +158,9 @@ export class DeskBook implements DeskBookApi {
     for (const id of [...this.states.keys()]) if (!this.byId.has(id)) this.states.delete(id);
   }
 
+  /** Every stored position: LP positions and balances. */
   getPositions(): readonly StoredPosition[] {
-    return this.positions.map((p) => p.stored);
+    return this.stored;
   }
 
   /**
@@ -151,7 +170,9 @@ export class DeskBook implements DeskBookApi {
   onBookChanged: (() => void) | null = null;
 
   refreshHoldings(): void {
-    this.held = this.options.holdings().filter((h) => h.netContracts !== 0);
+    const all = this.options.holdings();
+    this.held = all.filter((h) => h.netContracts !== 0);
+    this.balances.setHoldings(all); // flat holdings too: their fills moved the balances
     this.heldVersion++;
     this.onBookChanged?.();
   }
@@ -236,13 +257,16 @@ export class DeskBook implements DeskBookApi {
     stale: boolean,
   ): MarketBookState {
     const lps = mine.flatMap((p) => (p.book ? [p.book] : []));
-    const book = netBook([...lps, ...priced.map(bookHolding)], ctx, this.deskPolicy);
+    const balances = this.balances.on(market, snapshot);
+    const book = netBook([...lps, ...priced.map(bookHolding), ...balances.book], ctx, this.deskPolicy);
     const suggestion = stale ? null : this.suggest(`market:${market}`, book, undefined);
     return {
       price: book.price,
       lp: book.lp,
       holdings: book.holdings,
+      collateral: book.collateral,
       net: book.net,
+      balances: book.balances,
       carry: book.carry,
       band: stale ? { ...book.band, status: 'stale' } : book.band,
       toTrade: stale ? null : book.toTrade,
@@ -250,6 +274,7 @@ export class DeskBook implements DeskBookApi {
       stale,
       quoteAgeMs: ageMs,
       positions: mine.length,
+      ...(balances.errors.length ? { error: balances.errors.join('; ') } : {}),
     };
   }
 
@@ -285,37 +310,9 @@ export class DeskBook implements DeskBookApi {
     };
   }
 
-  private emptyState(
-    p: DeskPosition,
-    snapshot: FeedSnapshot | null,
-    status: 'no-market',
-    error: string,
-  ): PositionHedgeState {
-    return {
-      positionId: p.stored.id,
-      name: p.stored.label ?? p.stored.id,
-      market: p.market,
-      seq: snapshot?.seq ?? 0,
-      asOfMs: snapshot?.asOfMs ?? 0,
-      source: snapshot?.source ?? 'synthetic',
-      price: null,
-      lp: null,
-      holdings: null,
-      net: null,
-      carry: null,
-      band: {
-        status,
-        halfWidthBase: null,
-        deviationBase: null,
-        targetDeltaBase: p.policy.target.delta,
-        explanation: error,
-      },
-      toTrade: null,
-      suggestion: null,
-      quoteAgeMs: null,
-      stale: false,
-      error,
-    };
+  private emptyState(p: DeskPosition, snapshot: FeedSnapshot | null, status: 'no-market', error: string) {
+    const { id, label } = p.stored;
+    return emptyPositionState({ id, name: label ?? id, market: p.market, policy: p.policy }, snapshot, status, error);
   }
 
   // ---- option suggestions between tickets (suggestions.ts) ---------------------------------------------------
@@ -383,8 +380,12 @@ export class DeskBook implements DeskBookApi {
         throw new InvalidHedgeInputError('positionIds', request.positionIds, 'must name at least one position');
       chosen = request.positionIds.map((id, i) => {
         const p = this.byId.get(id);
-        if (!p) throw new UnknownPositionError(`positionIds[${i}]: position ${id} not found`);
-        return p;
+        if (p) return p;
+        // A balance is collateral, not hedged itself: a ticket of the whole market counts it.
+        const what = this.stored.some((s) => s.id === id && s.kind === 'balance')
+          ? 'is a balance, not an LP'
+          : 'not found';
+        throw new UnknownPositionError(`positionIds[${i}]: position ${id} ${what}`);
       });
     } else {
       const markets = [...new Set(this.positions.map((p) => p.market))];
@@ -418,7 +419,10 @@ export class DeskBook implements DeskBookApi {
     const inScope = priced.filter(
       (h) => wholeMarket || (h.scope.every((id) => ids.includes(id)) && h.scope.length > 0),
     );
-    const positions: BookPosition[] = [...chosen.map((p) => p.book!), ...inScope.map(bookHolding)];
+    // The market's balances are its whole book's: a ticket of the whole market counts them, one of some positions not.
+    const balances = wholeMarket ? this.balances.on(market, snapshot) : { book: [], errors: [] };
+    if (balances.errors.length) throw new InvalidHedgeInputError('balances', market, balances.errors.join('; '));
+    const positions: BookPosition[] = [...chosen.map((p) => p.book!), ...inScope.map(bookHolding), ...balances.book];
     const base = this.policyFor(chosen, wholeMarket);
     const policy = withPolicyOverrides(base, request.policyOverrides);
     return {

@@ -3,7 +3,7 @@
  * layer (LP, holdings, net Greeks, band on the net delta, perp contracts in lots to trade) with the market state it
  * was computed on. The wire format (`wire.ts`) writes exactly these fields, in this order.
  */
-import type { BookCarry, GreeksView, ToTrade } from '../../hedging/index.js';
+import type { BookCarry, CollateralBalanceView, GreeksView, HedgePolicy, ToTrade } from '../../hedging/index.js';
 import type { FeedSnapshot } from './types.js';
 
 export interface BandState {
@@ -60,11 +60,17 @@ export interface PositionHedgeState {
   error?: string;
 }
 
+/**
+ * A market's whole book: its LP positions, every hedge held on it and its venue balances (`collateral`, each balance
+ * in `balances` with what moved it), `net` their sum. Sent with JSON.stringify (wire.ts `bookFrame`).
+ */
 export interface MarketBookState {
   price: number;
   lp: GreeksView;
   holdings: GreeksView;
+  collateral: GreeksView;
   net: GreeksView;
+  balances: CollateralBalanceView[];
   carry: BookCarry;
   band: BandState;
   toTrade: ToTrade | null;
@@ -72,6 +78,8 @@ export interface MarketBookState {
   stale: boolean;
   quoteAgeMs: number;
   positions: number;
+  /** Balances of the market not counted, and why. */
+  error?: string;
 }
 
 export interface BookHedgeState {
@@ -81,4 +89,38 @@ export interface BookHedgeState {
   valueQuote: number;
   bandBreaches: number;
   byUnderlying: Record<string, MarketBookState>;
+}
+
+/** The state of a position with nothing to value it on (no market, a position that cannot be built): why, as of when. */
+export function emptyPositionState(
+  p: { id: string; name: string; market: string; policy: HedgePolicy },
+  snapshot: FeedSnapshot | null,
+  status: 'no-market',
+  error: string,
+): PositionHedgeState {
+  return {
+    positionId: p.id,
+    name: p.name,
+    market: p.market,
+    seq: snapshot?.seq ?? 0,
+    asOfMs: snapshot?.asOfMs ?? 0,
+    source: snapshot?.source ?? 'synthetic',
+    price: null,
+    lp: null,
+    holdings: null,
+    net: null,
+    carry: null,
+    band: {
+      status,
+      halfWidthBase: null,
+      deviationBase: null,
+      targetDeltaBase: p.policy.target.delta,
+      explanation: error,
+    },
+    toTrade: null,
+    suggestion: null,
+    quoteAgeMs: null,
+    stale: false,
+    error,
+  };
 }

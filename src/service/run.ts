@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  balanceUnderlying,
   findQuote,
   resolvePolicy,
   withPolicyOverrides,
@@ -180,6 +181,11 @@ export async function loadDesk(configPath: string | undefined, files?: readonly 
       if (seen.has(id))
         throw new ConfigError(`${basename(file)}: positions.${id}`, 'the id is declared by another config too');
       seen.add(id);
+      if (position.kind === 'balance') {
+        // Stored as a position with the market it is counted in; the ledger's fills move it (hedging/collateral.ts).
+        positions.push({ ...position, underlying: balanceUnderlying(position, config.market.underlying) });
+        continue;
+      }
       if (position.kind !== 'lp') {
         held.push({ config, spec: position });
         continue;

@@ -1,25 +1,32 @@
 /** The API's request and response schemas (zod), shared by validation and the OpenAPI document. */
 import { z } from 'zod';
-import { hedgePolicySchema as deskPolicySchema, lpPositionSpecSchema } from '../../hedging/index.js';
+import {
+  balancePositionSpecSchema,
+  hedgePolicySchema as deskPolicySchema,
+  lpPositionSpecSchema,
+} from '../../hedging/index.js';
 import { ROLES, TICKET_STATUSES } from './store/index.js';
 import { fillSchema, ticketLegStateSchema } from './ledgerSchemas.js';
 
-/** The body of `POST /api/positions`: the one position schema's LP spec (held hedges go to `/api/holdings`). */
-export const positionSpecSchema = lpPositionSpecSchema;
+/**
+ * The body of `POST /api/positions`: the one position schema's LP spec or venue balance (held hedges go to
+ * `/api/holdings`, being fills).
+ */
+export const positionSpecSchema = z.discriminatedUnion('kind', [lpPositionSpecSchema, balancePositionSpecSchema]);
 
 export const idParams = z.object({ id: z.string().min(1).max(100).describe('resource id') }).strict();
 
 export const storedPositionSchema = z
   .looseObject({
     id: z.string(),
-    kind: z.literal('lp'),
+    kind: z.enum(['lp', 'balance']),
     venue: z.string(),
     underlying: z.string(),
     version: z.number().int(),
     createdAtMs: z.number(),
     updatedAtMs: z.number(),
   })
-  .describe('the LP spec as created, with its id, market and version');
+  .describe('the LP spec or balance as created, with its id, market and version');
 
 const n = z.number().nullable();
 const greeksSchema = z
@@ -106,11 +113,29 @@ export const hedgeStateSchema = z.object({
   error: z.string().optional(),
 });
 
+const balanceSchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  venue: z.string(),
+  currency: z.string(),
+  unit: z.enum(['coin', 'quote']).describe('coin: amounts in base units; quote: a USD stablecoin at par'),
+  startingInCurrency: z.number().describe('the amount stated (config or API)'),
+  premiumInCurrency: z.number().describe('option premiums paid (-) and received (+) since'),
+  pnlInCurrency: z.number().describe('realised P&L of perps and futures since'),
+  feesInCurrency: z.number().describe('fees charged (-) since'),
+  balanceInCurrency: z.number().describe('the balance now'),
+  coinHeldBase: z.number().describe("coin held by the venue's coin-settled positions, counted in its delta"),
+  deltaBase: z.number(),
+  valueQuote: z.number(),
+});
+
 const marketBookSchema = z.object({
   price: n,
   lp: greeksSchema,
   holdings: greeksSchema,
-  net: greeksSchema,
+  collateral: greeksSchema.describe('venue balances: coin collateral carries delta, stablecoins value only'),
+  net: greeksSchema.describe('lp + holdings + collateral'),
+  balances: z.array(balanceSchema),
   carry: carrySchema,
   band: bandSchema,
   toTrade: toTradeSchema,
@@ -118,6 +143,7 @@ const marketBookSchema = z.object({
   stale: z.boolean(),
   quoteAgeMs: n,
   positions: z.number(),
+  error: z.string().optional().describe('balances of the market not counted, and why'),
 });
 
 export const bookSchema = z.object({

@@ -4,7 +4,7 @@
  * the desk book (`deskBook.ts`, on `hedging/`).
  */
 import type { MarketSnapshot, Venue } from '../../adapters/index.js';
-import type { LpPositionSpec } from '../../hedging/index.js';
+import type { BalancePositionSpec, LpPositionSpec } from '../../hedging/index.js';
 
 /**
  * One market state for one venue/underlying: the adapters' snapshot itself (chains, forwards, perp, futures, the
@@ -72,8 +72,14 @@ export interface MarketFeed {
 export const marketKey = (venue: string, underlying: string): string =>
   `${venue.toLowerCase()}/${underlying.toUpperCase()}`;
 
-/** An LP position as the service stores it: the one position schema's LP spec, with its market and policy fixed. */
-export type PositionSpec = LpPositionSpec & { venue: Venue; underlying: string };
+/**
+ * A position as the service stores it: the one position schema's LP spec, with its market and policy fixed, or a
+ * venue balance (collateral) with the market it is counted in (hedging/collateral.ts).
+ */
+export type PositionSpec = LpStoredSpec | BalanceStoredSpec;
+export type LpStoredSpec = LpPositionSpec & { venue: Venue; underlying: string };
+/** A balance has no hedge policy of its own (`policy` is never set: code reading a position's policy reads none). */
+export type BalanceStoredSpec = BalancePositionSpec & { underlying: string; policy?: undefined };
 
 export type StoredPosition = PositionSpec & {
   id: string;

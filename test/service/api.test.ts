@@ -311,8 +311,15 @@ describe('market, readiness, metrics, OpenAPI', () => {
     expect(schema.required).toEqual(['mode']);
     expect(post['x-required-role']).toBe('trader');
     const pos = r.json.paths['/api/positions'].post.requestBody.content['application/json'].schema;
+    // An LP spec or a venue balance (collateral, whose venue is required: a balance is held on one venue).
+    const [lpSpec, balance] = pos.oneOf ?? pos.anyOf;
+    expect(balance.properties.kind.const).toBe('balance');
+    expect(balance.required).toEqual(expect.arrayContaining(['kind', 'venue', 'currency']));
     // One branch per LP model; `venue` falls back to the desk's market, so it is optional on input.
-    const branches = (pos.oneOf ?? pos.anyOf) as { required: string[]; properties: { model: { const: string } } }[];
+    const branches = (lpSpec.oneOf ?? lpSpec.anyOf) as {
+      required: string[];
+      properties: { model: { const: string } };
+    }[];
     expect(branches.map((b) => b.properties.model.const).sort()).toEqual(['v2', 'v3', 'weighted']);
     for (const b of branches) {
       expect(b.required).not.toContain('venue');

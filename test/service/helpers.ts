@@ -4,7 +4,7 @@ import { loadMarketSnapshot, type LoadedSnapshot } from '../../adapters/index.js
 import { startService } from '../../src/service/server.js';
 import type { ServiceHandle, ServiceOptions } from '../../src/service/server.js';
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
-import type { PositionSpec } from '../../src/service/types.js';
+import type { LpStoredSpec } from '../../src/service/types.js';
 import { createLogger } from '../../src/service/server.js';
 
 let builtin: Promise<LoadedSnapshot> | undefined;
@@ -15,7 +15,7 @@ export function builtinMarket(): Promise<LoadedSnapshot> {
   return builtin;
 }
 
-export const v3Position: PositionSpec = {
+export const v3Position: LpStoredSpec = {
   kind: 'lp',
   label: 'BTC/USDC v3 70k-82k',
   venue: 'deribit',
@@ -27,7 +27,7 @@ export const v3Position: PositionSpec = {
   depositValue: 1_000_000,
 };
 
-export const v2Position: PositionSpec = {
+export const v2Position: LpStoredSpec = {
   kind: 'lp',
   label: 'BTC/USDC v2',
   venue: 'deribit',

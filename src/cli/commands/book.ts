@@ -1,5 +1,35 @@
 import type { Command } from 'commander';
+import type { PositionGreeks } from '../../../hedging/index.js';
+import type { renderTable as RenderTable } from '../output.js';
 import { asCliError } from './ticket.js';
+
+/**
+ * The venue balances of the book (hedging/collateral.ts), when it has any: what was stated, what the fills moved
+ * (amounts in the balance's currency), the coin held by the venue's coin-settled positions that the balance's delta
+ * counts, its delta and its USD value.
+ */
+function collateralLines(positions: readonly PositionGreeks[], renderTable: typeof RenderTable): string[] {
+  const rows = positions.flatMap((p) =>
+    p.balance ? [{ id: p.id, delta: p.delta, value: p.value, ...p.balance }] : [],
+  );
+  if (rows.length === 0) return [];
+  return [
+    'collateral (amounts in the currency; delta = balance + coin held by the coin-settled positions)',
+    renderTable(rows, [
+      { header: 'id', value: (b) => b.id, align: 'left' },
+      { header: 'venue', value: (b) => b.venue, align: 'left' },
+      { header: 'currency', value: (b) => b.currency, align: 'left' },
+      { header: 'starting', value: (b) => b.startingInCurrency },
+      { header: 'premium', value: (b) => b.premiumInCurrency },
+      { header: 'P&L', value: (b) => b.pnlInCurrency },
+      { header: 'fees', value: (b) => b.feesInCurrency },
+      { header: 'balance', value: (b) => b.balanceInCurrency },
+      { header: 'coin held', value: (b) => b.coinHeldBase },
+      { header: 'delta', value: (b) => b.delta },
+      { header: 'value USD', value: (b) => b.value },
+    ]),
+  ];
+}
 
 interface BookOptions {
   config: string;
@@ -12,8 +42,8 @@ export function register(program: Command): void {
     .command('book')
     .description(
       'Greeks of the desk book now (LP positions plus options, perps and futures held; USD, premium-adjusted delta\n' +
-        'for coin-settled options) and the hedge ratios: perp contracts for delta, option contracts for gamma (each\n' +
-        'candidate alone), and the rebalancing band status.',
+        'for coin-settled options; venue balances, coin collateral carrying delta) and the hedge ratios: perp\n' +
+        'contracts for delta, option contracts for gamma (each candidate alone), and the rebalancing band status.',
     )
     .requiredOption('--config <file>', 'desk config (JSON)')
     .option('--source <source>', "market data: builtin, live or replay:<file> (default: the config's market.source)")
@@ -32,7 +62,11 @@ export function register(program: Command): void {
           renderTable(report.positions, [
             { header: 'id', value: (p) => p.id, align: 'left' },
             { header: 'kind', value: (p) => p.kind, align: 'left' },
-            { header: 'model/instrument', value: (p) => p.model ?? p.instrument, align: 'left' },
+            {
+              header: 'model/instrument',
+              value: (p) => p.model ?? p.instrument ?? (p.balance ? `${p.balance.currency} balance` : null),
+              align: 'left',
+            },
             { header: 'value USD', value: (p) => p.value },
             { header: 'delta', value: (p) => p.delta },
             { header: 'gamma', value: (p) => p.gamma },
@@ -40,6 +74,7 @@ export function register(program: Command): void {
             { header: 'vega/vol-pt', value: (p) => greeksView(p).vegaPerVolPoint },
             { header: 'theta/day', value: (p) => greeksView(p).thetaPerDay },
           ]),
+          ...collateralLines(report.positions, renderTable),
           renderKeyValues([
             ['book delta (base)', report.total.delta],
             ['book gamma (base per USD)', report.total.gamma],

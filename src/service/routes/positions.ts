@@ -4,7 +4,13 @@ import type { ServiceContext } from '../context.js';
 import { HttpError, route } from '../registry.js';
 import { NO_MARKET } from '../deskBook.js';
 import { INVALID_INPUT } from '../../../pricing/errors.js';
-import { lpPositionOf, type LpPositionSpec } from '../../../hedging/index.js';
+import {
+  balanceBookPosition,
+  balanceUnderlying,
+  lpPositionOf,
+  type BalancePositionSpec,
+  type LpPositionSpec,
+} from '../../../hedging/index.js';
 import type { PositionSpec } from '../types.js';
 import type { RouteDef } from '../registry.js';
 import * as s from '../schemas.js';
@@ -12,14 +18,19 @@ import { NotFoundError } from '../store/index.js';
 import { actor, jsonSafe, notFound } from './common.js';
 
 /** The body with its market filled in from the desk's default, checked by building the position (errors name the field). */
-function positionOf(ctx: ServiceContext, body: LpPositionSpec): PositionSpec {
-  const spec = {
-    ...body,
-    venue: body.venue ?? ctx.defaultMarket.venue,
-    underlying: body.underlying ?? ctx.defaultMarket.underlying,
-  } as PositionSpec;
+function positionOf(ctx: ServiceContext, body: LpPositionSpec | BalancePositionSpec): PositionSpec {
+  // A balance (collateral) is counted in its coin's book, a stablecoin in the desk market's unless it names one.
+  const spec: PositionSpec =
+    body.kind === 'balance'
+      ? { ...body, underlying: balanceUnderlying(body, ctx.defaultMarket.underlying) }
+      : {
+          ...body,
+          venue: body.venue ?? ctx.defaultMarket.venue,
+          underlying: body.underlying ?? ctx.defaultMarket.underlying,
+        };
   try {
-    lpPositionOf(spec);
+    if (spec.kind === 'balance') balanceBookPosition(spec.id ?? 'body', spec);
+    else lpPositionOf(spec);
   } catch (error) {
     const field = (error as { field?: unknown }).field;
     if (typeof field === 'string') throw new HttpError(INVALID_INPUT, `body.${(error as Error).message}`);

@@ -40,6 +40,27 @@ function renderSource() {
 
 // ---- the net book ----
 
+/** Each balance as held now (in its currency) and what moved it since it was stated. */
+function collateralLine(balances) {
+  const p = el('p', { class: 'collateral' });
+  p.append('collateral: ');
+  balances.forEach((b, i) => {
+    if (i > 0) p.append(' · ');
+    const amount = b.unit === 'coin' ? 'base' : 'usd';
+    p.append(
+      `${b.venue} ${b.currency} `,
+      el(
+        'span',
+        { class: 'num', 'data-col': 'balance', 'data-id': b.id, 'data-value': b.balanceInCurrency },
+        fmt(b.balanceInCurrency, amount),
+      ),
+      ` (stated ${fmt(b.startingInCurrency, amount)}, premium ${fmt(b.premiumInCurrency, amount)}, ` +
+        `P&L ${fmt(b.pnlInCurrency, amount)}, fees ${fmt(b.feesInCurrency, amount)})`,
+    );
+  });
+  return p;
+}
+
 export function renderBook() {
   const book = state.book;
   if (!book) return;
@@ -59,16 +80,22 @@ export function renderBook() {
       m.stale ? el('span', { class: 'status stale' }, 'stale quotes') : '',
     );
     const table = el('table', { class: 'greeks netbook' });
+    // Venue balances (collateral) are a part of the book when it has any: their row sums with lp and holdings to net.
+    const balances = m.balances ?? [];
     greeksTable(
       table,
       [
         ['lp', m.lp],
         ['holdings', m.holdings],
+        ...(balances.length ? [['collateral', m.collateral]] : []),
         ['net', m.net],
       ],
       base,
     );
-    block.append(title, table, bandBlock(m.band, m.toTrade, base));
+    block.append(title, table);
+    if (balances.length) block.append(collateralLine(balances));
+    if (m.error) block.append(el('p', { class: 'status stale' }, m.error));
+    block.append(bandBlock(m.band, m.toTrade, base));
     blocks.push(block);
   }
   $('markets').replaceChildren(...blocks);
