@@ -15,6 +15,7 @@ import { PAYLOAD_TOO_LARGE } from './httpErrors.js';
 import { INVALID_REQUEST } from '../cli/errors.js';
 import type { RouteDef } from './registry.js';
 import { buildRoutes } from './routes/index.js';
+import { orderUpdatesOf } from './execution/orderUpdates.js';
 import { z } from 'zod';
 
 export interface AppOptions {
@@ -27,6 +28,8 @@ export interface AppOptions {
 }
 
 export function createApp(ctx: ServiceContext, options: AppOptions = {}): { app: Express; routes: RouteDef[] } {
+  // The stream's `order` messages: the hub follows the orders written on this store, by whichever order manager.
+  ctx.hub.attachOrders(orderUpdatesOf(ctx.store));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -3,12 +3,17 @@
  * position and the market's book once; the hub serialises each websocket message once and hands the results to
  * every consumer (the stream fans the prepared frames out; the REST routes read the latest states). Work per tick is
  * O(positions), never O(positions x clients).
+ *
+ * Two more things reach the stream through the hub: a recompute of every state off a market tick (the ledger changed:
+ * fills, entries, closes), handed to `onRefresh` listeners so the book on screen moves with the fills; and the
+ * orders' updates (`attachOrders`, the store's `OrderUpdates`), each serialised once as an `order` message.
  */
 import type { DeskBook } from './deskBook.js';
 import type { BookHedgeState, PositionHedgeState } from './hedgeState.js';
 import type { FeedSnapshot, MarketFeed, StoredPosition } from './types.js';
 import { marketKey } from './types.js';
-import { bookFrame, hedgeFrame } from './wire.js';
+import { bookFrame, hedgeFrame, textFrame } from './wire.js';
+import type { OrderUpdateEvent, OrderUpdates } from './execution/orderUpdates.js';
 
 export interface PreparedState {
   state: PositionHedgeState;
@@ -39,12 +44,28 @@ export interface TickResult {
 
 export type TickListener = (tick: TickResult) => void;
 
+/** Every state recomputed off a market tick (after a ledger change). */
+export interface RefreshResult {
+  positions: PreparedState[];
+  book: PreparedBook;
+}
+
+/** One order's update as a complete websocket frame: `{"type":"order","order":{..},"fills":[..]}`. */
+export interface PreparedOrder {
+  orderId: string;
+  frame: Buffer;
+}
+
 export class HedgeHub {
   private readonly feeds = new Map<string, MarketFeed>();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly latest = new Map<string, PreparedState>();
   private book: PreparedBook;
   private readonly listeners = new Set<TickListener>();
+  private readonly refreshListeners = new Set<(refresh: RefreshResult) => void>();
+  private readonly orderListeners = new Set<(order: PreparedOrder) => void>();
+  private orders: OrderUpdates | null = null;
+  private offOrders: (() => void) | null = null;
   onError: (error: unknown) => void = () => {};
 
   constructor(
@@ -82,11 +103,50 @@ export class HedgeHub {
 
   stop(): void {
     for (const off of this.unsubscribers.splice(0)) off();
+    this.offOrders?.();
+    this.offOrders = null;
   }
 
   onTick(listener: TickListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Listens to recomputes off a market tick (the ledger changed). */
+  onRefresh(listener: (refresh: RefreshResult) => void): () => void {
+    this.refreshListeners.add(listener);
+    return () => this.refreshListeners.delete(listener);
+  }
+
+  /** Follows the orders' updates of the service's store (one source at a time: a new one replaces the last). */
+  attachOrders(updates: OrderUpdates): void {
+    this.offOrders?.();
+    this.orders = updates;
+    this.offOrders = updates.subscribe((event) => this.onOrder(event));
+  }
+
+  onOrderUpdate(listener: (order: PreparedOrder) => void): () => void {
+    this.orderListeners.add(listener);
+    return () => this.orderListeners.delete(listener);
+  }
+
+  /** `{"type":"orders","orders":[..]}`: the working orders and the recent finished ones (sent once per subscriber). */
+  ordersSnapshotMessage(): string {
+    return JSON.stringify({ type: 'orders', orders: this.orders?.snapshot() ?? [] });
+  }
+
+  private onOrder(event: OrderUpdateEvent): void {
+    const prepared: PreparedOrder = {
+      orderId: event.order.id,
+      frame: textFrame(JSON.stringify({ type: 'order', order: event.order, fills: event.fills })),
+    };
+    for (const listener of this.orderListeners) {
+      try {
+        listener(prepared);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 
   /** Replaces the position set (after a create/update/delete) and recomputes every state on the current markets. */
@@ -109,15 +169,24 @@ export class HedgeHub {
     ]);
     let seq = 0;
     let asOf = 0;
+    const positions: PreparedState[] = [];
     for (const key of markets) {
       const snapshot = this.feeds.get(key)?.current();
-      for (const state of this.desk.tick(key, snapshot)) this.prepare(state);
+      for (const state of this.desk.tick(key, snapshot)) positions.push(this.prepare(state));
       if (snapshot) {
         seq = Math.max(seq, snapshot.seq);
         asOf = Math.max(asOf, snapshot.asOfMs);
       }
     }
     this.book = this.prepareBook(seq, asOf);
+    const refresh: RefreshResult = { positions, book: this.book };
+    for (const listener of this.refreshListeners) {
+      try {
+        listener(refresh);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 
   getPositions(): readonly StoredPosition[] {

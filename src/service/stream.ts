@@ -3,11 +3,16 @@
  *
  * - Auth on upgrade: the key comes from `Authorization: Bearer`, a `bearer.<key>` subprotocol or `?token=`; a
  *   missing or bad key gets HTTP 401, a key without the viewer role 403, before any upgrade.
- * - Messages: `{"type":"subscribe","positionIds":[..]}` and/or `"book":true`; `unsubscribe` likewise. Every tick
- *   pushes `{"type":"hedge",...}` per subscribed position (and the book).
+ * - Messages: `{"type":"subscribe","positionIds":[..]}` and/or `"book":true` and/or `"orders":true`; `unsubscribe`
+ *   likewise. Every tick pushes `{"type":"hedge",...}` per subscribed position (and the book); so does a change of
+ *   the ledger (fills), so the book moves with the fills. `orders` gets `{"type":"orders","orders":[..]}` at once
+ *   (working orders and the recent finished ones) and then `{"type":"order","order":{..},"fills":[..]}` at every
+ *   change of an order: its state, filled and remaining contracts, limit and average price, every fill so far in
+ *   `order.fills`, the fills of this change in `fills`.
  * - Conflation: each client holds at most one pending message per subscription. If the socket's
  *   `bufferedAmount` is above the high-water mark the newest state replaces the pending one, so a slow client gets
- *   the latest state and memory stays bounded by (subscriptions x message size).
+ *   the latest state and memory stays bounded by (subscriptions x message size). Order messages conflate per
+ *   order: a slow client gets each order's latest message, whose `order.fills` holds every fill of it.
  * - Heartbeats: a ping every `heartbeatMs`; a client that has not answered the previous ping is terminated.
  * - Close codes: 1000 normal, 1001 going away (shutdown), 1003 bad message, 1008 policy (auth revoked, too many
  *   subscriptions).
@@ -18,7 +23,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Authenticator, Principal } from './auth.js';
 import { keyFromUpgrade } from './auth.js';
-import type { HedgeHub, TickResult } from './hub.js';
+import type { HedgeHub, PreparedBook, PreparedOrder, PreparedState, TickResult } from './hub.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ClientSubscriptions } from './clientSubscriptions.js';
 import { framePayloads } from './wire.js';
@@ -34,6 +39,7 @@ export const wsClientMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('subscribe'),
       positionIds: z.array(z.string().min(1).max(100)).max(1000).optional(),
       book: z.boolean().optional(),
+      orders: z.boolean().optional(),
     })
     .strict(),
   z
@@ -41,6 +47,7 @@ export const wsClientMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('unsubscribe'),
       positionIds: z.array(z.string().min(1).max(100)).max(1000).optional(),
       book: z.boolean().optional(),
+      orders: z.boolean().optional(),
     })
     .strict(),
   z.object({ type: z.literal('ping') }).strict(),
@@ -65,6 +72,8 @@ class Client {
   alive = true;
   /** The tick number that last queued a frame for this client (so `touched` lists it once per tick). */
   touchedTick = -1;
+  /** Order messages waiting for a slow socket, the latest per order (orders change rarely: a Map is fine here). */
+  readonly pendingOrders = new Map<string, Buffer>();
   constructor(
     readonly ws: WebSocket,
     /** The upgraded TCP socket under `ws`: hedge frames are written to it directly (see `flush`). */
@@ -80,6 +89,9 @@ export class HedgeStream {
   /** Subscription key -> its subscribers: a tick touches only the clients that asked for what changed. */
   private readonly subscribers = new Map<string, Set<Client>>();
   private readonly slow = new Set<Client>();
+  private readonly orderSubscribers = new Set<Client>();
+  private readonly offRefresh: () => void;
+  private readonly offOrders: () => void;
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly offTick: () => void;
@@ -118,6 +130,8 @@ export class HedgeStream {
     });
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.offTick = hub.onTick((tick) => this.onTick(tick));
+    this.offRefresh = hub.onRefresh((r) => this.fanOut(r.positions, r.book));
+    this.offOrders = hub.onOrderUpdate((order) => this.onOrder(order));
     const heartbeatMs = options.heartbeatMs ?? 30_000;
     this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs);
     this.heartbeatTimer.unref();
@@ -163,6 +177,7 @@ export class HedgeStream {
       for (const key of [...client.subscriptions.keys()]) this.removeSubscriber(key, client);
       this.clients.delete(client);
       this.slow.delete(client);
+      this.orderSubscribers.delete(client);
       this.metrics?.wsClients.set(this.clients.size);
     });
     ws.on('error', () => ws.terminate());
@@ -206,11 +221,22 @@ export class HedgeStream {
     const keys = [...(message.positionIds ?? []), ...(message.book ? [BOOK] : [])];
     if (message.type === 'unsubscribe') {
       for (const key of keys) this.removeSubscriber(key, client);
+      if (message.orders) {
+        this.orderSubscribers.delete(client);
+        client.pendingOrders.clear();
+      }
       client.ws.send(
-        JSON.stringify({ type: 'unsubscribed', positionIds: message.positionIds ?? [], book: !!message.book }),
+        JSON.stringify({
+          type: 'unsubscribed',
+          positionIds: message.positionIds ?? [],
+          book: !!message.book,
+          orders: !!message.orders,
+        }),
       );
       return;
     }
+    const ordersNow = !!message.orders && !this.orderSubscribers.has(client);
+    if (message.orders) this.orderSubscribers.add(client);
     const unknown: string[] = [];
     const added: string[] = [];
     for (const key of keys) {
@@ -225,8 +251,16 @@ export class HedgeStream {
       return client.ws.close(CLOSE_POLICY, `at most ${this.maxSubs} subscriptions per client`);
     }
     client.ws.send(
-      JSON.stringify({ type: 'subscribed', positionIds: added, book: client.subscriptions.has(BOOK), unknown }),
+      JSON.stringify({
+        type: 'subscribed',
+        positionIds: added,
+        book: client.subscriptions.has(BOOK),
+        orders: this.orderSubscribers.has(client),
+        unknown,
+      }),
     );
+    // The orders as they stand, before any update of them.
+    if (ordersNow) client.ws.send(this.hub.ordersSnapshotMessage());
     // The current state at once, so a new subscriber does not wait for the next tick.
     for (const key of keys) {
       if (key === BOOK) client.subscriptions.put(BOOK, this.hub.bookState().frame);
@@ -241,20 +275,35 @@ export class HedgeStream {
 
   /** Queues the tick's frames for their subscribers, then sends each touched client everything in one write. */
   private onTick(tick: TickResult): void {
-    if (this.subscribers.size === 0) return;
+    const sent = this.fanOut(tick.positions, tick.book);
+    if (sent > 0) this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
+  }
+
+  /** The states of a tick or of a recompute (a ledger change) to their subscribers; returns the messages sent. */
+  private fanOut(positions: readonly PreparedState[], book: PreparedBook): number {
+    if (this.subscribers.size === 0) return 0;
     this.tickNumber++;
-    for (const prepared of tick.positions) this.enqueue(prepared.state.positionId, prepared.frame);
-    this.enqueue(BOOK, tick.book.frame);
+    for (const prepared of positions) this.enqueue(prepared.state.positionId, prepared.frame);
+    this.enqueue(BOOK, book.frame);
     let sent = 0;
     for (let i = 0; i < this.touchedCount; i++) {
       sent += this.flush(this.touched[i]!);
       this.touched[i] = undefined;
     }
     this.touchedCount = 0;
-    if (sent > 0) {
-      this.metrics?.wsMessages.inc(sent);
-      this.metrics?.tickToSend.observe((performance.now() - tick.receivedAtHr) / 1000);
+    if (sent > 0) this.metrics?.wsMessages.inc(sent);
+    return sent;
+  }
+
+  /** An order's update to the orders' subscribers: at once, or kept (latest per order) for a slow socket. */
+  private onOrder(order: PreparedOrder): void {
+    let sent = 0;
+    for (const client of this.orderSubscribers) {
+      client.pendingOrders.delete(order.orderId);
+      client.pendingOrders.set(order.orderId, order.frame);
+      sent += this.flush(client);
     }
+    if (sent > 0) this.metrics?.wsMessages.inc(sent);
   }
 
   private enqueue(key: string, frame: Buffer): void {
@@ -283,16 +332,24 @@ export class HedgeStream {
     const ws = client.ws;
     if (ws.readyState !== WebSocket.OPEN) {
       client.subscriptions.dropPending();
+      client.pendingOrders.clear();
       return 0;
     }
-    const count = client.subscriptions.pendingCount;
+    const orders = client.pendingOrders.size;
+    const count = client.subscriptions.pendingCount + orders;
     if (count === 0) return 0;
     if (ws.bufferedAmount > this.highWater) {
       this.slow.add(client);
       this.scheduleFlush();
       return 0;
     }
-    const frames = client.subscriptions.take()!;
+    let frames = client.subscriptions.take();
+    if (orders > 0) {
+      // Order updates are rare beside ticks: one concat when both are pending is no burden.
+      frames = Buffer.concat([...(frames ? [frames] : []), ...client.pendingOrders.values()]);
+      client.pendingOrders.clear();
+    }
+    frames = frames!;
     if (ws.bufferedAmount === client.socket.writableLength) {
       client.socket.write(frames);
     } else {
@@ -334,6 +391,8 @@ export class HedgeStream {
   async close(timeoutMs = 2_000): Promise<void> {
     this.closing = true;
     this.offTick();
+    this.offRefresh();
+    this.offOrders();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const closed = [...this.clients].map(

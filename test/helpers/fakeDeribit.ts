@@ -15,11 +15,18 @@
  * arriving over time); `fill(order, amount)` fills directly; `dropReads` drops the connection of the next reads. Every `buy`/`sell` is kept in `placeCalls` with its
  * label, so a test can assert that no label was sent twice. `amount` is Deribit's: the coin for options, USD for
  * the perp.
+ *
+ * The websocket API (fakeDeribitWs.ts) is on the same server at `/ws/api/v2`: the matching engine pushes every
+ * change of an order (placed, filled in part or whole, cancelled) and every trade to the `user.orders.*` and
+ * `user.trades.*` subscribers as it makes it. `onPlace` may also schedule fills (`later`: fills after a delay, made
+ * by the engine with no request of the client's), and `stateReads` records every order-state read after the order
+ * was placed, so a test can show that fills came by push with no poll.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtinRecording } from '../../adapters/index.js';
+import { FakeDeribitWs } from './fakeDeribitWs.js';
 
 export interface FakeOrder {
   order_id: string;
@@ -72,7 +79,13 @@ export interface FakeTrade {
 
 export type PlaceAction =
   | { reject: { code: number; message: string } }
-  | { fill?: number; fillPrice?: number; delayMs?: number }
+  | {
+      fill?: number;
+      fillPrice?: number;
+      delayMs?: number;
+      /** Fills the engine makes later on its own (pushed to subscribers), `afterMs` from the placing. */
+      later?: { afterMs: number; amount: number; price?: number }[];
+    }
   | undefined
   | void;
 
@@ -96,7 +109,17 @@ export class FakeDeribit {
   onPoll: (order: FakeOrder, fake: FakeDeribit) => void = () => undefined;
   /** The next this many private reads (`get_*`) have their connection dropped without an answer. */
   dropReads = 0;
+  /**
+   * Every read of an order's state (`get_order_state`, `get_order_state_by_label`) by label, and whether that
+   * label had been placed before the read (a poll) or not (the look-up before placing).
+   */
+  readonly stateReads: { label: string; afterPlace: boolean }[] = [];
+  /** Reads of the account's trades (`get_user_trades_by_currency*`). */
+  tradeReads = 0;
   restUrl = '';
+  /** The websocket API; null before `start`. */
+  ws: FakeDeribitWs | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private server: Server | null = null;
   private seq = 1000;
   private tradeSeq = 1;
@@ -117,14 +140,29 @@ export class FakeDeribit {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.ws = new FakeDeribitWs(this.server, this.options);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.restUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The websocket URL beside `restUrl`. */
+  get wsUrl(): string {
+    return `${this.restUrl.replace(/^http/, 'ws')}/ws/api/v2`;
+  }
+
+  /** Polls of placed orders' states (reads after their placing) for these labels. */
+  pollsOf(labels: readonly string[]): number {
+    const set = new Set(labels);
+    return this.stateReads.filter((r) => r.afterPlace && set.has(r.label)).length;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.ws?.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -175,6 +213,9 @@ export class FakeDeribit {
     order.last_update_timestamp = now;
     if (order.filled_amount >= order.amount - 1e-12) order.order_state = 'filled';
     trade.state = order.order_state;
+    // The engine's pushes: the trade, then the order's new state (Deribit sends both; the client takes either order).
+    this.ws?.pushTrades([trade]);
+    this.ws?.pushOrder(order);
     return trade;
   }
 
@@ -256,16 +297,19 @@ export class FakeDeribit {
         if (order.order_state !== 'open') return this.error(res, 11044, 'not_open_order');
         order.order_state = 'cancelled';
         order.last_update_timestamp = Date.now();
+        this.ws?.pushOrder(order);
         return this.reply(res, 200, { result: { ...order } });
       }
       case 'private/get_order_state': {
         const order = this.orders.get(p.order_id ?? '');
         if (!order) return this.error(res, 10004, 'order_not_found');
+        this.stateReads.push({ label: order.label, afterPlace: true });
         this.onPoll(order, this);
         return this.reply(res, 200, { result: { ...order } });
       }
       case 'private/get_order_state_by_label': {
         const found = [...this.orders.values()].filter((o) => o.label === p.label && this.currencyOf(o) === p.currency);
+        this.stateReads.push({ label: p.label ?? '', afterPlace: this.placeCalls.some((c) => c.label === p.label) });
         for (const o of found) this.onPoll(o, this);
         return this.reply(res, 200, { result: found.map((o) => ({ ...o })) });
       }
@@ -277,6 +321,7 @@ export class FakeDeribit {
         });
       case 'private/get_user_trades_by_currency':
       case 'private/get_user_trades_by_currency_and_time': {
+        this.tradeReads++;
         const since = p.start_timestamp !== undefined ? Number(p.start_timestamp) : 0;
         const trades = this.trades.filter(
           (t) => t.timestamp >= since && t.instrument_name.startsWith(`${p.currency}-`),
@@ -328,10 +373,21 @@ export class FakeDeribit {
     const action = this.onPlace(order, this) ?? {};
     if ('reject' in action) return this.error(res, action.reject.code, action.reject.message);
     this.orders.set(order.order_id, order);
+    this.ws?.pushOrder(order);
     const trades: FakeTrade[] = [];
     if (action.fill !== undefined && action.fill > 0)
       trades.push(this.fill(order, action.fill, action.fillPrice ?? price));
-    if (order.time_in_force === 'immediate_or_cancel' && order.order_state === 'open') order.order_state = 'cancelled';
+    if (order.time_in_force === 'immediate_or_cancel' && order.order_state === 'open') {
+      order.order_state = 'cancelled';
+      this.ws?.pushOrder(order);
+    }
+    for (const f of action.later ?? []) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (order.order_state === 'open') this.fill(order, f.amount, f.price ?? price);
+      }, f.afterMs);
+      this.timers.add(timer);
+    }
     if (action.delayMs !== undefined) await new Promise((r) => setTimeout(r, action.delayMs));
     this.reply(res, 200, { result: { order: { ...order }, trades } });
   }

@@ -37,7 +37,9 @@ function stopTicker(): void {
 }
 
 beforeAll(async () => {
-  t = await startTestService();
+  // A wide price collar: the orders panel's dry run executes a ticket whose far option may be priced well off its
+  // mark on this thin chain (the collar is tested in execution-manager.test.ts).
+  t = await startTestService({ execution: { collarFraction: 0.5 } });
   await t.feed.start();
   // The first option suggestions (the ticket MIP, off the tick) land before the page loads, and the next tick shows
   // them: the payoff the page draws and the one the test reads then carry the same hedge.
@@ -388,6 +390,19 @@ describe('dashboard', () => {
       for (const k of ['il', 'fees', 'hedgePnl', 'costs', 'total', 'trades'])
         await expectShows(page, `#backtest-table tr[data-policy="${p.policy}"] td[data-col="${k}"]`, p[k]);
     expect(Number(await page.getAttribute('#backtest-chart', 'data-points'))).toBe(bt.series.timesMs.length);
+
+    // ---- the orders panel: a ticket executed (a dry run, the default) shows its orders from the stream ----
+    const dry = await t.call('POST', '/api/tickets', { key: t.keys.trader, body: { mode: 'dynamic' } });
+    expect(dry.status, dry.text).toBe(201);
+    expect((await t.call('POST', `/api/tickets/${dry.json.id}/approve`, { key: second, body: {} })).status).toBe(200);
+    const run = await t.call('POST', `/api/tickets/${dry.json.id}/execute`, { key: second, body: { wait: true } });
+    expect(run.status, run.text).toBe(200);
+    const order = run.json.execution.orders[0];
+    expect(order, JSON.stringify(run.json.execution)).toBeDefined();
+    const orderRow = `#orders tr[data-id="${order.id}"]`;
+    await page.waitForSelector(`${orderRow}[data-state="${order.state}"]`, { timeout: 10_000 });
+    expect(await page.textContent(`${orderRow} td[data-col="state"]`)).toBe(order.state);
+    await expectShows(page, `${orderRow} td[data-col="filled"]`, order.filledContracts);
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);

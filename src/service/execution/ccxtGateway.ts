@@ -15,16 +15,25 @@
  * - open orders and trades by currency (`private/get_open_orders_by_currency`, `private/get_user_trades_by_currency`)
  *   are called directly, parsed by ccxt's own `parseOrder`/`parseTrade`: the unified methods need the currencies
  *   loaded, which the narrow market load (`venues/deribit.ts`) does not do.
+ *
+ * Orders are also followed by subscription (`orderFeed`, orderWatch.ts) on Deribit, where ccxt pro has
+ * `watchOrders` and `watchMyTrades` and the feed reads its JSON-RPC frames (OKX, Bybit and Binance are polled: their
+ * subscription acknowledgements and pushes have other shapes, not read yet). The exchange is then ccxt pro's class,
+ * which is the REST class plus the websocket methods. With `restUrl` set, the websocket must point at the same server: on Deribit it is the origin's
+ * `/ws/api/v2` (as at test.deribit.com and www.deribit.com) unless `wsUrl` says otherwise; another venue with a
+ * REST override and no `wsUrl` has no feed (its own websocket would be another server than the REST calls').
  */
 import type { Exchange, Order, Trade } from 'ccxt';
 import { createCcxtClient } from '../../../adapters/client.js';
 import { fromCcxtError } from '../../../adapters/errors.js';
-import { pointRestAt } from '../../../adapters/live/endpoints.js';
+import { checkEndpointUrl, pointRestAt } from '../../../adapters/live/endpoints.js';
+import { pointExchangeAt, type WsUrlTarget } from '../../../adapters/replayWs.js';
 import type { Instrument, Venue } from '../../../adapters/model.js';
 import { venueAdapter } from '../../../adapters/venues/index.js';
 import type { InstrumentIndex } from '../../../adapters/venues/common.js';
 import { MS_PER_SECOND } from '../../../pricing/time.js';
-import type { PlaceOrderRequest, VenueGateway, VenueOrder, VenueTrade } from './gateway.js';
+import type { OrderFeed, PlaceOrderRequest, VenueGateway, VenueOrder, VenueTrade } from './gateway.js';
+import { CcxtOrderFeed } from './orderWatch.js';
 
 export interface VenueCredentials {
   apiKey: string;
@@ -66,6 +75,19 @@ export interface CcxtGatewayOptions {
   timeoutMs?: number;
   /** ccxt's client-side throttle (default on; loopback tests turn it off). */
   enableRateLimit?: boolean;
+  /** Follow orders by subscription where ccxt pro can (default true); false: polling only. */
+  watch?: boolean;
+  /** Websocket URL override (default: beside `restUrl` on Deribit, ccxt's own otherwise). */
+  wsUrl?: string;
+  /** ccxt's first reconnect delay after a dropped websocket, ms (ccxt's default 1000, doubling). */
+  wsReconnectBaseMs?: number;
+  log?: { warn: (obj: object, msg?: string) => void; info: (obj: object, msg?: string) => void };
+}
+
+/** Deribit's websocket beside a REST origin: `https://test.deribit.com` -> `wss://test.deribit.com/ws/api/v2`. */
+export function deribitWsUrlBeside(restUrl: string): string {
+  const u = new URL(restUrl);
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws/api/v2`;
 }
 
 function num(value: unknown): number | null {
@@ -79,19 +101,44 @@ export class CcxtGateway implements VenueGateway {
   readonly exchange: Exchange;
   private readonly indexes = new Map<string, Promise<InstrumentIndex>>();
   private readonly marketsByUnderlying = new Map<string, Record<string, unknown>>();
+  readonly orderFeed?: OrderFeed;
 
   constructor(options: CcxtGatewayOptions) {
     this.venue = options.venue;
     this.mode = options.mode;
+    const watch = options.watch ?? true;
     this.exchange = createCcxtClient({
       venue: options.venue,
       apiKey: options.credentials.apiKey,
       secret: options.credentials.secret,
       timeoutMs: options.timeoutMs ?? 10 * MS_PER_SECOND,
       enableRateLimit: options.enableRateLimit ?? true,
+      pro: watch,
+      ...(options.wsReconnectBaseMs !== undefined
+        ? { options: { ws: { backoff: { base: options.wsReconnectBaseMs } } } }
+        : {}),
     });
     if (options.mode === 'testnet') this.exchange.setSandboxMode(true);
     if (options.restUrl !== undefined) pointRestAt(this.exchange, options.restUrl);
+    const has = this.exchange.has as Record<string, unknown>;
+    const wsUrl =
+      options.wsUrl ??
+      (options.restUrl !== undefined && options.venue === 'deribit' ? deribitWsUrlBeside(options.restUrl) : undefined);
+    // The feed reads Deribit's JSON-RPC frames (orderWatch.ts): other venues are polled until their frames are read.
+    if (watch && options.venue === 'deribit' && has.watchOrders === true && has.watchMyTrades === true) {
+      if (options.restUrl === undefined || wsUrl !== undefined) {
+        if (wsUrl !== undefined) checkEndpointUrl(wsUrl, 'ws', `execution.venues.${options.venue}.wsUrl`);
+        this.orderFeed = new CcxtOrderFeed({
+          exchange: this.exchange,
+          convert: { toOrder: (o, u) => this.toOrder(o, u), toTrade: (t, u) => this.toTrade(t, u) },
+          prepare: async (underlying) => {
+            await this.index(underlying);
+            if (wsUrl !== undefined) await pointExchangeAt(this.exchange as unknown as WsUrlTarget, wsUrl);
+          },
+          ...(options.log ? { log: options.log } : {}),
+        });
+      }
+    }
   }
 
   private async index(underlying: string): Promise<InstrumentIndex> {
@@ -281,6 +328,7 @@ export class CcxtGateway implements VenueGateway {
   }
 
   async close(): Promise<void> {
+    await this.orderFeed?.close();
     await (this.exchange as unknown as { close?: () => Promise<void> }).close?.();
   }
 }

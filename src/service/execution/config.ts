@@ -50,7 +50,7 @@ export const executionConfigSchema = z
       .int()
       .positive()
       .default(30 * MS_PER_SECOND),
-    /** How often a working order is polled with `fetchOrder` (ccxt pro `watchOrders` is a later step). */
+    /** How often a working order is polled with `fetchOrder` where the venue pushes none (or its push is down). */
     pollIntervalMs: z.number().int().positive().default(MS_PER_SECOND),
     /** Re-prices of a leg after its first attempt; then the rest of the ticket is cancelled. */
     maxReprices: z.number().int().min(0).max(20).default(2),

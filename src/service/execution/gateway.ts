@@ -68,6 +68,40 @@ export interface VenueGateway {
   fetchOpenOrders(underlying: string): Promise<VenueOrder[]>;
   /** The account's fills on the underlying's instruments since `sinceMs`. */
   fetchMyTradesSince(underlying: string, sinceMs: number): Promise<VenueTrade[]>;
+  /**
+   * The venue's pushes of the account's orders and fills (ccxt pro `watchOrders` + `watchMyTrades`), where the venue
+   * has them; absent, orders are followed by polling only (orderSync.ts).
+   */
+  readonly orderFeed?: OrderFeed;
+  close(): Promise<void>;
+}
+
+/** What the feed last heard of one order: its state and every fill of it pushed so far. */
+export interface PushedOrder {
+  order: VenueOrder;
+  trades: VenueTrade[];
+}
+
+/**
+ * A push subscription of the account's orders and trades. It is `live` once the venue has acknowledged both
+ * channels on the current connection; a dropped connection makes it not live until ccxt has reconnected and the
+ * venue acknowledged again, and each time it comes up `generation` grows: a follower that last read an order at an
+ * older generation (or while the feed was down) reads it once by REST before trusting pushes again, so nothing pushed
+ * while the feed was down is missed.
+ */
+export interface OrderFeed {
+  /**
+   * Starts the subscription if it is not running, with the underlying's markets loaded, and waits up to `timeoutMs`
+   * for it to be live; when it is already running, answers at once whether it is live.
+   */
+  start(underlying: string, timeoutMs: number): Promise<boolean>;
+  isLive(): boolean;
+  /** Grows by one each time the subscription comes up (0 before the first time). */
+  readonly generation: number;
+  /** The last pushed state of the order carrying this client order id, null if nothing was pushed for it. */
+  latest(clientOrderId: string, underlying: string): Promise<PushedOrder | null>;
+  /** Resolves at the next push of the order (or of a fill of it), a change of liveness, or after `timeoutMs`. */
+  waitForChange(clientOrderId: string, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,8 @@
  * The attempt loop of one leg. Each attempt is a limit order of what is left (rounded to the lot), priced by
  * repricing.ts, checked by the controls (orderControls.ts), placed once (placeOrder.ts) and followed until filled or
  * cancelled at `fillTimeoutMs` (orderSync.ts); then the next attempt re-prices the rest, up to `maxReprices` times.
+ * Where the venue pushes order updates (the gateway's `orderFeed`), the subscription is started before the first
+ * order, so the fills of an order are pushed from its placing on.
  */
 import type { StoredTicket, StoredTicketLegState } from '../store/index.js';
 import { clientOrderId } from './clientOrderId.js';
@@ -11,9 +13,13 @@ import { EPS, filledNow } from './executionContext.js';
 import type { ExecutionContext } from './executionContext.js';
 import { checkControls, quoteOf } from './orderControls.js';
 import { isTerminal } from './orderState.js';
-import { followOrder } from './orderSync.js';
+import { followOrder, liveGeneration } from './orderSync.js';
 import { placeOnce } from './placeOrder.js';
 import { priceFor, roundDownToLot } from './repricing.js';
+import { MS_PER_SECOND } from '../../../pricing/time.js';
+
+/** How long the first order of a venue waits for its order subscription to come up (then it is polled). */
+const FEED_START_WAIT_MS = 2 * MS_PER_SECOND;
 
 /** How a leg's attempts ended. */
 export interface LegOutcome {
@@ -42,6 +48,7 @@ export async function runLeg(
   const legs = ticket.legs!.length;
   const dryRun = mode === 'dry-run';
   const previous = ctx.orders.listOrders({ ticketId: ticket.id, mode }).filter((o) => o.legIndex === i);
+  await gateway.orderFeed?.start(leg.underlying, Math.min(FEED_START_WAIT_MS, ctx.config.fillTimeoutMs));
   // After a restart: an order still working is followed (to its timeout) before anything new is placed.
   for (const working of previous.filter((o) => !isTerminal(o.state))) {
     await followOrder(ctx, working, gateway, actor, ctx.now() + ctx.config.fillTimeoutMs);
@@ -61,6 +68,8 @@ export async function runLeg(
     const notional = checkControls(ctx, leg, quote, price, contracts, mode);
     const id = clientOrderId(ticket.id, i, attempt, { dryRun });
     attempts++;
+    // Taken before the order's first REST read (placeOnce looks it up, then places it): pushes after it count.
+    const syncedGeneration = liveGeneration(gateway);
     const placed = await placeOnce(
       ctx,
       {
@@ -79,7 +88,9 @@ export async function runLeg(
     );
     attempt++;
     if (!placed) continue;
-    const final = await followOrder(ctx, placed, gateway, actor, ctx.now() + ctx.config.fillTimeoutMs);
+    const final = await followOrder(ctx, placed, gateway, actor, ctx.now() + ctx.config.fillTimeoutMs, {
+      syncedGeneration,
+    });
     if (final.state === 'rejected') {
       return { complete: false, attempts, stopped: `order ${final.id} was rejected by the venue`, rejected: true };
     }

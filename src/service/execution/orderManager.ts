@@ -6,7 +6,8 @@
  *   options actually filled (perpResize.ts);
  * - each leg runs its attempts (legRunner.ts): priced and re-priced within the tolerance (repricing.ts), checked by
  *   the controls (orderControls.ts: the collar, per-order and per-day notional), placed once under a deterministic
- *   client order id (placeOrder.ts) and followed by polling until filled or cancelled (orderSync.ts);
+ *   client order id (placeOrder.ts) and followed by the venue's pushes or by polling until filled or cancelled
+ *   (orderSync.ts, orderWatch.ts);
  * - `reconcile` (reconcile.ts) makes the store agree with the venues after a start, `halt` (halt.ts) is the kill
  *   switch.
  *

@@ -2,7 +2,8 @@
  * The execution side of the desk service: the order manager on the service's store and market, with one gateway per
  * venue in its configured mode (dry-run by default). Built by `createExecutionService` from the desk config's
  * `execution` section, the environment (credentials) and the `--live` flag; before the first order after a start it
- * reconciles the stored working orders with the venues.
+ * reconciles the stored working orders with the venues. Its order store publishes every order change on the
+ * store's `OrderUpdates` (orderUpdates.ts), which the hub fans out on the stream.
  */
 import type { Logger } from 'pino';
 import type { Venue } from '../../../adapters/model.js';
@@ -15,7 +16,9 @@ import type { VenueGateway } from './gateway.js';
 import type { MarketView } from './market.js';
 import { OrderManager } from './orderManager.js';
 import type { ExecutionResult, HaltReport, ReconcileReport } from './orderManager.js';
-import { OrderStore } from './orderStore.js';
+import type { OrderStore } from './orderStore.js';
+import { ObservedOrderStore, orderUpdatesOf, recentOrders } from './orderUpdates.js';
+import type { OrderUpdates } from './orderUpdates.js';
 
 export class LiveNotAllowedError extends Error {
   override name = 'LiveNotAllowedError';
@@ -43,6 +46,8 @@ export interface ExecutionServiceOptions {
 export class ExecutionService {
   readonly config: ExecutionConfig;
   readonly orders: OrderStore;
+  /** Every order change as it is written (the stream's `order` messages). */
+  readonly updates: OrderUpdates;
   readonly manager: OrderManager;
   private readonly gateways = new Map<string, VenueGateway>();
   private reconciled: Promise<ReconcileReport> | null = null;
@@ -56,7 +61,11 @@ export class ExecutionService {
 
   constructor(private readonly options: ExecutionServiceOptions) {
     this.config = parseExecutionConfig(options.config ?? {});
-    this.orders = new OrderStore(options.store, options.now);
+    this.updates = orderUpdatesOf(options.store);
+    const orders = new ObservedOrderStore(options.store, options.now, this.updates);
+    this.orders = orders;
+    this.updates.provide(() => recentOrders(orders));
+    this.updates.onError = (error) => options.log?.error({ err: error }, 'publishing an order update failed');
     for (const [venue, settings] of Object.entries(this.config.venues)) {
       if ((settings?.mode ?? this.config.mode) === 'live' && !options.allowLive) {
         throw new LiveNotAllowedError(
@@ -104,6 +113,7 @@ export class ExecutionService {
       ...(settings?.restUrl !== undefined ? { restUrl: settings.restUrl } : {}),
       ...(settings?.requestTimeoutMs !== undefined ? { timeoutMs: settings.requestTimeoutMs } : {}),
       ...(this.options.enableRateLimit !== undefined ? { enableRateLimit: this.options.enableRateLimit } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
     });
   }
 

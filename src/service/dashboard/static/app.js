@@ -15,6 +15,7 @@ import { start } from './login.js';
 import './holdings.js';
 import './tickets.js';
 import './backtest.js';
+import './orders.js';
 
 window.addEventListener('resize', () => {
   const live = state.live.chart;
