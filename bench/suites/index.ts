@@ -1,10 +1,12 @@
 import type { BenchSuite } from '../harness.js';
 import { adaptersLiveSuite } from './adaptersLive.js';
 import { adaptersSuite } from './adapters.js';
+import { executionSuite } from './execution.js';
 import { hedgingSuite } from './hedging.js';
 import { labSuite } from './lab.js';
 import { liveFeedSuite } from './liveFeed.js';
 import { lpSuite } from './lp.js';
+import { multiVenueSuite } from './multiVenue.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
 import { surfaceSuite } from './surface.js';
@@ -21,7 +23,9 @@ export const suites: BenchSuite[] = [
   adaptersSuite,
   adaptersLiveSuite,
   hedgingSuite,
+  multiVenueSuite,
   labSuite,
   serviceSuite,
   liveFeedSuite,
+  executionSuite,
 ];
