@@ -77,8 +77,8 @@ async function tickToPush(clients: number): Promise<BenchResult> {
   });
   // The first option suggestions (one ticket MIP per position, off the tick) are start-up work: wait them out.
   await handle.context.desk.idle();
-  const key = handle.store.createApiKey('viewer', 'bench').key;
-  const ids = handle.store.listPositions().map((p) => p.id);
+  const key = (await handle.store.createApiKey('viewer', 'bench')).key;
+  const ids = (await handle.store.listPositions()).map((p) => p.id);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;

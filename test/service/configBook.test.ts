@@ -31,7 +31,7 @@ describe('example configs in the service', () => {
       seedHoldings: seedHoldingsOf(desk.held, [feed]),
     });
     handles.push(handle);
-    const key = handle.store.createApiKey('trader', 'test').key;
+    const key = (await handle.store.createApiKey('trader', 'test')).key;
     const call = async (method: string, path: string, body?: unknown) => {
       const headers: Record<string, string> = { authorization: `Bearer ${key}` };
       if (body !== undefined) headers['content-type'] = 'application/json';

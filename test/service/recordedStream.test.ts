@@ -62,8 +62,8 @@ describe('recorded websocket frames as the service market', () => {
       ],
     });
     cleanups.push(() => handle.close());
-    const key = handle.store.createApiKey('viewer', 'test').key;
-    const id = handle.store.listPositions()[0]!.id;
+    const key = (await handle.store.createApiKey('viewer', 'test')).key;
+    const id = (await handle.store.listPositions())[0]!.id;
     const ws = new WebSocket(handle.url.replace('http', 'ws') + '/ws', { headers: { authorization: `Bearer ${key}` } });
     cleanups.push(() => ws.terminate());
     const hedges: Record<string, unknown>[] = [];

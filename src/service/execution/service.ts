@@ -38,6 +38,8 @@ export interface ExecutionServiceOptions {
   /** ccxt's client-side throttle for testnet/live gateways (default on). */
   enableRateLimit?: boolean;
   sleep?: (ms: number) => Promise<void>;
+  /** Whether this instance leads (several instances on PostgreSQL, leadership.ts); absent: it always does. */
+  leads?: () => boolean;
 }
 
 export class ExecutionService {
@@ -54,9 +56,12 @@ export class ExecutionService {
     { running: boolean; result: ExecutionResult | null; error: string | null }
   >();
 
-  constructor(private readonly options: ExecutionServiceOptions) {
+  constructor(
+    private readonly options: ExecutionServiceOptions,
+    orders: OrderStore,
+  ) {
     this.config = parseExecutionConfig(options.config ?? {});
-    this.orders = new OrderStore(options.store, options.now);
+    this.orders = orders;
     for (const [venue, settings] of Object.entries(this.config.venues)) {
       if ((settings?.mode ?? this.config.mode) === 'live' && !options.allowLive) {
         throw new LiveNotAllowedError(
@@ -108,7 +113,10 @@ export class ExecutionService {
   }
 
   /** Reconciles once per start, before the first order (later callers wait for the same run). */
-  ready(): Promise<ReconcileReport> {
+  ready(): Promise<ReconcileReport | null> {
+    // With several instances on one database only the leader reconciles (another instance's working orders are
+    // not this one's to expire or cancel); a follower trades on what the leader reconciled.
+    if (this.options.leads && !this.options.leads()) return Promise.resolve(this.lastReconcile);
     this.reconciled ??= this.manager.reconcile().then(
       (report) => (this.lastReconcile = report),
       (error: unknown) => {
@@ -118,6 +126,12 @@ export class ExecutionService {
       },
     );
     return this.reconciled;
+  }
+
+  /** Reconciles again (this instance took over as leader: the orders the old leader followed are now its own). */
+  reconcileAgain(): Promise<ReconcileReport | null> {
+    this.reconciled = null;
+    return this.ready();
   }
 
   execute(ticketId: string, actor: string): Promise<ExecutionResult> {
@@ -165,6 +179,7 @@ export class ExecutionService {
   }
 }
 
-export function createExecutionService(options: ExecutionServiceOptions): ExecutionService {
-  return new ExecutionService(options);
+/** The execution service on `options.store` (its order tables checked, the kill switch read). */
+export async function createExecutionService(options: ExecutionServiceOptions): Promise<ExecutionService> {
+  return new ExecutionService(options, await OrderStore.open(options.store, options.now));
 }
