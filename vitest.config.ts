@@ -6,15 +6,27 @@ import { defineConfig } from 'vitest/config';
  * run on SQLite only; the PostgreSQL driver's own tests on PostgreSQL only.
  */
 const BOTH_STORES = [
+  'test/fuzz/wsProtocol.fuzz.test.ts',
   'test/service/api.test.ts',
   'test/service/bookLoop.test.ts',
+  'test/service/configBook.test.ts',
   'test/service/configReload.test.ts',
+  'test/service/dashboard.test.ts',
   'test/service/execution-api.test.ts',
   'test/service/execution-manager.test.ts',
   'test/service/execution-units.test.ts',
+  'test/service/fuzz.test.ts',
   'test/service/keys.test.ts',
+  'test/service/lab.test.ts',
   'test/service/ledger-api.test.ts',
+  'test/service/liveEndpoints.test.ts',
+  'test/service/liveFaults.test.ts',
+  'test/service/liveInstruments.test.ts',
+  'test/service/liveRecord.test.ts',
+  'test/service/liveService.test.ts',
+  'test/service/liveTicketState.test.ts',
   'test/service/oneEngine.property.test.ts',
+  'test/service/recordedStream.test.ts',
   'test/service/store.test.ts',
   'test/service/stream.test.ts',
 ];
