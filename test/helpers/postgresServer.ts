@@ -9,7 +9,8 @@
  * it; the temporary directory around it is opened to that user for the same reason.
  *
  * The embedded server is a test server: no fsync, no full-page writes, no synchronous commit (a crash of the test
- * machine loses nothing a test needs), which keeps its start-up and the tests' commits fast.
+ * machine loses nothing a test needs), which keeps its start-up and the tests' commits fast. `{ durable: true }` (the
+ * store benchmark) keeps PostgreSQL's durable defaults instead; a server `ILHEDGE_TEST_PG_URL` names is as it is.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
