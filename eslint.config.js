@@ -15,6 +15,17 @@ export default tseslint.config(
     },
   },
   {
+    // The store is asynchronous (one interface for SQLite and PostgreSQL): a Promise used as a value, such as an
+    // unawaited write or a Promise tested in a condition, is a bug the types alone let through.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     // Imports flow one way: pricing <- adapters <- hedging <- src. Lower layers never import upper ones.
     files: ['pricing/**/*.ts'],
     rules: {

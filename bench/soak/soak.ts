@@ -51,8 +51,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const timers: NodeJS.Timeout[] = [];
   try {
     await handle.context.desk.idle();
-    const key = handle.store.createApiKey('viewer', 'soak').key;
-    const positionIds = handle.store.listPositions().map((p) => p.id);
+    const key = (await handle.store.createApiKey('viewer', 'soak')).key;
+    const positionIds = (await handle.store.listPositions()).map((p) => p.id);
     await feed.start();
 
     // The feed ticks from the start: clients connect to a live stream, as they would to a running desk.

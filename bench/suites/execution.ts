@@ -32,8 +32,8 @@ export const executionSuite: BenchSuite = {
     const snapshot = await loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: { kind: 'builtin' } });
     const market = marketViewOf(() => new Map([['deribit/BTC', { market: snapshot }]]));
     const fake = await startFakeDeribit(credentials);
-    const store = openStore(':memory:');
-    applyOrdersMigration(store);
+    const store = await openStore(':memory:');
+    await applyOrdersMigration(store);
     const gateway = new CcxtGateway({
       venue: 'deribit',
       mode: 'testnet',
@@ -42,7 +42,7 @@ export const executionSuite: BenchSuite = {
       enableRateLimit: false,
     });
     const manager = new OrderManager({
-      orders: new OrderStore(store),
+      orders: await OrderStore.open(store),
       // A poll every 10 s (a safety read every 100 s): every fill of the bench comes by push.
       config: parseExecutionConfig({
         mode: 'testnet',
@@ -93,8 +93,8 @@ export const executionSuite: BenchSuite = {
       for (let round = 0; round < WARMUP + ROUNDS; round++) {
         // The perp leg is sized in the ticket; its delta content is what re-sizes it on the options' fills.
         const content = { ticket: { legs: legs.map((l) => ({ instrument: l.instrument, delta: 0 })) } };
-        const created = store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:p', legs });
-        const ticket = store.approveTicket(created.id, 'key:a', { fourEyes: true });
+        const created = await store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:p', legs });
+        const ticket = await store.approveTicket(created.id, 'key:a', { fourEyes: true });
         firstOrderAt = null;
         const t0 = performance.now();
         const result = await manager.execute(ticket.id, 'key:e');
@@ -107,7 +107,7 @@ export const executionSuite: BenchSuite = {
       if (fake.duplicateLabels().length > 0) throw new Error('a client order id was sent twice');
     } finally {
       await gateway.close();
-      store.close();
+      await store.close();
       await fake.stop();
     }
     const polls = fake.stateReads.filter((r) => r.afterPlace).length;

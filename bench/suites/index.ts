@@ -9,7 +9,9 @@ import { lpSuite } from './lp.js';
 import { multiVenueSuite } from './multiVenue.js';
 import { pricingSuite } from './pricing.js';
 import { serviceSuite } from './service.js';
+import { storeSuite } from './store.js';
 import { surfaceSuite } from './surface.js';
+import { twoInstancesSuite } from './twoInstances.js';
 
 /**
  * Every benchmark suite, in the order `npm run bench` runs them. Add one import and one entry per suite. The pure
@@ -26,6 +28,8 @@ export const suites: BenchSuite[] = [
   multiVenueSuite,
   labSuite,
   serviceSuite,
+  twoInstancesSuite,
+  storeSuite,
   liveFeedSuite,
   executionSuite,
 ];

@@ -324,8 +324,8 @@ async function liveTickToPush(clients: number): Promise<BenchResult> {
       );
     });
     await handle.context.desk.idle();
-    const key = handle.store.createApiKey('viewer', 'bench').key;
-    const ids = handle.store.listPositions().map((p) => p.id);
+    const key = (await handle.store.createApiKey('viewer', 'bench')).key;
+    const ids = (await handle.store.listPositions()).map((p) => p.id);
     const client = startWorker({
       role: CLIENTS_ROLE,
       url: handle.url.replace('http', 'ws') + '/ws',

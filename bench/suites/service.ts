@@ -12,27 +12,32 @@ import { percentile } from '../harness.js';
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
 import { createLogger, startService } from '../../src/service/server.js';
 import { deskHoldings, deskPositions } from '../deskFixtures.js';
-import { loadMarketSnapshot, moveMarket } from '../../adapters/index.js';
+import { loadMarketSnapshot, moveMarket, type MarketSnapshot } from '../../adapters/index.js';
 
-const POSITIONS = 100;
-const TICKS_PER_SEC = 100;
-const MEASURE_MS = 5_000;
-const WARMUP_MS = 2_000;
+export const POSITIONS = 100;
+export const TICKS_PER_SEC = 100;
+export const MEASURE_MS = 5_000;
+export const WARMUP_MS = 2_000;
 
-const positions = () => deskPositions(POSITIONS, 'bench');
-const holdings = () => deskHoldings(POSITIONS, 'bench');
+export const positions = () => deskPositions(POSITIONS, 'bench');
+export const holdings = () => deskHoldings(POSITIONS, 'bench');
 
-/** Runs in a worker thread (CommonJS eval): opens the clients, subscribes, records latencies until told to stop. */
-const clientWorker = `
+/**
+ * Runs in a worker thread (CommonJS eval): opens the clients, subscribes, records latencies until told to stop.
+ * With `urls` (several instances), the clients are split into as many consecutive blocks, one per URL.
+ */
+export const clientWorker = `
 const { parentPort, workerData } = require('node:worker_threads');
 const WebSocket = require(workerData.wsPath);
-const { url, key, ids, clients } = workerData;
+const { key, ids, clients } = workerData;
+const urls = workerData.urls || [workerData.url];
 const latencies = [];
 let recording = false;
 let received = 0;
 let open = 0;
 const sockets = [];
 for (let i = 0; i < clients; i++) {
+  const url = urls[Math.floor((i * urls.length) / clients)];
   const ws = new WebSocket(url, { headers: { authorization: 'Bearer ' + key }, perMessageDeflate: false });
   sockets.push(ws);
   ws.on('open', () => {
@@ -62,7 +67,57 @@ parentPort.on('message', (m) => {
 });
 `;
 
-async function tickToPush(clients: number): Promise<BenchResult> {
+/** The two market states the scripted path alternates between (see `tickToPush`). */
+export function tickStates(market: MarketSnapshot): MarketSnapshot[] {
+  return [1.0003, 1].map((f) =>
+    moveMarket(market, { priceFactor: f, asOfMs: market.source.dataTimeMs, label: market.source.label }),
+  );
+}
+
+export type ClientMessage = { type: string; latencies?: number[]; received?: number; message?: string };
+
+/** Starts the client worker on `urls` (see `clientWorker`) and resolves once every client is open. */
+export async function openClients(
+  urls: string[],
+  key: string,
+  ids: string[],
+  clients: number,
+): Promise<{ worker: Worker; waitFor: (type: string) => Promise<ClientMessage> }> {
+  const worker = new Worker(clientWorker, {
+    eval: true,
+    workerData: { wsPath: createRequire(import.meta.url).resolve('ws'), urls, key, ids, clients },
+  });
+  const messages: ClientMessage[] = [];
+  const waitFor = (type: string) =>
+    new Promise<ClientMessage>((resolve, reject) => {
+      const check = () => {
+        const found = messages.find((m) => m.type === type);
+        if (found) return resolve(found);
+        const error = messages.find((m) => m.type === 'error');
+        if (error) return reject(new Error(error.message));
+        setTimeout(check, 10);
+      };
+      check();
+    });
+  worker.on('message', (m: ClientMessage) => messages.push(m));
+  await waitFor('open');
+  return { worker, waitFor };
+}
+
+/** The latency figures of one recording window: p50/p99, messages, the share of the expected pushes, the max. */
+export function latencyFigures(latencies: number[], clients: number, elapsedSec: number) {
+  const expected = clients * TICKS_PER_SEC * (MEASURE_MS / 1000);
+  return {
+    opsPerSec: latencies.length / elapsedSec,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    messages: latencies.length,
+    deliveredShare: Number((latencies.length / expected).toFixed(3)),
+    maxMs: Number(latencies.reduce((a, b) => (b > a ? b : a), -Infinity).toFixed(2)),
+  };
+}
+
+export async function tickToPush(clients: number): Promise<BenchResult> {
   // The built-in Deribit chain (878 options, real values), moved as a whole on every tick.
   const market = await loadMarketSnapshot({ venue: 'deribit', underlying: 'BTC', source: { kind: 'builtin' } });
   const feed = new ScriptedFeed(market);
@@ -77,36 +132,13 @@ async function tickToPush(clients: number): Promise<BenchResult> {
   });
   // The first option suggestions (one ticket MIP per position, off the tick) are start-up work: wait them out.
   await handle.context.desk.idle();
-  const key = handle.store.createApiKey('viewer', 'bench').key;
-  const ids = handle.store.listPositions().map((p) => p.id);
+  const key = (await handle.store.createApiKey('viewer', 'bench')).key;
+  const ids = (await handle.store.listPositions()).map((p) => p.id);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
 
-  const worker = new Worker(clientWorker, {
-    eval: true,
-    workerData: {
-      wsPath: createRequire(import.meta.url).resolve('ws'),
-      url: handle.url.replace('http', 'ws') + '/ws',
-      key,
-      ids,
-      clients,
-    },
-  });
-  const messages: { type: string; latencies?: number[]; received?: number; message?: string }[] = [];
-  const waitFor = (type: string) =>
-    new Promise<(typeof messages)[number]>((resolve, reject) => {
-      const check = () => {
-        const found = messages.find((m) => m.type === type);
-        if (found) return resolve(found);
-        const error = messages.find((m) => m.type === 'error');
-        if (error) return reject(new Error(error.message));
-        setTimeout(check, 10);
-      };
-      check();
-    });
-  worker.on('message', (m) => messages.push(m));
-  await waitFor('open');
+  const { worker, waitFor } = await openClients([handle.url.replace('http', 'ws') + '/ws'], key, ids, clients);
   // Let the subscriptions land before counting heap per client.
   await new Promise((r) => setTimeout(r, 300));
   gc?.();
@@ -120,9 +152,7 @@ async function tickToPush(clients: number): Promise<BenchResult> {
   const tickCpuMs: number[] = [];
   // The two market states the path alternates between, moved once up front (moveMarket reprices all 878 options,
   // ~1 ms: the feed's work, measured apart in RESULTS.md): every tick is still a new state for the engine to value.
-  const states = [1.0003, 1].map((f) =>
-    moveMarket(market, { priceFactor: f, asOfMs: market.source.dataTimeMs, label: market.source.label }),
-  );
+  const states = tickStates(market);
   const timer = setInterval(() => {
     const t0 = performance.now();
     feed.push(states[tick++ % 2]);
@@ -141,19 +171,19 @@ async function tickToPush(clients: number): Promise<BenchResult> {
 
   const latencies = done.latencies ?? [];
   if (latencies.length === 0) throw new Error(`service.tickToPush.${clients}: no messages received`);
-  const expected = clients * TICKS_PER_SEC * (MEASURE_MS / 1000);
+  const { opsPerSec, p50Ms, p99Ms, messages, deliveredShare, maxMs } = latencyFigures(latencies, clients, elapsedSec);
   return {
     name: `service.tickToPush.${clients}`,
-    opsPerSec: latencies.length / elapsedSec,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
+    opsPerSec,
+    p50Ms,
+    p99Ms,
     extra: {
       clients,
       positions: POSITIONS,
       ticksPerSec: TICKS_PER_SEC,
-      messages: latencies.length,
-      deliveredShare: Number((latencies.length / expected).toFixed(3)),
-      maxMs: Number(latencies.reduce((a, b) => (b > a ? b : a), -Infinity).toFixed(2)),
+      messages,
+      deliveredShare,
+      maxMs,
       serverTickP50Ms: Number(percentile(tickCpuMs, 50).toFixed(3)),
       serverTickP99Ms: Number(percentile(tickCpuMs, 99).toFixed(3)),
       serverHeapBytesPerClient: Math.round(heapPerClient),

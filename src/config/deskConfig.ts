@@ -82,6 +82,22 @@ export const deskConfigSchema = z
       .prefault({}),
     /** How approved tickets become orders, per venue (default dry-run: simulated, nothing sent); no secrets here. */
     execution: executionConfigSchema.prefault({}),
+    /**
+     * Where the ledger lives: a SQLite file or a PostgreSQL URL (several instances on one database). `--db`,
+     * `ILHEDGE_DB_URL` and `ILHEDGE_DB` override it. No password here (secrets never come from a file): PostgreSQL
+     * takes it from `PGPASSWORD` or a `.pgpass` file.
+     */
+    store: z
+      .object({
+        url: z
+          .string()
+          .min(1)
+          .refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/i.test(url), {
+            message: 'must not carry a password: set PGPASSWORD (or use ~/.pgpass, or ILHEDGE_DB_URL) instead',
+          }),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -157,11 +157,11 @@ export class Authenticator {
 
   private readonly now: () => number;
 
-  check(key: string | undefined, required: Role): AuthResult {
+  async check(key: string | undefined, required: Role): Promise<AuthResult> {
     if (!key) return { ok: false, status: 401, message: 'missing API key (Authorization: Bearer <key>)' };
-    const record = this.lookup(key);
+    const record = await this.lookup(key);
     if (!record) {
-      const status = this.store.apiKeyStatus(key).status;
+      const status = (await this.store.apiKeyStatus(key)).status;
       return { ok: false, status: 401, message: UNUSABLE[status === 'valid' ? 'invalid' : status] };
     }
     if (!roleAllows(record.role, required)) {
@@ -170,19 +170,19 @@ export class Authenticator {
     return { ok: true, principal: { keyId: record.id, role: record.role } };
   }
 
-  /** Drops cached verifications (after a revoke). */
+  /** Drops cached verifications (after a revoke or rotation here or, on a shared database, on another instance). */
   invalidate(): void {
     this.cache.clear();
   }
 
-  private lookup(key: string): ApiKeyRecord | null {
+  private async lookup(key: string): Promise<ApiKeyRecord | null> {
     const now = this.now();
     const hit = this.cache.get(key);
     // A cached key is used until its cache time or its expiry, whichever comes first.
     if (hit && hit.untilMs > now && (hit.record.expiresAtMs === null || hit.record.expiresAtMs > now)) {
       return hit.record;
     }
-    const record = this.store.verifyApiKey(key);
+    const record = await this.store.verifyApiKey(key);
     if (record) {
       if (this.cache.size > 1000) this.cache.clear();
       this.cache.set(key, { record, untilMs: now + this.cacheMs });
@@ -198,23 +198,30 @@ export class Authenticator {
    */
   require(role: Role) {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const result = this.check(bearerFrom(req.headers.authorization), role);
-      if (!result.ok) {
-        if (result.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-        res
-          .status(result.status)
-          .json({ error: result.status === 401 ? 'unauthorized' : 'forbidden', message: result.message });
-        return;
-      }
-      res.locals.principal = result.principal;
-      const waitS = this.rateLimiter.take(result.principal.keyId);
-      if (waitS > 0) {
-        const limited = new RateLimitedError(result.principal.keyId, waitS, this.rateLimiter.limit);
-        res.setHeader('Retry-After', String(waitS));
-        res.status(limited.httpStatus).json({ error: limited.code, message: limited.message });
-        return;
-      }
-      next();
+      this.check(bearerFrom(req.headers.authorization), role).then(
+        (result) => this.admit(result, res, next),
+        // A database failure while checking the key goes to the error handler (a coded 503), not an unhandled rejection.
+        (error: unknown) => next(error),
+      );
     };
+  }
+
+  private admit(result: AuthResult, res: Response, next: NextFunction): void {
+    if (!result.ok) {
+      if (result.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      res
+        .status(result.status)
+        .json({ error: result.status === 401 ? 'unauthorized' : 'forbidden', message: result.message });
+      return;
+    }
+    res.locals.principal = result.principal;
+    const waitS = this.rateLimiter.take(result.principal.keyId);
+    if (waitS > 0) {
+      const limited = new RateLimitedError(result.principal.keyId, waitS, this.rateLimiter.limit);
+      res.setHeader('Retry-After', String(waitS));
+      res.status(limited.httpStatus).json({ error: limited.code, message: limited.message });
+      return;
+    }
+    next();
   }
 }

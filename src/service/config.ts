@@ -12,6 +12,8 @@ export const ENV_VARS = {
   ILHEDGE_PORT: 'port to listen on (default 8080)',
   ILHEDGE_HOST: 'address to bind (default 127.0.0.1)',
   ILHEDGE_DB: 'SQLite file (default ./data/ilhedge.sqlite)',
+  ILHEDGE_DB_URL:
+    'PostgreSQL URL of a shared store (postgres://user@host:5432/db; the password from PGPASSWORD or the URL), over ILHEDGE_DB',
   ILHEDGE_CONFIG: 'desk config file (JSON)',
   ILHEDGE_LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)',
   ILHEDGE_MAX_FEED_AGE_MS: '/ready fails when a feed is older than this (default 10000)',
@@ -28,6 +30,7 @@ export const serviceSettingsSchema = z
   .object({
     port: portSchema.default(8080),
     host: z.string().min(1).default('127.0.0.1'),
+    /** A SQLite file, or a PostgreSQL URL (`postgres://...`) for several instances on one store. */
     db: z.string().min(1).default('./data/ilhedge.sqlite'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     maxFeedAgeMs: z.coerce.number().int().positive().default(10_000),
@@ -78,6 +81,7 @@ export function resolveServiceSettings(cli: CliServeOptions, env: NodeJS.Process
         ...(env.ILHEDGE_PORT !== undefined ? { port: env.ILHEDGE_PORT } : {}),
         ...(env.ILHEDGE_HOST !== undefined ? { host: env.ILHEDGE_HOST } : {}),
         ...(env.ILHEDGE_DB !== undefined ? { db: env.ILHEDGE_DB } : {}),
+        ...(env.ILHEDGE_DB_URL !== undefined ? { db: env.ILHEDGE_DB_URL } : {}),
         ...(env.ILHEDGE_LOG_LEVEL !== undefined ? { logLevel: env.ILHEDGE_LOG_LEVEL } : {}),
         ...(env.ILHEDGE_MAX_FEED_AGE_MS !== undefined ? { maxFeedAgeMs: env.ILHEDGE_MAX_FEED_AGE_MS } : {}),
         ...(env.ILHEDGE_REPLAY_INTERVAL_MS !== undefined ? { replayIntervalMs: env.ILHEDGE_REPLAY_INTERVAL_MS } : {}),
@@ -111,7 +115,7 @@ export function resolveServiceSettings(cli: CliServeOptions, env: NodeJS.Process
     const envName: Record<string, string> = {
       port: 'ILHEDGE_PORT',
       host: 'ILHEDGE_HOST',
-      db: 'ILHEDGE_DB',
+      db: env.ILHEDGE_DB_URL !== undefined ? 'ILHEDGE_DB_URL' : 'ILHEDGE_DB',
       logLevel: 'ILHEDGE_LOG_LEVEL',
       maxFeedAgeMs: 'ILHEDGE_MAX_FEED_AGE_MS',
       replayIntervalMs: 'ILHEDGE_REPLAY_INTERVAL_MS',
@@ -121,3 +125,13 @@ export function resolveServiceSettings(cli: CliServeOptions, env: NodeJS.Process
   }
   return result.data;
 }
+
+export const DEFAULT_DB_PATH = './data/ilhedge.sqlite';
+
+/** The store a CLI command works on: `--db`, else `ILHEDGE_DB_URL` (PostgreSQL), else `ILHEDGE_DB`, else the default. */
+export function storeLocationOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return option ?? env.ILHEDGE_DB_URL ?? env.ILHEDGE_DB ?? DEFAULT_DB_PATH;
+}
+
+export const DB_OPTION_HELP =
+  'the store: a SQLite file or a postgres:// URL (env ILHEDGE_DB_URL, ILHEDGE_DB; default ./data/ilhedge.sqlite)';

@@ -32,7 +32,7 @@ import type { ServiceContext } from './context.js';
 import { HttpError } from './httpErrors.js';
 import type { LoadedDesk } from './run.js';
 import type { ServiceHandle } from './server.js';
-import { canonicalJson, storeErrorOf } from './store/index.js';
+import { canonicalJson } from './store/index.js';
 import type { PositionSpec, StoredPosition } from './types.js';
 
 /** The audit actor of the positions a reload writes (the reload's own row names who asked for it). */
@@ -158,8 +158,8 @@ export class ConfigReloader {
     const files = [...this.source.files];
     let plan: Plan;
     try {
-      plan = this.plan(await this.read(), actor, dryRun);
-      if (!dryRun) this.apply(plan, actor);
+      plan = await this.plan(await this.read(), actor, dryRun);
+      if (!dryRun) await this.apply(plan, actor);
     } catch (error) {
       const issues = error instanceof HttpError && Array.isArray(error.details) ? error.details : undefined;
       const message = (error as Error).message;
@@ -167,7 +167,11 @@ export class ConfigReloader {
       else log.error({ err: error, actor, files, dryRun }, `config reload failed, the running config is unchanged`);
       if (!dryRun) {
         try {
-          this.ctx.store.audit(actor, 'config.reload.refused', null, { files, code: errorCodeOf(error), message });
+          await this.ctx.store.audit(actor, 'config.reload.refused', null, {
+            files,
+            code: errorCodeOf(error),
+            message,
+          });
         } catch (auditError) {
           log.error({ err: auditError }, 'the refused config reload could not be audited');
         }
@@ -223,7 +227,7 @@ export class ConfigReloader {
     return refusal([{ file: named, fields, message: text }]);
   }
 
-  private plan(desk: LoadedDesk, actor: string, dryRun: boolean): Plan {
+  private async plan(desk: LoadedDesk, actor: string, dryRun: boolean): Promise<Plan> {
     const { ctx } = this;
     const issues: ReloadIssue[] = [];
     const notApplied: ReloadResult['notApplied'] = [];
@@ -240,11 +244,11 @@ export class ConfigReloader {
       const heldAt = new Set<string>();
       for (const d of diff) {
         const top = d.path.split(/[.[]/)[0];
-        if (top === 'market' || top === 'execution') {
+        if (top === 'market' || top === 'execution' || top === 'store') {
           issue(
             file,
             d.path,
-            `changed (${JSON.stringify(d.from)} -> ${JSON.stringify(d.to)}); the market feeds and execution are set up at start-up: restart the service to change them`,
+            `changed (${JSON.stringify(d.from)} -> ${JSON.stringify(d.to)}); the market feeds, execution and the store are set up at start-up: restart the service to change them`,
           );
         } else if (top === 'mode') {
           notApplied.push({
@@ -292,12 +296,12 @@ export class ConfigReloader {
     // Who wrote each position last: the config (seed, reload) or the API.
     const created = new Map<string, string>();
     const lastWriter = new Map<string, string>();
-    for (const entry of ctx.store.allAudit()) {
+    for (const entry of await ctx.store.allAudit()) {
       if (entry.target === null || !entry.action.startsWith('position.')) continue;
       if (entry.action === 'position.create') created.set(entry.target, entry.actor);
       lastWriter.set(entry.target, entry.actor);
     }
-    const stored = ctx.store.listPositions();
+    const stored = await ctx.store.listPositions();
     const storedById = new Map(stored.map((p) => [p.id, p]));
     const heldHedges = (id: string) => ctx.desk.holdings().filter((h) => h.scope.includes(id)).length;
     const where = new Map<string, { file: string; index: number }>();
@@ -404,14 +408,14 @@ export class ConfigReloader {
   }
 
   /** The positions and the audit row in one transaction, then the running book; nothing changes if the write fails. */
-  private apply(plan: Plan, actor: string): void {
+  private async apply(plan: Plan, actor: string): Promise<void> {
     const { ctx } = this;
     const { store } = ctx;
     const r = plan.result;
-    const write = store.db.transaction(() => {
-      for (const spec of plan.updates) store.updatePosition(spec.id!, spec, RELOAD_ACTOR);
-      for (const spec of plan.creates) store.createPosition(spec, RELOAD_ACTOR, spec.id);
-      store.audit(actor, 'config.reload', null, {
+    await store.db.transaction('the config reload (its positions and audit row)', async (tx) => {
+      for (const spec of plan.updates) await store.updatePositionIn(tx, spec.id!, spec, RELOAD_ACTOR);
+      for (const spec of plan.creates) await store.createPositionIn(tx, spec, RELOAD_ACTOR, spec.id);
+      await store.auditIn(tx, actor, 'config.reload', null, {
         files: r.files,
         changes: r.changes.map((c) => `${basename(c.file)}: ${c.path}`),
         deskPolicy: r.deskPolicy.fields,
@@ -419,17 +423,13 @@ export class ConfigReloader {
         created: r.positions.created,
         updated: r.positions.updated.map((u) => u.id),
       });
+      await store.db.publish(tx, { kind: 'config', id: null });
     });
-    try {
-      write.immediate();
-    } catch (error) {
-      throw storeErrorOf(error, store.path, 'the config reload (its positions and audit row)');
-    }
     this.configs = plan.desk.configs;
     const changed = r.deskPolicy.changed || r.positions.created.length > 0 || r.positions.updated.length > 0;
     if (changed) ctx.desk.reconfigure(plan.policy);
     ctx.fourEyes = plan.fourEyes;
-    if (changed) ctx.refreshPositions();
+    if (changed) await ctx.refreshPositions();
   }
 }
 

@@ -6,6 +6,7 @@ import type { ConfigReloader } from './configReload.js';
 import type { DeskBook } from './deskBook.js';
 import type { ExecutionService } from './execution/service.js';
 import type { HedgeHub } from './hub.js';
+import type { Leadership } from './leadership.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Store } from './store/index.js';
 
@@ -26,10 +27,12 @@ export interface ServiceContext {
   maxFeedAgeMs: number;
   startedAtMs: number;
   version: string;
-  /** Re-reads positions from the store into the book after a change. */
-  refreshPositions(): void;
-  /** Re-reads the ledger into the book after fills, entries or closes. */
-  refreshHoldings(): void;
+  /** Re-reads positions from the store into the book after a change (bookSync.ts). */
+  refreshPositions(): Promise<void>;
+  /** Re-reads the ledger into the book after fills, entries or closes (bookSync.ts). */
+  refreshHoldings(): Promise<void>;
+  /** Whether this instance leads the desk's once-only work (leadership.ts). */
+  leadership: Leadership;
   /** Ticket writes in flight: shutdown waits for them. */
   inflight: Set<Promise<unknown>>;
   /** The order manager (issue 18); built on first use by routes/execution.ts (dry-run) unless set at start-up. */

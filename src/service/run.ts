@@ -263,6 +263,9 @@ export async function runService(
   const configPath = cli.config ?? env.ILHEDGE_CONFIG;
   const desk = await loadDesk(configPath);
   const first = desk.configs[0]?.config;
+  // The store: the flag or the environment, else the first desk config's `store.url`, else the default file.
+  const storeNamed = cli.db !== undefined || env.ILHEDGE_DB_URL !== undefined || env.ILHEDGE_DB !== undefined;
+  const dbPath = storeNamed ? settings.db : (first?.store?.url ?? settings.db);
   const source = settings.source ?? first?.market.source ?? 'builtin';
   const live = source === 'live';
   if (settings.record !== undefined && !live) {
@@ -320,7 +323,7 @@ export async function runService(
     handle = await startService({
       port: settings.port,
       host: settings.host,
-      dbPath: settings.db,
+      dbPath,
       feeds,
       logger: log,
       ...(first ? { deskPolicy: deskPolicy(first), fourEyes: first.fourEyes, execution: first.execution } : {}),
@@ -351,7 +354,7 @@ export async function runService(
     process.stdout.write(
       `\nFirst run: created an admin API key. It is shown only this once; store it now:\n\n  ${handle.firstAdminKey}\n\n` +
         `Dashboard: ${handle.url}/dashboard/   API: ${handle.url}/openapi.json\n` +
-        `More keys: ilhedge keys create --role viewer|trader|admin --db ${settings.db}\n\n`,
+        `More keys: ilhedge keys create --role viewer|trader|admin --db ${dbPath}\n\n`,
     );
   }
   const sources = feeds.map((f) => f.dataSource?.() ?? { label: f.current()?.label ?? `${f.venue}/${f.underlying}` });

@@ -301,4 +301,15 @@ export const readySchema = z.object({
       notReady: z.string().optional().describe('why this feed is not ready'),
     }),
   ),
+  store: z
+    .object({
+      kind: z.enum(['sqlite', 'postgres']),
+      location: z.string().describe('a file path, or the PostgreSQL URL without its password'),
+      leadership: z.enum(['sole', 'elected']),
+      leader: z.boolean().describe("this instance runs the desk's once-only work (expiry, reconciliation)"),
+      reachable: z.boolean(),
+      schemaVersion: z.number().nullable(),
+      error: z.string().nullable(),
+    })
+    .describe('the store: /ready is 503 when it does not answer'),
 });

@@ -26,6 +26,10 @@ import type { ExecutionConfigInput } from './execution/config.js';
 import { marketViewOf } from './execution/market.js';
 import { createExecutionService } from './execution/service.js';
 import { refreshHoldings } from './routes/tickets.js';
+import { createBookSync } from './bookSync.js';
+import type { BookSync } from './bookSync.js';
+import { leadershipFor, onLeader } from './leadership.js';
+import type { Leadership } from './leadership.js';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -33,7 +37,12 @@ export interface ServiceOptions {
   port?: number;
   host?: string;
   /** SQLite file, or `:memory:`. */
+  /** The store: a SQLite file (`:memory:` in tests) or a PostgreSQL URL. */
   dbPath: string;
+  /** How often a follower tries to become leader (PostgreSQL; default 1000 ms). */
+  leaderRetryMs?: number;
+  /** How often the leader expires proposed tickets past their TTL (default 5000 ms). */
+  expirySweepMs?: number;
   feeds: MarketFeed[];
   logger?: Logger;
   logLevel?: string;
@@ -97,8 +106,16 @@ export function createLogger(
 export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
   const log = options.logger ?? createLogger(options.logLevel);
   const now = options.now ?? Date.now;
-  const store = openStore(options.dbPath);
+  const store = await openStore(options.dbPath);
+  let sync: BookSync | null = null;
+  let leadership: Leadership | null = null;
+  const stopDuties: (() => void)[] = [];
   try {
+    leadership = await leadershipFor(options.dbPath, {
+      log: (message) => log.warn(message),
+      ...(options.leaderRetryMs !== undefined ? { retryMs: options.leaderRetryMs } : {}),
+    });
+    const leader = leadership;
     const metrics = createMetrics(options.defaultMetrics ?? false);
     const auth = new Authenticator(store);
     const maxFeedAgeMs = options.maxFeedAgeMs ?? 10_000;
@@ -106,7 +123,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     const desk = new DeskBook({
       ...(options.deskPolicy ? { deskPolicy: options.deskPolicy } : {}),
       markets: () => hub?.markets() ?? new Map(),
-      holdings: () => store.listHoldings(),
+      holdings: () => sync?.holdings() ?? [],
       now,
       maxQuoteAgeMs: maxFeedAgeMs,
       ...(options.suggestions !== undefined ? { suggestions: options.suggestions } : {}),
@@ -114,18 +131,33 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     });
     hub = new HedgeHub(desk, options.feeds, now);
     hub.onError = (error) => log.error({ err: error }, 'hedge computation failed');
+    const liveHub = hub;
+    sync = createBookSync(store, {
+      positions: (positions) => liveHub.setPositions(positions),
+      holdings: () => liveHub.refreshHoldings(),
+      keys: () => auth.invalidate(),
+      // Another instance halted or resumed execution: the kill switch is read again at once.
+      other: (change) => {
+        if (change.kind === 'halt' || change.kind === 'config') {
+          context.execution?.orders
+            .refreshHalt()
+            .catch((error: unknown) => log.error({ err: error }, 'reading the kill switch failed'));
+        }
+      },
+      onError: (error, what) => log.error({ err: error }, what),
+    });
+    const bookSync = sync;
 
     let seeded = 0;
-    if (options.seedPositions && store.countPositionsEver() === 0) {
-      // Positions and the hedges held beside them are seeded together: ids are the config's where it gives them.
-      for (const spec of options.seedPositions) store.createPosition(spec, 'system:seed', spec.id);
-      for (const holding of options.seedHoldings ?? []) store.addManualHolding(holding, 'system:seed');
-      seeded = options.seedPositions.length;
-      desk.refreshHoldings();
+    if (options.seedPositions) {
+      // Positions and the hedges held beside them are seeded together (ids are the config's where it gives them),
+      // on a store that never had a position, by one instance only.
+      seeded = await store.seedIfEmpty(options.seedPositions, options.seedHoldings ?? [], 'system:seed');
     }
+    await bookSync.refreshHoldings();
     let firstAdminKey: string | null = null;
-    if (options.createAdminKeyIfNone && store.countActiveKeys('admin') === 0) {
-      firstAdminKey = store.createApiKey('admin', 'system:first-run', 'first-run admin').key;
+    if (options.createAdminKeyIfNone) {
+      firstAdminKey = (await store.createFirstApiKey('admin', 'system:first-run', 'first-run admin'))?.key ?? null;
     }
 
     const context: ServiceContext = {
@@ -141,25 +173,38 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       maxFeedAgeMs,
       startedAtMs: now(),
       version: SERVICE_VERSION,
-      refreshPositions: () => hub.setPositions(store.listPositions()),
-      refreshHoldings: () => hub.refreshHoldings(),
+      refreshPositions: bookSync.refreshPositions,
+      refreshHoldings: bookSync.refreshHoldings,
       inflight: new Set(),
+      leadership: leader,
     };
-    context.refreshPositions();
+    await context.refreshPositions();
     hub.onTick((tick) => metrics.ticks.inc({ market: tick.marketKey }));
     hub.start();
     // The order manager at start-up, so open orders are reconciled with the venues before anything new is sent.
-    context.execution = createExecutionService({
+    context.execution = await createExecutionService({
       store,
       market: marketViewOf(() => hub.markets()),
       ...(options.execution !== undefined ? { config: options.execution } : {}),
       allowLive: options.allowLive ?? false,
       now,
       log,
-      onFills: () => refreshHoldings(context),
+      onFills: () => void refreshHoldings(context),
+      leads: () => leader.isLeader(),
     });
-    // Reconcile now, in the background: a venue that cannot be reached yet is retried before the first order.
-    context.execution.ready().catch((error: unknown) => log.warn({ err: error }, 'reconciling orders at start failed'));
+    const execution = context.execution;
+    // The leader's duties: orders reconciled now (in the background: a venue that cannot be reached yet is retried
+    // before the first order) and again on a takeover; proposed tickets past their TTL expired every few seconds.
+    stopDuties.push(
+      onLeader(leader, () => execution.reconcileAgain(), {
+        onError: (error) => log.warn({ err: error }, 'reconciling orders failed'),
+      }),
+      onLeader(leader, () => store.expireTickets(now()), {
+        everyMs: options.expirySweepMs ?? 5_000,
+        onError: (error) => log.warn({ err: error }, 'expiring tickets failed'),
+      }),
+    );
+    leader.onChange((leads) => log.info({ leader: leads }, leads ? 'this instance leads' : 'this instance follows'));
 
     const { app } = createApp(context, {
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
@@ -210,7 +255,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         hub.stop();
         await desk.close();
         for (const feed of options.feeds) await feed.stop();
-        store.close();
+        bookSync.stop();
+        for (const stop of stopDuties) stop();
+        await leader.close();
+        await store.close();
         log.info('stopped');
       })();
       return closing;
@@ -231,7 +279,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       close,
     };
   } catch (error) {
-    store.close();
+    sync?.stop();
+    for (const stop of stopDuties) stop();
+    await leadership?.close();
+    await store.close();
     throw error;
   }
 }

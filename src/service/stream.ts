@@ -159,12 +159,17 @@ export class HedgeStream {
     }
     if (this.closing) return this.reject(socket, 503, 'shutting down');
     if (this.clients.size >= this.maxClients) return this.reject(socket, 503, 'too many clients');
-    const result = this.auth.check(keyFromUpgrade(req), 'viewer');
-    if (!result.ok) {
-      this.metrics?.authFailures.inc({ status: String(result.status) });
-      return this.reject(socket, result.status, result.message);
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, result.principal));
+    this.auth.check(keyFromUpgrade(req), 'viewer').then(
+      (result) => {
+        if (!result.ok) {
+          this.metrics?.authFailures.inc({ status: String(result.status) });
+          return this.reject(socket, result.status, result.message);
+        }
+        if (this.closing) return this.reject(socket, 503, 'shutting down');
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, result.principal));
+      },
+      () => this.reject(socket, 503, 'the key could not be checked (database unavailable)'),
+    );
   }
 
   private onConnection(ws: WebSocket, socket: Duplex, principal: Principal): void {

@@ -92,7 +92,7 @@ const KNOWN_ANSWERS = new Set(['subscribed', 'unsubscribed', 'pong']);
 
 describe('websocket protocol under arbitrary client messages', () => {
   it('answers or closes with a named reason; the service and a well-behaved client carry on; nothing is written', async () => {
-    const auditBefore = t.handle.store.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number };
+    const auditBefore = (await t.handle.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log'))!;
     const watcher = await open();
     const seen: number[] = [];
     watcher.on('message', (data) => {
@@ -122,7 +122,7 @@ describe('websocket protocol under arbitrary client messages', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(seen.length).toBeGreaterThan(before);
     expect(seen.every((s, i) => i === 0 || s > seen[i - 1]!)).toBe(true);
-    const auditAfter = t.handle.store.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number };
+    const auditAfter = (await t.handle.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log'))!;
     expect(auditAfter.n).toBe(auditBefore.n);
     watcher.close(1000);
   }, 120_000);

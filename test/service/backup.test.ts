@@ -14,7 +14,7 @@ import { runCommandInProcess } from '../cli/runCli.js';
 import { register as registerDb } from '../../src/cli/commands/db.js';
 import { StoreBusyError, backupStore, checkStore, openStore, restoreStore } from '../../src/service/store/index.js';
 import { auditRowHash } from '../../src/service/store/index.js';
-import type { AuditRow, Store } from '../../src/service/store/index.js';
+import type { AuditRow, SqliteDatabase, Store } from '../../src/service/store/index.js';
 import { startTestService } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-backup-'));
@@ -23,9 +23,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (args: string[]) => runCommandInProcess(registerDb, args);
 
 /** A store with every kind of row: positions, a ticket filled in part, a manual hedge closed, keys rotated/revoked. */
-function populated(path: string): Store {
-  const store = openStore(path);
-  const p = store.createPosition(
+async function populated(path: string): Promise<Store> {
+  const store = await openStore(path);
+  const p = await store.createPosition(
     { kind: 'lp', venue: 'deribit', underlying: 'BTC', model: 'v2', price: 75_000, depositValue: 100_000 },
     'test',
   );
@@ -44,12 +44,23 @@ function populated(path: string): Store {
       priceCurrency: 'USD',
     },
   ];
-  const t = store.createTicket({ mode: 'dynamic', positionIds: [p.id], content: { n: 1 }, actor: 'key:a', legs });
-  store.approveTicket(t.id, 'key:b');
-  store.recordTicketFills(t.id, [{ instrument: 'BTC-PERPETUAL', contracts: -20, price: 75_100 }], 'key:b');
-  const rejected = store.createTicket({ mode: 'static', positionIds: [p.id], content: { n: 2 }, actor: 'key:a' });
-  store.transitionTicket(rejected.id, 'rejected', 'key:b', 'no');
-  const h = store.addManualHolding(
+  const t = await store.createTicket({
+    mode: 'dynamic',
+    positionIds: [p.id],
+    content: { n: 1 },
+    actor: 'key:a',
+    legs,
+  });
+  await store.approveTicket(t.id, 'key:b');
+  await store.recordTicketFills(t.id, [{ instrument: 'BTC-PERPETUAL', contracts: -20, price: 75_100 }], 'key:b');
+  const rejected = await store.createTicket({
+    mode: 'static',
+    positionIds: [p.id],
+    content: { n: 2 },
+    actor: 'key:a',
+  });
+  await store.transitionTicket(rejected.id, 'rejected', 'key:b', 'no');
+  const h = await store.addManualHolding(
     {
       venue: 'deribit',
       underlying: 'BTC',
@@ -63,55 +74,56 @@ function populated(path: string): Store {
     },
     'key:c',
   );
-  store.closeHolding(h.id, { price: 76_000 }, 'key:c');
-  const k = store.createApiKey('viewer', 'test', 'v');
-  store.rotateApiKey(k.record.id, 'test');
-  store.revokeApiKey(store.createApiKey('trader', 'test').record.id, 'test');
+  await store.closeHolding(h.id, { price: 76_000 }, 'key:c');
+  const k = await store.createApiKey('viewer', 'test', 'v');
+  await store.rotateApiKey(k.record.id, 'test');
+  await store.revokeApiKey((await store.createApiKey('trader', 'test')).record.id, 'test');
   return store;
 }
 
 describe('db check', () => {
-  it('passes a store with every kind of row, and reports counts and the audit head', () => {
-    const store = populated(join(dir, 'clean.sqlite'));
-    const report = checkStore(store);
+  it('passes a store with every kind of row, and reports counts and the audit head', async () => {
+    const store = await populated(join(dir, 'clean.sqlite'));
+    const report = await checkStore(store);
     expect(report.problems).toEqual([]);
     expect(report.counts).toMatchObject({ positions: 1, tickets: 2, fills: 3, holdings: 2, keys: 3 });
     expect(report.auditHeadHash).toMatch(/^[0-9a-f]{64}$/);
-    store.close();
+    await store.close();
   });
 
-  it('finds an edited, a deleted and a truncated audit row even with the append-only triggers dropped', () => {
-    const store = populated(join(dir, 'tamper-audit.sqlite'));
-    const db = store.db;
+  it('finds an edited, a deleted and a truncated audit row even with the append-only triggers dropped', async () => {
+    const store = await populated(join(dir, 'tamper-audit.sqlite'));
+    const db = (store.db as SqliteDatabase).raw;
     db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete');
     const { actor } = db.prepare('SELECT actor FROM audit_log WHERE id = 3').get() as { actor: string };
     db.prepare("UPDATE audit_log SET actor = 'key:mallory' WHERE id = 3").run();
-    expect(checkStore(store).problems).toEqual(
+    expect((await checkStore(store)).problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^audit row 3 .*does not match its hash \(edited\)/)]),
     );
     // Put back as it was, the chain verifies again: the check compares content, not timestamps of edits.
     db.prepare('UPDATE audit_log SET actor = ? WHERE id = 3').run(actor);
-    expect(checkStore(store).problems).toEqual([]);
+    expect((await checkStore(store)).problems).toEqual([]);
     db.prepare('DELETE FROM audit_log WHERE id = 5').run();
-    const deleted = checkStore(store).problems;
+    const deleted = (await checkStore(store)).problems;
     expect(deleted).toEqual(expect.arrayContaining([expect.stringMatching(/audit row 6: expected id 5/)]));
     expect(deleted).toEqual(expect.arrayContaining([expect.stringMatching(/audit row 6: prev_hash does not match/)]));
-    store.close();
+    await store.close();
 
     // Only the last row deleted: the chain is intact, but SQLite issued a higher id than the log holds.
-    const tail = populated(join(dir, 'tamper-tail.sqlite'));
-    tail.db.exec('DROP TRIGGER audit_no_delete');
-    tail.db.prepare('DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)').run();
-    expect(checkStore(tail).problems).toEqual(
+    const tail = await populated(join(dir, 'tamper-tail.sqlite'));
+    const tailDb = (tail.db as SqliteDatabase).raw;
+    tailDb.exec('DROP TRIGGER audit_no_delete');
+    tailDb.prepare('DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)').run();
+    expect((await checkStore(tail)).problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/ids up to \d+ were issued but the last row is \d+/)]),
     );
-    tail.close();
+    await tail.close();
   });
 
-  it('finds a log rewritten from an edited row onwards (every hash recomputed) against a head recorded before', () => {
-    const store = populated(join(dir, 'tamper-rewrite.sqlite'));
-    const recorded = checkStore(store).auditHeadHash;
-    const db = store.db;
+  it('finds a log rewritten from an edited row onwards (every hash recomputed) against a head recorded before', async () => {
+    const store = await populated(join(dir, 'tamper-rewrite.sqlite'));
+    const recorded = (await checkStore(store)).auditHeadHash;
+    const db = (store.db as SqliteDatabase).raw;
     db.exec('DROP TRIGGER audit_no_update');
     // The forger edits row 2 and recomputes every hash after it, so the chain verifies on its own...
     db.prepare('UPDATE audit_log SET detail_json = \'{"role":"admin"}\' WHERE id = 2').run();
@@ -121,17 +133,17 @@ describe('db check', () => {
       db.prepare('UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE id = ?').run(prev, hash, row.id);
       prev = hash;
     }
-    expect(store.verifyAuditChain().problems).toEqual([]);
+    expect((await store.verifyAuditChain()).problems).toEqual([]);
     // ...but not against the head recorded outside the database before the edit.
-    expect(checkStore(store, { auditHeads: [recorded] }).problems).toEqual([
+    expect((await checkStore(store, { auditHeads: [recorded] })).problems).toEqual([
       `audit log: the recorded head ${recorded} is not in the chain (the log up to it was rewritten)`,
     ]);
-    store.close();
+    await store.close();
   });
 
-  it('finds an edited ticket, a status moved without history, and a fill changed in place', () => {
-    const store = populated(join(dir, 'tamper-ledger.sqlite'));
-    const db = store.db;
+  it('finds an edited ticket, a status moved without history, and a fill changed in place', async () => {
+    const store = await populated(join(dir, 'tamper-ledger.sqlite'));
+    const db = (store.db as SqliteDatabase).raw;
     const [filled, rejected] = (
       db.prepare("SELECT id, status FROM tickets ORDER BY status = 'rejected'").all() as { id: string }[]
     ).map((r) => r.id);
@@ -139,7 +151,7 @@ describe('db check', () => {
     db.prepare(`UPDATE tickets SET status = 'approved' WHERE id = ?`).run(rejected);
     db.exec('DROP TRIGGER fills_no_update');
     db.prepare("UPDATE fills SET contracts = -25 WHERE source = 'ticket'").run();
-    const problems = checkStore(store).problems;
+    const problems = (await checkStore(store)).problems;
     expect(problems).toEqual(
       expect.arrayContaining([
         `ticket ${filled}: content does not match its sha256 (edited)`,
@@ -147,25 +159,26 @@ describe('db check', () => {
         expect.stringMatching(/^fill .*: -25 at 75100, but its audit row says -20 at 75100 \(edited\)$/),
       ]),
     );
-    store.close();
+    await store.close();
   });
 
   it('ilhedge db check: prints the report, and fails (naming the problems) on a damaged or tampered file', async () => {
     const path = join(dir, 'cli-check.sqlite');
-    populated(path).close();
+    await (await populated(path)).close();
     const ok = await cli(['db', 'check', '--db', path]);
     expect(ok.stdout).toMatch(/result\s+│\s+ok/);
     const head = /audit head hash\s+│\s+([0-9a-f]{64})/.exec(ok.stdout)![1]!;
     // A head recorded earlier is still in the chain of an untouched (or only appended-to) log.
-    const store0 = openStore(path);
-    store0.createApiKey('viewer', 'later');
-    store0.close();
+    const store0 = await openStore(path);
+    await store0.createApiKey('viewer', 'later');
+    await store0.close();
     expect((await cli(['db', 'check', '--db', path, '--audit-head', head])).stdout).toMatch(/result\s+│\s+ok/);
     await expect(cli(['db', 'check', '--db', path, '--audit-head', 'f'.repeat(64)])).rejects.toThrow(/1 problems/);
-    const store = openStore(path);
-    store.db.exec('DROP TRIGGER audit_no_update');
-    store.db.prepare("UPDATE audit_log SET detail_json = '{}' WHERE id = 2").run();
-    store.close();
+    const store = await openStore(path);
+    const raw = (store.db as SqliteDatabase).raw;
+    raw.exec('DROP TRIGGER audit_no_update');
+    raw.prepare("UPDATE audit_log SET detail_json = '{}' WHERE id = 2").run();
+    await store.close();
     const failure = (await cli(['db', 'check', '--db', path]).then(
       () => null,
       (e: unknown) => e,
@@ -210,21 +223,21 @@ describe('db backup and restore', () => {
     expect(existsSync(`${backup}.partial`)).toBe(false);
     await expect(backupStore(path, backup)).rejects.toThrow(/already exists/);
 
-    const copy = openStore(backup);
-    const inBackup = copy.listFills().length;
-    expect(checkStore(copy).problems).toEqual([]);
-    copy.close();
+    const copy = await openStore(backup);
+    const inBackup = (await copy.listFills()).length;
+    expect((await checkStore(copy)).problems).toEqual([]);
+    await copy.close();
     // One snapshot: at least what was acknowledged before the backup started, not what came after it finished.
     expect(inBackup).toBeGreaterThanOrEqual(5);
     expect(inBackup).toBeLessThanOrEqual(atBackup + 1);
-    const live = t.handle.store.listFills().length;
+    const live = (await t.handle.store.listFills()).length;
     expect(live).toBe(acknowledged);
     expect(live).toBeGreaterThan(inBackup);
 
     // The service still has the database open: restore refuses and changes nothing.
     await expect(restoreStore(backup, path)).rejects.toThrow(StoreBusyError);
     await expect(restoreStore(backup, path)).rejects.toThrow(/open in another process/);
-    expect(t.handle.store.listFills().length).toBe(live);
+    expect((await t.handle.store.listFills()).length).toBe(live);
     await t.handle.close();
 
     const restored = await cli(['db', 'restore', backup, '--db', path, '--json']);
@@ -232,18 +245,18 @@ describe('db backup and restore', () => {
     expect(answer.check.ok).toBe(true);
     expect(existsSync(answer.previous)).toBe(true);
     const again = await startTestService({ dbPath: path });
-    expect(again.handle.store.listFills().length).toBe(inBackup);
-    expect(checkStore(again.handle.store).problems).toEqual([]);
+    expect((await again.handle.store.listFills()).length).toBe(inBackup);
+    expect((await checkStore(again.handle.store)).problems).toEqual([]);
     await again.handle.close();
     // The database it replaced is kept whole beside it.
-    const previous = openStore(answer.previous);
-    expect(previous.listFills().length).toBe(live);
-    previous.close();
+    const previous = await openStore(answer.previous);
+    expect((await previous.listFills()).length).toBe(live);
+    await previous.close();
   }, 60_000);
 
   it('ilhedge db backup writes a checked copy; restore refuses a damaged backup and leaves the database alone', async () => {
     const path = join(dir, 'cli.sqlite');
-    populated(path).close();
+    await (await populated(path)).close();
     const dest = join(dir, 'cli-backup.sqlite');
     const out = await cli(['db', 'backup', dest, '--db', path, '--json']);
     expect(JSON.parse(out.stdout)).toMatchObject({ path: dest, check: { ok: true } });
@@ -252,9 +265,9 @@ describe('db backup and restore', () => {
     await expect(cli(['db', 'restore', bad, '--db', path])).rejects.toThrow(
       /store-corrupt: .*bad-backup\.sqlite is not a readable ilhedge database \(file is not a database\)/,
     );
-    const store = openStore(path);
-    expect(checkStore(store).counts.tickets).toBe(2);
-    store.close();
+    const store = await openStore(path);
+    expect((await checkStore(store)).counts.tickets).toBe(2);
+    await store.close();
     await expect(cli(['db', 'restore', join(dir, 'nope.sqlite'), '--db', path])).rejects.toThrow(/does not exist/);
   });
 });

@@ -14,7 +14,7 @@ let secondTrader: string;
 
 beforeAll(async () => {
   t = await startTestService({ seedPositions: [] });
-  secondTrader = t.handle.store.createApiKey('trader', 'test', 'second trader').key;
+  secondTrader = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
 });
 afterAll(async () => {
   await t.handle.close();

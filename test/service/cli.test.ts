@@ -39,16 +39,16 @@ describe('ilhedge keys', () => {
     const key = stdout.trim();
     expect(key).toMatch(/^ilh_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
     expect(stderr).toContain('shown only this once');
-    const store = openStore(db);
-    expect(store.verifyApiKey(key)?.role).toBe('trader');
-    store.close();
+    const store = await openStore(db);
+    expect((await store.verifyApiKey(key))?.role).toBe('trader');
+    await store.close();
     const listed = await run(['keys', 'list', '--db', db, '--json']);
     expect(listed.stdout).not.toContain(key);
     expect(JSON.parse(listed.stdout)[0]).toMatchObject({ role: 'trader', label: 'desk' });
     await run(['keys', 'revoke', key.split('_')[1]!, '--db', db]);
-    const after = openStore(db);
-    expect(after.verifyApiKey(key)).toBeNull();
-    after.close();
+    const after = await openStore(db);
+    expect(await after.verifyApiKey(key)).toBeNull();
+    await after.close();
   });
 
   it('refuses an unknown role, naming the option', async () => {

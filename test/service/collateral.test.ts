@@ -70,7 +70,7 @@ async function serve(file: string) {
     desk,
     false,
   );
-  const key = handle.store.createApiKey('admin', 'test').key;
+  const key = (await handle.store.createApiKey('admin', 'test')).key;
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
     const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -10,6 +10,7 @@ import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
 import { createLogger, startService, type ServiceHandle } from '../../src/service/server.js';
 import { runCli } from '../cli/runCli.js';
 import { builtinMarket, request } from './helpers.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const v2Config = fileURLToPath(new URL('../../config/wbtc-usdc-v2-dynamic.json', import.meta.url));
 const handles: ServiceHandle[] = [];
@@ -23,7 +24,7 @@ describe('example configs in the service', () => {
     const feed = new ScriptedFeed(await builtinMarket());
     const config = desk.configs[0]!.config;
     const handle = await startService({
-      dbPath: ':memory:',
+      dbPath: await testStoreLocation('config_book'),
       feeds: [feed],
       logger: createLogger('silent'),
       deskPolicy: deskPolicy(config),
@@ -31,7 +32,7 @@ describe('example configs in the service', () => {
       seedHoldings: seedHoldingsOf(desk.held, [feed]),
     });
     handles.push(handle);
-    const key = handle.store.createApiKey('trader', 'test').key;
+    const key = (await handle.store.createApiKey('trader', 'test')).key;
     const call = async (method: string, path: string, body?: unknown) => {
       const headers: Record<string, string> = { authorization: `Bearer ${key}` };
       if (body !== undefined) headers['content-type'] = 'application/json';

@@ -18,6 +18,7 @@ import { installConfigReload } from '../../src/service/configReload.js';
 import { loadDesk, seedHoldingsOf } from '../../src/service/run.js';
 import { checkStore } from '../../src/service/store/index.js';
 import { request, startTestService, v2Position, type Json, type TestService } from './helpers.js';
+import { logLines } from '../helpers/childService.js';
 
 const example = fileURLToPath(new URL('../../config/wbtc-usdc-v3-dynamic.json', import.meta.url));
 const mainJs = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -168,7 +169,7 @@ describe('config reload over the API', () => {
     expect(row.actor).toMatch(/^key:/);
     expect(row.detail.updated).toEqual([ID]);
     expect(audit.find((e) => e.action === 'position.update' && e.target === ID).actor).toBe('system:config-reload');
-    expect(checkStore(t.handle.store).problems).toEqual([]);
+    expect((await checkStore(t.handle.store)).problems).toEqual([]);
 
     // The same file again: nothing to change, nothing written but the reload's own audit row.
     const again = await reload(t);
@@ -329,40 +330,9 @@ describe('config reload over the API', () => {
     expect(deleted.status).toBe(400);
     expect(deleted.json.message).toContain('positions[0].id');
     expect(deleted.json.message).toContain('deleted');
-    expect(checkStore(t.handle.store).problems).toEqual([]);
+    expect((await checkStore(t.handle.store)).problems).toEqual([]);
   });
 });
-
-/** Lines of the child's stdout, parsed where they are JSON (pino). */
-function logLines(child: ChildProcess) {
-  const lines: Json[] = [];
-  let buffered = '';
-  let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    text += chunk;
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const line of parts) {
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        /* the first-run key banner */
-      }
-    }
-  });
-  const waitFor = async (pred: (l: Json) => boolean, timeoutMs = 20_000): Promise<Json> => {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      const found = lines.find(pred);
-      if (found) return found;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no such log line; stdout so far:\n${text.slice(-2000)}`);
-  };
-  return { lines, waitFor, text: () => text };
-}
 
 describe('config reload on SIGHUP (the built server)', () => {
   it('reloads a good edit, refuses a bad file and keeps serving the old config', async () => {

@@ -54,12 +54,12 @@ function startServer(db = dbPath): Promise<{ child: ChildProcess; url: string }>
 }
 
 /** The whole store after the crash and the restart: no problem of any kind. */
-function expectConsistent(path: string): void {
-  const store = openStore(path);
+async function expectConsistent(path: string): Promise<void> {
+  const store = await openStore(path);
   try {
-    expect(checkStore(store).problems).toEqual([]);
+    expect((await checkStore(store)).problems).toEqual([]);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -67,9 +67,9 @@ describe('crash safety', () => {
   it('keeps every acknowledged ticket through SIGKILL mid-burst and a restart', async () => {
     expect(existsSync(mainPath), `${mainPath} missing: run npm run build first`).toBe(true);
     // The key is created before the server runs (as `ilhedge keys create` would).
-    const store = openStore(dbPath);
-    const trader = store.createApiKey('trader', 'test').key;
-    store.close();
+    const store = await openStore(dbPath);
+    const trader = (await store.createApiKey('trader', 'test')).key;
+    await store.close();
     const auth = { authorization: `Bearer ${trader}`, 'content-type': 'application/json' };
 
     const first = await startServer();
@@ -123,15 +123,15 @@ describe('crash safety', () => {
     second.child.kill('SIGTERM');
     const code = await new Promise((r) => second.child.once('exit', (c) => r(c)));
     expect(code).toBe(0);
-    expectConsistent(dbPath);
+    await expectConsistent(dbPath);
   }, 120_000);
 
   it('keeps every acknowledged fill and manual hedge through SIGKILL mid-burst, each with its status change', async () => {
     expect(existsSync(mainPath), `${mainPath} missing: run npm run build first`).toBe(true);
-    const store = openStore(ledgerDbPath);
-    const proposer = store.createApiKey('trader', 'test').key;
-    const approver = store.createApiKey('trader', 'test').key;
-    store.close();
+    const store = await openStore(ledgerDbPath);
+    const proposer = (await store.createApiKey('trader', 'test')).key;
+    const approver = (await store.createApiKey('trader', 'test')).key;
+    await store.close();
     const as = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
     const first = await startServer(ledgerDbPath);
@@ -230,6 +230,6 @@ describe('crash safety', () => {
     second.child.kill('SIGTERM');
     const code = await new Promise((r) => second.child.once('exit', (c) => r(c)));
     expect(code).toBe(0);
-    expectConsistent(ledgerDbPath);
+    await expectConsistent(ledgerDbPath);
   }, 120_000);
 });

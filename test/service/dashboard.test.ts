@@ -251,7 +251,7 @@ describe('dashboard', () => {
     expect((await t.call('GET', `/api/tickets/${ticketId}`, { key: t.keys.viewer })).json.status).toBe('proposed');
 
     // A second trader's key, switched to on the page, approves it.
-    const second = t.handle.store.createApiKey('trader', 'second trader').key;
+    const second = (await t.handle.store.createApiKey('trader', 'second trader')).key;
     await page.click('#switch-key');
     await page.fill('#key-input', second);
     await page.click('#key-form button[type="submit"]');

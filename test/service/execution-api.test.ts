@@ -26,9 +26,10 @@ let trader2: string;
 
 beforeAll(async () => {
   fake = await startFakeDeribit(credentials);
-  t = await startTestService();
-  applyOrdersMigration(t.handle.store);
-  t.handle.context.execution = createExecutionService({
+  // The scripted feed does not tick here: a generous quote age keeps a slow (loaded) run from reading a stale book.
+  t = await startTestService({ maxFeedAgeMs: 120_000 });
+  await applyOrdersMigration(t.handle.store);
+  t.handle.context.execution = await createExecutionService({
     store: t.handle.store,
     market: marketViewOf(() => t.handle.hub.markets()),
     config: {
@@ -41,9 +42,9 @@ beforeAll(async () => {
     },
     env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
     enableRateLimit: false,
-    onFills: () => t.handle.context.refreshHoldings(),
+    onFills: () => void t.handle.context.refreshHoldings(),
   });
-  trader2 = t.handle.store.createApiKey('trader', 'test', 'second trader').key;
+  trader2 = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
 });
 afterAll(async () => {
   await t.handle.context.execution?.close();
@@ -177,7 +178,7 @@ describe('dry run (the default)', () => {
   let d: TestService;
   beforeAll(async () => {
     d = await startTestService();
-    applyOrdersMigration(d.handle.store);
+    await applyOrdersMigration(d.handle.store);
   });
   afterAll(async () => {
     await d.handle.context.execution?.close();
@@ -185,7 +186,7 @@ describe('dry run (the default)', () => {
   });
 
   it('fills at the book prices with the fee tables, marks everything dry-run, and leaves the ledger alone', async () => {
-    const second = d.handle.store.createApiKey('trader', 'test', 'second').key;
+    const second = (await d.handle.store.createApiKey('trader', 'test', 'second')).key;
     const proposed = await d.call('POST', '/api/tickets', { key: d.keys.trader, body: { mode: 'dynamic' } });
     expect(proposed.status, proposed.text).toBe(201);
     const id = proposed.json.id as string;
@@ -238,7 +239,7 @@ describe('dry run (the default)', () => {
   });
 
   it('`ilhedge execute` and `ilhedge halt` drive the same API over HTTP', async () => {
-    const second = d.handle.store.createApiKey('trader', 'test', 'cli').key;
+    const second = (await d.handle.store.createApiKey('trader', 'test', 'cli')).key;
     const proposed = await d.call('POST', '/api/tickets', { key: d.keys.trader, body: { mode: 'dynamic' } });
     await d.call('POST', `/api/tickets/${proposed.json.id}/approve`, { key: second, body: {} });
     const run = (args: string[]) =>
@@ -312,7 +313,7 @@ describe('shutdown with an execution working', () => {
   it('close stops the execution at its next step and waits for its last writes before the store closes', async () => {
     const s = await startTestService();
     try {
-      const exec = createExecutionService({
+      const exec = await createExecutionService({
         store: s.handle.store,
         market: marketViewOf(() => s.handle.hub.markets()),
         config: {
@@ -326,7 +327,7 @@ describe('shutdown with an execution working', () => {
         env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
         enableRateLimit: false,
       });
-      const second = s.handle.store.createApiKey('trader', 'test', 'second trader').key;
+      const second = (await s.handle.store.createApiKey('trader', 'test', 'second trader')).key;
       const proposed = await s.call('POST', '/api/tickets', { key: s.keys.trader, body: { mode: 'dynamic' } });
       expect(proposed.status, proposed.text).toBe(201);
       const id = proposed.json.id as string;
@@ -339,10 +340,10 @@ describe('shutdown with an execution working', () => {
         () => (settled = true),
       );
       // Wait until the first order rests at the venue, then shut down.
-      for (let i = 0; i < 200 && exec.orders.listOrders({ ticketId: id }).length === 0; i++) {
+      for (let i = 0; i < 200 && (await exec.orders.listOrders({ ticketId: id })).length === 0; i++) {
         await new Promise((r) => setTimeout(r, 20));
       }
-      expect(exec.orders.listOrders({ ticketId: id }).length).toBeGreaterThan(0);
+      expect((await exec.orders.listOrders({ ticketId: id })).length).toBeGreaterThan(0);
       expect(settled).toBe(false);
       await exec.close();
       expect(settled).toBe(true);

@@ -18,6 +18,7 @@ import { parseClientOrderId } from '../../src/service/execution/clientOrderId.js
 import { ExecutionHaltedError } from '../../src/service/execution/errors.js';
 import { startFakeDeribit, type FakeDeribit, type FakeOrder } from '../helpers/fakeDeribit.js';
 import { builtinMarket } from './helpers.js';
+import { testStoreKind, testStoreLocation } from '../helpers/testStore.js';
 
 const credentials = { apiKey: 'mgr-key', secret: 'mgr-secret' };
 const PUT = 'BTC-29MAY26-75000-P';
@@ -41,7 +42,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   for (const g of gateways) await g.close();
-  for (const s of stores) if (!s.isClosed) s.close();
+  for (const s of stores) if (!s.isClosed) await s.close();
   await fake.stop();
 });
 
@@ -76,7 +77,7 @@ const perpLeg = (contracts: number): StoredTicketLeg => ({
  * Puts 4 contracts (delta -0.2), calls 2 (delta +0.1), the perp sold 1000 (delta -1000 x 10 / 75795). The perp's
  * delta per contract is 1.31935e-4, so with the call half filled the perp is 1000 - 0.5 x 0.1 / 1.31935e-4 = 621.
  */
-function approvedTicket(store: Store) {
+async function approvedTicket(store: Store) {
   const legs = [option(PUT, 4, 0.0075), option(CALL, 2, 0.005), perpLeg(1000)];
   const content = {
     ticket: {
@@ -87,14 +88,14 @@ function approvedTicket(store: Store) {
       ],
     },
   };
-  const ticket = store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
+  const ticket = await store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
   return store.approveTicket(ticket.id, 'key:approver', { fourEyes: true });
 }
 
-function setup(config: ExecutionConfigInput = {}, path = ':memory:', migrate = true) {
-  const store = openStore(path);
+async function setup(config: ExecutionConfigInput = {}, path?: string, migrate = true) {
+  const store = await openStore(path ?? (await testStoreLocation('execution')));
   stores.push(store);
-  if (migrate) applyOrdersMigration(store);
+  if (migrate) await applyOrdersMigration(store);
   const gateway = new CcxtGateway({
     venue: 'deribit',
     mode: 'testnet',
@@ -104,7 +105,7 @@ function setup(config: ExecutionConfigInput = {}, path = ':memory:', migrate = t
     enableRateLimit: false,
   });
   gateways.push(gateway);
-  const orders = new OrderStore(store);
+  const orders = await OrderStore.open(store);
   const manager = new OrderManager({
     orders,
     config: parseExecutionConfig({
@@ -137,8 +138,8 @@ function venueContracts(ticketKeyPrefix: string, instrument: string): number {
 
 describe('order manager (testnet through ccxt, fake Deribit)', () => {
   it('fills in parts, re-prices within the tolerance, re-sizes the perp on what the options filled', async () => {
-    const { store, orders, manager } = setup();
-    const ticket = approvedTicket(store);
+    const { store, orders, manager } = await setup();
+    const ticket = await approvedTicket(store);
     fake.onPlace = (order) => {
       const { legIndex, attempt } = partsOf(order);
       if (legIndex === 0 && attempt === 0) return { fill: 2 }; // half now, the rest never: cancelled at the timeout
@@ -157,18 +158,18 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
       [621, 621, 1],
     ]);
     // Prices: the ticket's limit, then the ladder toward limit x 1.1, on the 0.0001 tick.
-    const put = orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    const put = (await orders.listOrders({ ticketId: ticket.id })).filter((o) => o.legIndex === 0);
     expect(put.map((o) => [o.attempt, o.limitPrice, o.state, o.filledContracts])).toEqual([
       [0, 0.0075, 'cancelled', 2],
       [1, 0.0078, 'filled', 2],
     ]);
-    expect(orders.events(put[0]!.id).map((e) => [e.from, e.to, e.filledContracts])).toEqual([
+    expect((await orders.events(put[0]!.id)).map((e) => [e.from, e.to, e.filledContracts])).toEqual([
       [null, 'new', 0],
       ['new', 'partially-filled', 2],
       ['partially-filled', 'cancelled', 2],
     ]);
     // The ledger holds exactly what the venue filled, order by order, each fill linked to its ledger fill.
-    const after = store.getTicket(ticket.id)!;
+    const after = (await store.getTicket(ticket.id))!;
     expect(after.status).toBe('partially-executed');
     expect(after.legs!.map((l) => l.filledContracts)).toEqual([4, 1, 621]);
     const key = `ilh.${ticket.id.replace(/-/g, '')}`;
@@ -178,11 +179,11 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
     }
     // The call re-priced once to 0.005 + (0.0055 - 0.005) / 2 = 0.00525, on the tick 0.0052.
     expect(after.fills.map((f) => f.price)).toEqual([0.0075, 0.0078, 0.005, 0.0052, 75_795]);
-    for (const o of orders.listOrders({ ticketId: ticket.id })) {
-      for (const f of orders.fills(o.id)) expect(after.fills.some((l) => l.id === f.ledgerFillId)).toBe(true);
+    for (const o of await orders.listOrders({ ticketId: ticket.id })) {
+      for (const f of await orders.fills(o.id)) expect(after.fills.some((l) => l.id === f.ledgerFillId)).toBe(true);
     }
     expect(fake.duplicateLabels()).toEqual([]);
-    const actions = store.listAudit(200).map((a) => a.action);
+    const actions = (await store.listAudit(200)).map((a) => a.action);
     expect(actions.filter((a) => a === 'order.place')).toHaveLength(6);
     // Cancelled at their timeouts: the put's first attempt and the call's three.
     expect(actions.filter((a) => a === 'order.cancel')).toHaveLength(4);
@@ -190,8 +191,8 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
   });
 
   it('stops the ticket on a rejection: the order is rejected, nothing else placed', async () => {
-    const { store, orders, manager } = setup();
-    const ticket = approvedTicket(store);
+    const { store, orders, manager } = await setup();
+    const ticket = await approvedTicket(store);
     const before = fake.placeCalls.length;
     fake.onPlace = () => ({ reject: { code: 10009, message: 'not_enough_funds' } });
     const result = await manager.execute(ticket.id, 'key:executor');
@@ -201,15 +202,15 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
       fake.placeCalls.slice(before).map((c) => c.label),
       JSON.stringify(result),
     ).toHaveLength(1);
-    const [order] = orders.listOrders({ ticketId: ticket.id });
+    const [order] = await orders.listOrders({ ticketId: ticket.id });
     expect(order!.state).toBe('rejected');
-    expect(orders.events(order!.id).at(-1)!.note).toContain('not_enough_funds');
-    expect(store.getTicket(ticket.id)!.status).toBe('approved');
+    expect((await orders.events(order!.id)).at(-1)!.note).toContain('not_enough_funds');
+    expect((await store.getTicket(ticket.id))!.status).toBe('approved');
   });
 
   it('after a timeout once the venue accepted the order, finds it by its label and never sends it again', async () => {
-    const { store, orders, manager } = setup();
-    const ticket = approvedTicket(store);
+    const { store, orders, manager } = await setup();
+    const ticket = await approvedTicket(store);
     fake.onPlace = (order) => {
       const { legIndex } = partsOf(order);
       // Accepted and filled at once, but the answer comes after the client's 400 ms timeout.
@@ -217,22 +218,22 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
     };
     const result = await manager.execute(ticket.id, 'key:executor');
     expect(result.outcome).toBe('filled');
-    const put = orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    const put = (await orders.listOrders({ ticketId: ticket.id })).filter((o) => o.legIndex === 0);
     expect(put).toHaveLength(1);
-    expect(orders.events(put[0]!.id).at(-1)!.note).toMatch(
+    expect((await orders.events(put[0]!.id)).at(-1)!.note).toMatch(
       /^found by its client order id after: deribit .*request timed out/,
     );
     const label = put[0]!.id;
     expect(fake.placeCalls.filter((c) => c.label === label)).toHaveLength(1);
     expect(fake.duplicateLabels()).toEqual([]);
-    const after = store.getTicket(ticket.id)!;
+    const after = (await store.getTicket(ticket.id))!;
     expect(after.status).toBe('executed');
     expect(after.legs!.map((l) => l.filledContracts)).toEqual([4, 2, 1000]);
   });
 
   it('keeps following through dropped connections while an order works', async () => {
-    const { store, manager } = setup({ fillTimeoutMs: 5_000 });
-    const ticket = approvedTicket(store);
+    const { store, manager } = await setup({ fillTimeoutMs: 5_000 });
+    const ticket = await approvedTicket(store);
     let polls = 0;
     fake.onPlace = (order) => (partsOf(order).legIndex === 0 ? undefined : { fill: order.amount });
     fake.onPoll = (order, venue) => {
@@ -241,33 +242,43 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
         venue.fill(order, order.amount);
     };
     const running = manager.execute(ticket.id, 'key:executor');
-    const orders = new OrderStore(store);
-    for (let i = 0; i < 200 && !orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+    const orders = await OrderStore.open(store);
+    for (
+      let i = 0;
+      i < 200 && !(await orders.listOrders({ ticketId: ticket.id })).some((o) => o.state === 'open');
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
     fake.dropReads = 3;
     const result = await running;
     expect(fake.dropReads).toBe(0);
     expect(result.outcome).toBe('filled');
-    expect(store.getTicket(ticket.id)!.status).toBe('executed');
+    expect((await store.getTicket(ticket.id))!.status).toBe('executed');
     expect(fake.duplicateLabels()).toEqual([]);
   });
 
   it('reconciles after a restart: working orders and fills made while down, an orphan cancelled; then goes on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilhedge-exec-'));
-    const path = join(dir, 'desk.sqlite');
-    const first = setup({ fillTimeoutMs: 60_000 }, path);
-    const ticket = approvedTicket(first.store);
+    // A store that outlives the first manager: a file, or on PostgreSQL a database of its own.
+    const path =
+      testStoreKind() === 'postgres' ? await testStoreLocation('execution_restart') : join(dir, 'desk.sqlite');
+    const first = await setup({ fillTimeoutMs: 60_000 }, path);
+    const ticket = await approvedTicket(first.store);
     const running = first.manager.execute(ticket.id, 'key:executor');
     // The put rests at the venue; the service dies while it is working.
-    for (let i = 0; i < 100 && !first.orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+    for (
+      let i = 0;
+      i < 100 && !(await first.orders.listOrders({ ticketId: ticket.id })).some((o) => o.state === 'open');
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    const working = first.orders.listOrders({ ticketId: ticket.id })[0]!;
+    const working = (await first.orders.listOrders({ ticketId: ticket.id }))[0]!;
     expect(working.state).toBe('open');
     first.manager.stop();
     await running;
-    first.store.close();
+    await first.store.close();
     // While down: 1.5 contracts fill, and an order of ours the store never heard of rests at the venue.
     fake.fill(fake.byLabel(working.id)!, 1.5);
     const orphanLabel = `ilh.${'0'.repeat(32)}.0.0`;
@@ -279,55 +290,59 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
       order_state: 'open',
     });
 
-    const second = setup({}, path, false);
+    const second = await setup({}, path, false);
     const report = await second.manager.reconcile();
     expect(report.updated).toEqual([working.id]);
     expect(report.fillsRecorded).toBe(1);
     expect(report.orphansCancelled).toEqual([orphanLabel]);
     expect(fake.orders.get('orphan-1')!.order_state).toBe('cancelled');
-    expect(second.orders.getOrder(working.id)).toMatchObject({ state: 'partially-filled', filledContracts: 1.5 });
-    expect(second.store.getTicket(ticket.id)!.legs![0]!.filledContracts).toBe(1.5);
+    expect(await second.orders.getOrder(working.id)).toMatchObject({ state: 'partially-filled', filledContracts: 1.5 });
+    expect((await second.store.getTicket(ticket.id))!.legs![0]!.filledContracts).toBe(1.5);
 
     // Executing again follows the working order to its timeout, cancels it, re-prices the rest.
     fake.onPlace = (order) => ({ fill: order.amount });
     const result = await second.manager.execute(ticket.id, 'key:executor');
     expect(result.outcome).toBe('filled');
-    const put = second.orders.listOrders({ ticketId: ticket.id }).filter((o) => o.legIndex === 0);
+    const put = (await second.orders.listOrders({ ticketId: ticket.id })).filter((o) => o.legIndex === 0);
     expect(put.map((o) => [o.attempt, o.state, o.contracts, o.filledContracts])).toEqual([
       [0, 'cancelled', 4, 1.5],
       [1, 'filled', 2.5, 2.5],
     ]);
-    expect(second.store.getTicket(ticket.id)!.status).toBe('executed');
+    expect((await second.store.getTicket(ticket.id))!.status).toBe('executed');
     expect(fake.duplicateLabels()).toEqual([]);
   });
 
   it('halt cancels the working order and refuses new ones until resumed', async () => {
-    const { store, orders, manager } = setup({ fillTimeoutMs: 60_000 });
-    const ticket = approvedTicket(store);
+    const { store, orders, manager } = await setup({ fillTimeoutMs: 60_000 });
+    const ticket = await approvedTicket(store);
     const running = manager.execute(ticket.id, 'key:executor');
-    for (let i = 0; i < 100 && !orders.listOrders({ ticketId: ticket.id }).some((o) => o.state === 'open'); i++) {
+    for (
+      let i = 0;
+      i < 100 && !(await orders.listOrders({ ticketId: ticket.id })).some((o) => o.state === 'open');
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const report = await manager.halt('key:admin', 'test');
-    const [order] = orders.listOrders({ ticketId: ticket.id });
+    const [order] = await orders.listOrders({ ticketId: ticket.id });
     expect(report.cancelled).toEqual([order!.id]);
     expect(fake.byLabel(order!.id)!.order_state).toBe('cancelled');
     const result = await running;
     expect(result.outcome).toBe('partial');
     expect(result.reason).toMatch(/execution was halted/);
-    expect(orders.getOrder(order!.id)!.state).toBe('cancelled');
-    expect(() => manager.prepare(ticket.id)).toThrow(ExecutionHaltedError);
+    expect((await orders.getOrder(order!.id))!.state).toBe('cancelled');
+    await expect(manager.prepare(ticket.id)).rejects.toThrow(ExecutionHaltedError);
     await expect(manager.execute(ticket.id, 'key:executor')).rejects.toMatchObject({ code: 'execution-halted' });
-    manager.resume('key:admin', null);
-    expect(manager.prepare(ticket.id).mode).toBe('testnet');
-    expect(store.listAudit(50).map((a) => a.action)).toEqual(
+    await manager.resume('key:admin', null);
+    expect((await manager.prepare(ticket.id)).mode).toBe('testnet');
+    expect((await store.listAudit(50)).map((a) => a.action)).toEqual(
       expect.arrayContaining(['execution.halt', 'execution.resume', 'order.cancel']),
     );
   });
 
   it('refuses an order beyond the collar or a notional limit, naming the control, before anything is sent', async () => {
-    const { store, manager } = setup({ limits: { maxNotionalQuotePerLeg: 100_000 } });
-    const ticket = approvedTicket(store);
+    const { store, manager } = await setup({ limits: { maxNotionalQuotePerLeg: 100_000 } });
+    const ticket = await approvedTicket(store);
     const before = fake.placeCalls.length;
     // 4 puts x 75798.16 forward = 303192.64 notional.
     const result = await manager.execute(ticket.id, 'key:executor');
@@ -335,8 +350,8 @@ describe('order manager (testnet through ccxt, fake Deribit)', () => {
       /^leg 0 \(BTC-29MAY26-75000-P\): execution\.limits\.maxNotionalQuotePerLeg: 4 contracts of BTC-29MAY26-75000-P are 303192\.64 quote notional, over the per-order limit 100000/,
     );
     expect(fake.placeCalls.length).toBe(before);
-    const tight = setup({ collarFraction: 0.01, collarMinTicks: 1 });
-    const t2 = approvedTicket(tight.store);
+    const tight = await setup({ collarFraction: 0.01, collarMinTicks: 1 });
+    const t2 = await approvedTicket(tight.store);
     const r2 = await tight.manager.execute(t2.id, 'key:executor');
     expect(r2.reason).toMatch(
       /execution\.collarFraction: BTC-29MAY26-75000-P buy at 0\.0075 is 5\.833% from the mark 0\.00708665, beyond the collar of 1\.000% \(and more than 1 ticks of 0\.0001\)/,

@@ -106,11 +106,11 @@ async function until<T>(what: string, read: () => T | undefined | false, timeout
 describe('execution across a SIGKILL of the built service', () => {
   it('reconciles after the kill, completes the ticket, never sends a client order id twice', async () => {
     expect(existsSync(mainJs), `${mainJs} missing: run npm run build first`).toBe(true);
-    const store = openStore(db);
-    const proposer = store.createApiKey('trader', 'test', 'proposer').key;
-    const executor = store.createApiKey('trader', 'test', 'executor').key;
-    const viewer = store.createApiKey('viewer', 'test').key;
-    store.close();
+    const store = await openStore(db);
+    const proposer = (await store.createApiKey('trader', 'test', 'proposer')).key;
+    const executor = (await store.createApiKey('trader', 'test', 'executor')).key;
+    const viewer = (await store.createApiKey('viewer', 'test')).key;
+    await store.close();
     const call = async (s: Running, method: string, path: string, key: string, body?: unknown) => {
       const r = await request(
         `${s.url}${path}`,

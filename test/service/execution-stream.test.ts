@@ -21,8 +21,8 @@ beforeAll(async () => {
   fake = await startFakeDeribit(credentials);
   // The scripted feed stands still through the test: its quotes must not go stale on a loaded machine.
   t = await startTestService({ maxFeedAgeMs: 600_000 });
-  applyOrdersMigration(t.handle.store);
-  t.handle.context.execution = createExecutionService({
+  await applyOrdersMigration(t.handle.store);
+  t.handle.context.execution = await createExecutionService({
     store: t.handle.store,
     market: marketViewOf(() => t.handle.hub.markets()),
     config: {
@@ -34,9 +34,9 @@ beforeAll(async () => {
     },
     env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
     enableRateLimit: false,
-    onFills: () => t.handle.context.refreshHoldings(),
+    onFills: () => void t.handle.context.refreshHoldings(),
   });
-  trader2 = t.handle.store.createApiKey('trader', 'test', 'second trader').key;
+  trader2 = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
 });
 afterAll(async () => {
   await t.handle.context.execution?.close();

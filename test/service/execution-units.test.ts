@@ -18,6 +18,7 @@ import { DryRunGateway } from '../../src/service/execution/dryRunGateway.js';
 import { marketViewOf } from '../../src/service/execution/market.js';
 import { deskConfigSchema } from '../../src/config/deskConfig.js';
 import { builtinMarket, v3Position } from './helpers.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 describe('client order ids', () => {
   const ticket = '6efc8d8f-8e32-4f69-9a1b-0123456789ab';
@@ -161,10 +162,10 @@ describe('order store', () => {
   it('records a fill with the order transition in one transaction, once per venue trade, append-only', async () => {
     const { openStore } = await import('../../src/service/store/index.js');
     const { applyOrdersMigration, OrderStore } = await import('../../src/service/execution/orderStore.js');
-    const store = openStore(':memory:');
+    const store = await openStore(await testStoreLocation('execution_units'));
     try {
-      applyOrdersMigration(store);
-      applyOrdersMigration(store); // a no-op once the tables exist (as after the migration is registered)
+      await applyOrdersMigration(store);
+      await applyOrdersMigration(store); // a no-op once the tables exist (as after the migration is registered)
       const leg = {
         venue: 'deribit' as const,
         underlying: 'BTC',
@@ -178,17 +179,17 @@ describe('order store', () => {
         contractValueQuote: null,
         priceCurrency: 'BTC',
       };
-      const created = store.createTicket({
+      const created = await store.createTicket({
         mode: 'dynamic',
         positionIds: [],
         content: {},
         actor: 'key:a',
         legs: [leg],
       });
-      store.approveTicket(created.id, 'key:b', { fourEyes: true });
-      const orders = new OrderStore(store);
+      await store.approveTicket(created.id, 'key:b', { fourEyes: true });
+      const orders = await OrderStore.open(store);
       const id = 'ilh.0123456789abcdef0123456789abcdef.0.0';
-      orders.createOrder(
+      await orders.createOrder(
         {
           clientOrderId: id,
           ticketId: created.id,
@@ -218,7 +219,7 @@ describe('order store', () => {
         feeQuote: 22.7,
         atMs: 1,
       });
-      const first = orders.applyUpdate(
+      const first = await orders.applyUpdate(
         id,
         { state: 'partially-filled', filledContracts: 1, venueOrderId: 'v1' },
         [trade('t1', 1)],
@@ -229,27 +230,26 @@ describe('order store', () => {
       expect(first.recorded[0]!.ledgerFillId).toBe(first.ticket!.fills[0]!.id);
       // The same venue trade again is not recorded twice.
       expect(
-        orders.applyUpdate(id, { state: 'partially-filled', filledContracts: 1 }, [trade('t1', 1)], 'key:c').recorded,
+        (await orders.applyUpdate(id, { state: 'partially-filled', filledContracts: 1 }, [trade('t1', 1)], 'key:c'))
+          .recorded,
       ).toEqual([]);
-      orders.applyUpdate(id, { state: 'filled', filledContracts: 2 }, [trade('t2', 1)], 'key:c');
-      expect(store.getTicket(created.id)!.legs![0]!.filledContracts).toBe(2);
+      await orders.applyUpdate(id, { state: 'filled', filledContracts: 2 }, [trade('t2', 1)], 'key:c');
+      expect((await store.getTicket(created.id))!.legs![0]!.filledContracts).toBe(2);
       // A refused transition rolls back the fill that came with it, ledger fill included (the leg has room for it).
-      expect(() => orders.applyUpdate(id, { state: 'open', filledContracts: 2 }, [trade('t3', 0.5)], 'key:c')).toThrow(
-        `order ${id}: filled -> open is not an allowed transition`,
-      );
-      expect(orders.fills(id).map((f) => f.venueTradeId)).toEqual(['t1', 't2']);
-      expect(store.getTicket(created.id)!.fills).toHaveLength(2);
-      expect(orders.events(id).map((e) => e.to)).toEqual(['new', 'partially-filled', 'filled']);
-      expect(() => store.db.prepare('UPDATE execution_fills SET price = 1').run()).toThrow(
+      await expect(
+        orders.applyUpdate(id, { state: 'open', filledContracts: 2 }, [trade('t3', 0.5)], 'key:c'),
+      ).rejects.toThrow(`order ${id}: filled -> open is not an allowed transition`);
+      expect((await orders.fills(id)).map((f) => f.venueTradeId)).toEqual(['t1', 't2']);
+      expect((await store.getTicket(created.id))!.fills).toHaveLength(2);
+      expect((await orders.events(id)).map((e) => e.to)).toEqual(['new', 'partially-filled', 'filled']);
+      await expect(store.db.run('UPDATE execution_fills SET price = 1')).rejects.toThrow(
         'execution fills are append-only',
       );
-      expect(() => store.db.prepare('DELETE FROM execution_order_events').run()).toThrow(
-        'order events are append-only',
-      );
-      expect(orders.notionalPlacedInDay('testnet', Date.now())).toBe(151_596);
-      expect(orders.notionalPlacedInDay('live', Date.now())).toBe(0);
+      await expect(store.db.run('DELETE FROM execution_order_events')).rejects.toThrow('order events are append-only');
+      expect(await orders.notionalPlacedInDay('testnet', Date.now())).toBe(151_596);
+      expect(await orders.notionalPlacedInDay('live', Date.now())).toBe(0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

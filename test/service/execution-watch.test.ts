@@ -38,7 +38,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   for (const g of gateways) await g.close();
-  for (const s of stores) if (!s.isClosed) s.close();
+  for (const s of stores) if (!s.isClosed) await s.close();
   await fake.stop();
 });
 
@@ -62,7 +62,7 @@ const leg = (
   priceCurrency: kind === 'option' ? 'BTC' : 'USD',
 });
 
-function approvedTicket(store: Store) {
+async function approvedTicket(store: Store) {
   const legs = [
     leg(PUT, 'option', 'buy', 4, 0.0075),
     leg(CALL, 'option', 'buy', 2, 0.005),
@@ -77,14 +77,14 @@ function approvedTicket(store: Store) {
       ],
     },
   };
-  const ticket = store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
+  const ticket = await store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
   return store.approveTicket(ticket.id, 'key:approver', { fourEyes: true });
 }
 
-function setup(config: ExecutionConfigInput) {
-  const store = openStore(':memory:');
+async function setup(config: ExecutionConfigInput) {
+  const store = await openStore(':memory:');
   stores.push(store);
-  applyOrdersMigration(store);
+  await applyOrdersMigration(store);
   const gateway = new CcxtGateway({
     venue: 'deribit',
     mode: 'testnet',
@@ -95,7 +95,7 @@ function setup(config: ExecutionConfigInput) {
     wsReconnectBaseMs: 100,
   });
   gateways.push(gateway);
-  const orders = new OrderStore(store);
+  const orders = await OrderStore.open(store);
   const manager = new OrderManager({
     orders,
     config: parseExecutionConfig({
@@ -118,8 +118,8 @@ function venueContracts(labelPrefix: string, instrument: string): number {
     .reduce((s, t) => s + (instrument === PERP ? t.amount / 10 : t.amount) * (t.direction === 'buy' ? 1 : -1), 0);
 }
 
-function expectHoldingsEqualVenue(store: Store, ticketId: string): void {
-  const after = store.getTicket(ticketId)!;
+async function expectHoldingsEqualVenue(store: Store, ticketId: string): Promise<void> {
+  const after = (await store.getTicket(ticketId))!;
   const prefix = `ilh.${ticketId.replace(/-/g, '')}`;
   for (const [i, instrument] of [PUT, CALL, PERP].entries()) {
     // Ledger fills are signed (a sale negative), as the venue's here.
@@ -136,8 +136,8 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
 
   it('books fills pushed by the venue with no poll of the order and no read of the trades', async () => {
     // A poll interval of 2 s: the safety read while subscribed would come after 20 s, far beyond this ticket.
-    const { store, orders, manager, gateway } = setup({ pollIntervalMs: 2_000, fillTimeoutMs: 10_000 });
-    const ticket = approvedTicket(store);
+    const { store, orders, manager, gateway } = await setup({ pollIntervalMs: 2_000, fillTimeoutMs: 10_000 });
+    const ticket = await approvedTicket(store);
     fake.onPlace = (order) => {
       // Nothing fills at the placing: each order fills in two parts later, made by the venue's engine: a part soon
       // after the placing, the rest once the first part is booked (so every state is seen whatever the load).
@@ -147,7 +147,7 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
     let running = true;
     const engine = (async () => {
       while (running) {
-        for (const o of orders.listOrders({ ticketId: ticket.id })) {
+        for (const o of await orders.listOrders({ ticketId: ticket.id })) {
           const at = fake.byLabel(o.id);
           if (o.state === 'partially-filled' && at?.order_state === 'open') fake.fill(at, at.amount - at.filled_amount);
         }
@@ -161,7 +161,7 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
     await engine;
     expect(result.outcome, JSON.stringify(result.legs)).toBe('filled');
     // Three orders, each filled in two pushes.
-    const placed = orders.listOrders({ ticketId: ticket.id });
+    const placed = await orders.listOrders({ ticketId: ticket.id });
     expect(placed.map((o) => [o.legIndex, o.attempt, o.state])).toEqual([
       [0, 0, 'filled'],
       [1, 0, 'filled'],
@@ -173,11 +173,11 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
     expect(fake.ws!.pushed.orders - pushedBefore.orders).toBeGreaterThanOrEqual(9);
     // Every fill event came from a push: the order's events show both parts.
     for (const o of placed) {
-      expect(orders.events(o.id).map((e) => e.to)).toEqual(['new', 'open', 'partially-filled', 'filled']);
-      expect(orders.fills(o.id)).toHaveLength(2);
+      expect((await orders.events(o.id)).map((e) => e.to)).toEqual(['new', 'open', 'partially-filled', 'filled']);
+      expect(await orders.fills(o.id)).toHaveLength(2);
     }
-    expectHoldingsEqualVenue(store, ticket.id);
-    expect(store.getTicket(ticket.id)!.status).toBe('executed');
+    await expectHoldingsEqualVenue(store, ticket.id);
+    expect((await store.getTicket(ticket.id))!.status).toBe('executed');
     expect(fake.duplicateLabels()).toEqual([]);
     expect(gateway.orderFeed!.isLive()).toBe(true);
     // ccxt pro subscribed with its own channels after a signed auth.
@@ -189,18 +189,18 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
 
   it('falls back to polling when the websocket drops, completes the ticket, and returns to the pushes', async () => {
     // Polls every 200 ms while the subscription is down; a safety read every 2 s while it is up.
-    const { store, orders, manager, gateway } = setup({ pollIntervalMs: 200, fillTimeoutMs: 20_000 });
-    const ticket = approvedTicket(store);
+    const { store, orders, manager, gateway } = await setup({ pollIntervalMs: 200, fillTimeoutMs: 20_000 });
+    const ticket = await approvedTicket(store);
     // Nothing fills at the placing but the perp: the test fills the put while the websocket is down, the call once
     // the subscription is back.
     fake.onPlace = (order) => (parseClientOrderId(order.label)!.legIndex === 2 ? { fill: order.amount } : undefined);
     const running = manager.execute(ticket.id, 'key:executor');
-    const byLeg = (i: number) => orders.listOrders({ ticketId: ticket.id }).find((o) => o.legIndex === i);
-    const until = async (what: string, ok: () => boolean) => {
-      for (let i = 0; i < 2000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-      expect(ok(), what).toBe(true);
+    const byLeg = async (i: number) => (await orders.listOrders({ ticketId: ticket.id })).find((o) => o.legIndex === i);
+    const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 2000 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(await ok(), what).toBe(true);
     };
-    await until('the put working', () => byLeg(0)?.state === 'open');
+    await until('the put working', async () => (await byLeg(0))?.state === 'open');
     const feed = gateway.orderFeed!;
     expect(feed.isLive()).toBe(true);
     const generation = feed.generation;
@@ -208,15 +208,15 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
     fake.ws!.drop();
     await until('the subscription down', () => !feed.isLive());
     // Filled while nothing can be pushed: only polling can find it.
-    const put = fake.byLabel(byLeg(0)!.id)!;
+    const put = fake.byLabel((await byLeg(0))!.id)!;
     fake.fill(put, put.amount);
-    await until('the put booked', () => byLeg(0)?.state === 'filled');
+    await until('the put booked', async () => (await byLeg(0))?.state === 'filled');
     expect(fake.pollsOf([put.label])).toBeGreaterThan(0);
     expect(feed.generation).toBe(generation);
 
     // The call is placed and polled while the subscription is still down.
-    await until('the call working', () => byLeg(1)?.state === 'open');
-    const callId = byLeg(1)!.id;
+    await until('the call working', async () => (await byLeg(1))?.state === 'open');
+    const callId = (await byLeg(1))!.id;
     await until('the call polled', () => fake.pollsOf([callId]) > 0);
     fake.ws!.refusing = false;
     await until('the subscription back', () => feed.isLive() && feed.generation > generation);
@@ -231,10 +231,10 @@ describe('following orders by subscription (fake Deribit websocket)', () => {
     const result = await running;
     expect(result.outcome, JSON.stringify(result.legs)).toBe('filled');
     expect(fake.pollsOf([call.label])).toBe(callPolls);
-    expect(orders.fills(byLeg(0)!.id).reduce((s, f) => s + f.contracts, 0)).toBe(4);
-    expect(orders.fills(byLeg(1)!.id).reduce((s, f) => s + f.contracts, 0)).toBe(2);
-    expectHoldingsEqualVenue(store, ticket.id);
-    expect(store.getTicket(ticket.id)!.status).toBe('executed');
+    expect((await orders.fills((await byLeg(0))!.id)).reduce((s, f) => s + f.contracts, 0)).toBe(4);
+    expect((await orders.fills((await byLeg(1))!.id)).reduce((s, f) => s + f.contracts, 0)).toBe(2);
+    await expectHoldingsEqualVenue(store, ticket.id);
+    expect((await store.getTicket(ticket.id))!.status).toBe('executed');
     expect(fake.duplicateLabels()).toEqual([]);
   });
 

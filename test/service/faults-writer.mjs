@@ -1,6 +1,6 @@
 // The child process of the SIGKILL fault test (faults.test.ts): writes to the store as fast as it can along every
 // write path (positions, tickets and their transitions, fills and holdings, keys), in a seeded random order, and
-// acknowledges each write on stdout only after the store call returned (so after its commit was fsynced). The
+// acknowledges each write on stdout only after the store call resolved (so after its commit was fsynced). The
 // parent kills it with SIGKILL at a seeded random moment, then checks the store and every acknowledged write.
 // It runs the built store (dist/, as `npm test` builds before it tests), like crash.test.ts runs the built server.
 import { writeSync } from 'node:fs';
@@ -20,7 +20,7 @@ function random() {
 const pick = (list) => list[Math.floor(random() * list.length)];
 const ack = (record) => writeSync(1, `${JSON.stringify(record)}\n`);
 
-const store = openStore(dbPath);
+const store = await openStore(dbPath);
 const spec = (n) => ({ kind: 'lp', venue: 'deribit', underlying: 'BTC', model: 'v2', price: 75_000, depositValue: n });
 const perpTerms = { contractSize: null, contractValueQuote: 10, priceCurrency: 'USD' };
 const legs = [
@@ -50,33 +50,34 @@ const legs = [
   },
 ];
 
-const live = () => store.listPositions().map((p) => p.id);
+const live = async () => (await store.listPositions()).map((p) => p.id);
 const tickets = (status) => store.listTickets({ status, limit: 20 });
-const openHoldings = () => store.listHoldings().filter((h) => h.netContracts !== 0);
-const activeKeys = () => store.listApiKeys().filter((k) => k.revokedAtMs === null && k.rotatedTo === null);
+const openHoldings = async () => (await store.listHoldings()).filter((h) => h.netContracts !== 0);
+const activeKeys = async () =>
+  (await store.listApiKeys()).filter((k) => k.revokedAtMs === null && k.rotatedTo === null);
 
 const ops = {
-  positionCreate() {
-    const p = store.createPosition(spec(10_000 + Math.floor(random() * 1e6)), 'fault:writer');
+  async positionCreate() {
+    const p = await store.createPosition(spec(10_000 + Math.floor(random() * 1e6)), 'fault:writer');
     ack({ op: 'position.create', id: p.id });
   },
-  positionUpdate() {
-    const id = pick(live());
+  async positionUpdate() {
+    const id = pick(await live());
     if (!id) return;
-    const p = store.updatePosition(id, spec(20_000), 'fault:writer');
+    const p = await store.updatePosition(id, spec(20_000), 'fault:writer');
     ack({ op: 'position.update', id, version: p.version });
   },
-  positionDelete() {
-    const ids = live();
+  async positionDelete() {
+    const ids = await live();
     if (ids.length < 3) return;
     const id = pick(ids);
-    store.deletePosition(id, 'fault:writer');
+    await store.deletePosition(id, 'fault:writer');
     ack({ op: 'position.delete', id });
   },
-  ticketCreate() {
-    const positionIds = live().slice(0, 2);
+  async ticketCreate() {
+    const positionIds = (await live()).slice(0, 2);
     const withLegs = random() < 0.8;
-    const t = store.createTicket({
+    const t = await store.createTicket({
       mode: 'dynamic',
       positionIds,
       content: { n: random(), positionIds },
@@ -86,23 +87,27 @@ const ops = {
     });
     ack({ op: 'ticket.create', id: t.id, sha: t.contentSha256 });
   },
-  ticketApprove() {
-    const t = pick(tickets('proposed').filter((x) => x.expiresAtMs === null || x.expiresAtMs > Date.now()));
+  async ticketApprove() {
+    const t = pick((await tickets('proposed')).filter((x) => x.expiresAtMs === null || x.expiresAtMs > Date.now()));
     if (!t) return;
-    store.approveTicket(t.id, 'key:approver', { fourEyes: true, detail: { repriced: true } });
+    await store.approveTicket(t.id, 'key:approver', { fourEyes: true, detail: { repriced: true } });
     ack({ op: 'ticket.transition', id: t.id, to: 'approved' });
   },
-  ticketReject() {
-    const t = pick(tickets('proposed').filter((x) => x.expiresAtMs === null || x.expiresAtMs > Date.now()));
+  async ticketReject() {
+    const t = pick((await tickets('proposed')).filter((x) => x.expiresAtMs === null || x.expiresAtMs > Date.now()));
     if (!t) return;
-    store.transitionTicket(t.id, 'rejected', 'key:approver', 'fault test');
+    await store.transitionTicket(t.id, 'rejected', 'key:approver', 'fault test');
     ack({ op: 'ticket.transition', id: t.id, to: 'rejected' });
   },
-  ticketExpire() {
-    for (const id of store.expireTickets()) ack({ op: 'ticket.transition', id, to: 'expired' });
+  async ticketExpire() {
+    for (const id of await store.expireTickets()) ack({ op: 'ticket.transition', id, to: 'expired' });
   },
-  ticketFill() {
-    const t = pick([...tickets('approved'), ...tickets('partially-executed')].filter((x) => (x.legs ?? []).length > 0));
+  async ticketFill() {
+    const t = pick(
+      [...(await tickets('approved')), ...(await tickets('partially-executed'))].filter(
+        (x) => (x.legs ?? []).length > 0,
+      ),
+    );
     if (!t) return;
     const leg = pick(t.legs.filter((l) => l.remainingContracts > 0));
     const asTicketed = !leg || random() < 0.3;
@@ -115,7 +120,7 @@ const ops = {
             price: leg.limitPrice,
           },
         ];
-    const done = store.recordTicketFills(t.id, reports, 'key:approver');
+    const done = await store.recordTicketFills(t.id, reports, 'key:approver');
     const known = new Set(t.fills.map((f) => f.id));
     ack({
       op: 'ticket.fills',
@@ -124,9 +129,9 @@ const ops = {
       fillIds: done.fills.filter((f) => !known.has(f.id)).map((f) => f.id),
     });
   },
-  holdingEnter() {
-    const before = new Set(store.listFills().map((f) => f.id));
-    const h = store.addManualHolding(
+  async holdingEnter() {
+    const before = new Set((await store.listFills()).map((f) => f.id));
+    const h = await store.addManualHolding(
       {
         venue: 'deribit',
         underlying: 'BTC',
@@ -134,18 +139,18 @@ const ops = {
         kind: 'perp',
         contracts: pick([10, -10, 20]),
         price: 75_000 + Math.floor(random() * 500),
-        scope: random() < 0.5 ? [] : live().slice(0, 1),
+        scope: random() < 0.5 ? [] : (await live()).slice(0, 1),
         ...perpTerms,
       },
       'key:trader',
     );
     ack({ op: 'holding.fill', holdingId: h.id, fillIds: h.fills.filter((f) => !before.has(f.id)).map((f) => f.id) });
   },
-  holdingClose() {
-    const h = pick(openHoldings());
+  async holdingClose() {
+    const h = pick(await openHoldings());
     if (!h) return;
     const known = new Set(h.fills.map((f) => f.id));
-    const closed = store.closeHolding(h.id, { price: 75_200 }, 'key:trader');
+    const closed = await store.closeHolding(h.id, { price: 75_200 }, 'key:trader');
     ack({
       op: 'holding.fill',
       holdingId: h.id,
@@ -153,8 +158,8 @@ const ops = {
       flat: true,
     });
   },
-  keyCreate() {
-    const { record } = store.createApiKey(
+  async keyCreate() {
+    const { record } = await store.createApiKey(
       pick(['viewer', 'trader', 'admin']),
       'fault:writer',
       'fault',
@@ -162,23 +167,23 @@ const ops = {
     );
     ack({ op: 'key.create', id: record.id });
   },
-  keyRotate() {
-    const k = pick(activeKeys());
+  async keyRotate() {
+    const k = pick(await activeKeys());
     if (!k) return;
-    const rotated = store.rotateApiKey(k.id, 'fault:writer', { graceMs: random() < 0.5 ? 0 : 60_000 });
+    const rotated = await store.rotateApiKey(k.id, 'fault:writer', { graceMs: random() < 0.5 ? 0 : 60_000 });
     ack({ op: 'key.rotate', id: k.id, to: rotated.record.id });
   },
-  keyRevoke() {
-    const k = pick(activeKeys());
+  async keyRevoke() {
+    const k = pick(await activeKeys());
     if (!k) return;
-    store.revokeApiKey(k.id, 'fault:writer');
+    await store.revokeApiKey(k.id, 'fault:writer');
     ack({ op: 'key.revoke', id: k.id });
   },
 };
 const names = Object.keys(ops);
 // Every path gets a turn before the kill can come (the first round is short otherwise): the paths in order, then at random.
-ops.positionCreate();
-ops.positionCreate();
-for (const name of names) ops[name]();
+await ops.positionCreate();
+await ops.positionCreate();
+for (const name of names) await ops[name]();
 ack({ op: 'ready' });
-for (;;) ops[pick(names)]();
+for (;;) await ops[pick(names)]();

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreCorruptError, checkStore, openStore } from '../../src/service/store/index.js';
-import type { Store } from '../../src/service/store/index.js';
+import type { SqliteDatabase, Store } from '../../src/service/store/index.js';
 import { startTestService, v2Position } from './helpers.js';
 import type { TestService } from './helpers.js';
 
@@ -89,10 +89,12 @@ function killRound(db: string, seed: number, killAfter: number, extraMs: number)
 }
 
 /** Every acknowledged write is in the store (later unacknowledged writes may have moved things further). */
-function expectAcknowledged(store: Store, acks: readonly Ack[]): void {
-  const positionRow = store.db.prepare('SELECT version, deleted_at_ms FROM positions WHERE id = ?');
-  const fillIds = new Set(store.listFills().map((f) => f.id));
-  const keys = new Map(store.listApiKeys().map((k) => [k.id, k]));
+async function expectAcknowledged(store: Store, acks: readonly Ack[]): Promise<void> {
+  const positionRow = (store.db as SqliteDatabase).raw.prepare(
+    'SELECT version, deleted_at_ms FROM positions WHERE id = ?',
+  );
+  const fillIds = new Set((await store.listFills()).map((f) => f.id));
+  const keys = new Map((await store.listApiKeys()).map((k) => [k.id, k]));
   for (const ack of acks) {
     const what = JSON.stringify(ack);
     switch (ack.op) {
@@ -108,13 +110,13 @@ function expectAcknowledged(store: Store, acks: readonly Ack[]): void {
         expect((positionRow.get(ack.id) as { deleted_at_ms: number | null }).deleted_at_ms, what).not.toBeNull();
         break;
       case 'ticket.create': {
-        const t = store.getTicket(ack.id);
+        const t = await store.getTicket(ack.id);
         expect(t?.contentSha256, what).toBe(ack.sha);
         break;
       }
       case 'ticket.transition':
       case 'ticket.fills': {
-        const t = store.getTicket(ack.id)!;
+        const t = (await store.getTicket(ack.id))!;
         expect(
           t.history.some((h) => h.to === ack.to),
           what,
@@ -151,14 +153,14 @@ describe('SIGKILL at random points of every write path', () => {
       const acks = await killRound(db, 1000 + round, 20 + Math.floor(random() * 200), Math.floor(random() * 15));
       all.push(...acks);
       for (const a of acks) seen.add(a.op);
-      const store = openStore(db);
+      const store = await openStore(db);
       try {
-        const report = checkStore(store);
+        const report = await checkStore(store);
         expect(report.problems, `round ${round}`).toEqual([]);
         expect(report.ok).toBe(true);
-        expectAcknowledged(store, all);
+        await expectAcknowledged(store, all);
       } finally {
-        store.close();
+        await store.close();
       }
     }
     // Every write path was exercised (and killed around) at least once.
@@ -239,16 +241,16 @@ describe('a full disk', () => {
       const before = await writeEveryPath(t, 0);
       for (const [name, r] of Object.entries(before)) expect(r.status, `${name}: ${r.text}`).toBe(201);
       // The disk "fills": the file may not grow by one more page.
-      const db = t.handle.store.db;
+      const db = (t.handle.store.db as SqliteDatabase).raw;
       db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
       let refused: Record<string, Answer> | null = null;
-      const counts = () => checkStore(t.handle.store).counts;
+      const counts = async () => (await checkStore(t.handle.store)).counts;
       for (let i = 1; i <= 200 && !refused; i++) {
         const attempt = await writeEveryPath(t, i);
         if (Object.values(attempt).every((r) => r.status === 503)) refused = attempt;
       }
       expect(refused, 'the capped database never filled').not.toBeNull();
-      const counted = counts();
+      const counted = await counts();
       for (const [name, r] of Object.entries(refused!)) {
         expect(r.json.error, name).toBe('store-full');
         expect(r.json.message, name).toMatch(
@@ -262,13 +264,13 @@ describe('a full disk', () => {
       // Nothing half-written: refused again, the writes leave no row and no audit entry, and the store is consistent.
       const again = await writeEveryPath(t, 500);
       expect(Object.values(again).map((r) => r.status)).toEqual([503, 503, 503, 503]);
-      expect(counts()).toEqual(counted);
-      expect(checkStore(t.handle.store).problems).toEqual([]);
+      expect(await counts()).toEqual(counted);
+      expect((await checkStore(t.handle.store)).problems).toEqual([]);
 
       db.pragma('max_page_count = 1073741823');
       const after = await writeEveryPath(t, 1000);
       for (const [name, r] of Object.entries(after)) expect(r.status, `${name}: ${r.text}`).toBe(201);
-      expect(checkStore(t.handle.store).problems).toEqual([]);
+      expect((await checkStore(t.handle.store)).problems).toEqual([]);
     } finally {
       await t.handle.close();
     }
@@ -281,7 +283,7 @@ describe('a locked database', () => {
     const t = await startTestService({ dbPath: path });
     const other = new Database(path);
     try {
-      t.handle.store.db.pragma('busy_timeout = 100');
+      (t.handle.store.db as SqliteDatabase).raw.pragma('busy_timeout = 100');
       other.exec('BEGIN IMMEDIATE');
       other
         .prepare("INSERT INTO positions (id, spec_json, created_at_ms, updated_at_ms) VALUES ('x', '{}', 0, 0)")
@@ -300,7 +302,7 @@ describe('a locked database', () => {
       other.exec('ROLLBACK');
       const after = await writeEveryPath(t, 2);
       for (const [name, r] of Object.entries(after)) expect(r.status, `${name}: ${r.text}`).toBe(201);
-      expect(checkStore(t.handle.store).problems).toEqual([]);
+      expect((await checkStore(t.handle.store)).problems).toEqual([]);
     } finally {
       other.close();
       await t.handle.close();
@@ -310,11 +312,11 @@ describe('a locked database', () => {
 
 describe('a corrupt database file', () => {
   /** A real database with rows whose page 4 (a b-tree page) is overwritten with garbage. */
-  function damagedPage(path: string): void {
-    const store = openStore(path);
-    for (let i = 0; i < 50; i++) store.createPosition({ ...v2Position, label: `p${i}`.repeat(40) }, 'test');
-    const pageSize = store.db.pragma('page_size', { simple: true }) as number;
-    store.close();
+  async function damagedPage(path: string): Promise<void> {
+    const store = await openStore(path);
+    for (let i = 0; i < 50; i++) await store.createPosition({ ...v2Position, label: `p${i}`.repeat(40) }, 'test');
+    const pageSize = (store.db as SqliteDatabase).raw.pragma('page_size', { simple: true }) as number;
+    await store.close();
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, 3 * pageSize);
     closeSync(fd);
@@ -323,8 +325,8 @@ describe('a corrupt database file', () => {
   it('refuses at start-up with the reason: not a database, or a damaged page', async () => {
     const junk = join(dir, 'junk.sqlite');
     writeFileSync(junk, 'not a database '.repeat(500));
-    expect(() => openStore(junk)).toThrow(StoreCorruptError);
-    expect(() => openStore(junk)).toThrow(
+    await expect(openStore(junk)).rejects.toThrow(StoreCorruptError);
+    await expect(openStore(junk)).rejects.toThrow(
       /database .*junk\.sqlite is not a readable ilhedge database \(file is not a database/,
     );
     await expect(startTestService({ dbPath: junk })).rejects.toThrow(/not a readable ilhedge database/);
@@ -332,15 +334,17 @@ describe('a corrupt database file', () => {
     expect(readFileSync(junk, 'utf8')).toBe('not a database '.repeat(500));
 
     const damaged = join(dir, 'damaged.sqlite');
-    damagedPage(damaged);
-    expect(() => openStore(damaged)).toThrow(StoreCorruptError);
-    expect(() => openStore(damaged)).toThrow(/damaged.sqlite (is damaged \(PRAGMA quick_check|is not a readable)/);
+    await damagedPage(damaged);
+    await expect(openStore(damaged)).rejects.toThrow(StoreCorruptError);
+    await expect(openStore(damaged)).rejects.toThrow(
+      /damaged.sqlite (is damaged \(PRAGMA quick_check|is not a readable)/,
+    );
   });
 
-  it('the real server refuses to start on it, naming the file and the reason', () => {
+  it('the real server refuses to start on it, naming the file and the reason', async () => {
     expect(existsSync(mainPath), `${mainPath} missing: run npm run build first`).toBe(true);
     const damaged = join(dir, 'damaged-main.sqlite');
-    damagedPage(damaged);
+    await damagedPage(damaged);
     const run = spawnSync(process.execPath, [mainPath, '--port', '0', '--db', damaged], {
       encoding: 'utf8',
       timeout: 60_000,

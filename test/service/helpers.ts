@@ -6,6 +6,7 @@ import type { ServiceHandle, ServiceOptions } from '../../src/service/server.js'
 import { ScriptedFeed } from '../../src/service/feeds/scripted.js';
 import type { LpStoredSpec } from '../../src/service/types.js';
 import { createLogger } from '../../src/service/server.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 let builtin: Promise<LoadedSnapshot> | undefined;
 
@@ -78,16 +79,16 @@ export function request(
 export async function startTestService(extra: Partial<ServiceOptions> = {}): Promise<TestService> {
   const feed = new ScriptedFeed(await builtinMarket());
   const handle = await startService({
-    dbPath: ':memory:',
+    dbPath: await testStoreLocation('service'),
     feeds: [feed],
     logger: createLogger('silent'),
     seedPositions: [v3Position, v2Position],
     ...extra,
   });
   const keys = {
-    admin: handle.store.createApiKey('admin', 'test').key,
-    trader: handle.store.createApiKey('trader', 'test').key,
-    viewer: handle.store.createApiKey('viewer', 'test').key,
+    admin: (await handle.store.createApiKey('admin', 'test')).key,
+    trader: (await handle.store.createApiKey('trader', 'test')).key,
+    viewer: (await handle.store.createApiKey('viewer', 'test')).key,
   };
   const call: TestService['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = {};

@@ -17,6 +17,7 @@ import { RateLimiter, redactUrl } from '../../src/service/auth.js';
 import { createLogger } from '../../src/service/server.js';
 import { NotFoundError, checkStore, openStore } from '../../src/service/store/index.js';
 import { startTestService } from './helpers.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilhedge-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,47 +25,47 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MINUTE = 60_000;
 
 describe('key expiry and rotation (store)', () => {
-  it('expires a key at its time: verify, status and the active count follow the clock', () => {
+  it('expires a key at its time: verify, status and the active count follow the clock', async () => {
     let now = Date.UTC(2026, 11, 3);
-    const store = openStore(':memory:', () => now);
-    const { key, record } = store.createApiKey('trader', 'test', 'short', { ttlMs: 10 * MINUTE });
+    const store = await openStore(await testStoreLocation('keys'), () => now);
+    const { key, record } = await store.createApiKey('trader', 'test', 'short', { ttlMs: 10 * MINUTE });
     expect(record.expiresAtMs).toBe(now + 10 * MINUTE);
-    expect(store.verifyApiKey(key)?.id).toBe(record.id);
-    expect(store.countActiveKeys('trader')).toBe(1);
+    expect((await store.verifyApiKey(key))?.id).toBe(record.id);
+    expect(await store.countActiveKeys('trader')).toBe(1);
     now += 10 * MINUTE - 1;
-    expect(store.apiKeyStatus(key).status).toBe('valid');
+    expect((await store.apiKeyStatus(key)).status).toBe('valid');
     now += 1;
-    expect(store.verifyApiKey(key)).toBeNull();
-    expect(store.apiKeyStatus(key).status).toBe('expired');
-    expect(store.countActiveKeys('trader')).toBe(0);
+    expect(await store.verifyApiKey(key)).toBeNull();
+    expect((await store.apiKeyStatus(key)).status).toBe('expired');
+    expect(await store.countActiveKeys('trader')).toBe(0);
     // A wrong secret for the same id learns nothing about the key's state.
-    expect(store.apiKeyStatus(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')).status).toBe('invalid');
-    store.close();
+    expect((await store.apiKeyStatus(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).status).toBe('invalid');
+    await store.close();
   });
 
-  it('rotates: the new key works at once, the old stops now or after the grace period; a rotated key cannot rotate', () => {
+  it('rotates: the new key works at once, the old stops now or after the grace period; a rotated key cannot rotate', async () => {
     let now = Date.UTC(2026, 11, 3);
-    const store = openStore(':memory:', () => now);
-    const first = store.createApiKey('admin', 'test', 'ops', { ttlMs: 30 * 24 * 60 * MINUTE });
-    const second = store.rotateApiKey(first.record.id, 'cli:alice');
+    const store = await openStore(await testStoreLocation('keys'), () => now);
+    const first = await store.createApiKey('admin', 'test', 'ops', { ttlMs: 30 * 24 * 60 * MINUTE });
+    const second = await store.rotateApiKey(first.record.id, 'cli:alice');
     expect(second.record).toMatchObject({ role: 'admin', label: 'ops', expiresAtMs: now + 30 * 24 * 60 * MINUTE });
-    expect(store.verifyApiKey(second.key)?.id).toBe(second.record.id);
-    expect(store.verifyApiKey(first.key)).toBeNull();
-    expect(store.apiKeyStatus(first.key).status).toBe('revoked');
+    expect((await store.verifyApiKey(second.key))?.id).toBe(second.record.id);
+    expect(await store.verifyApiKey(first.key)).toBeNull();
+    expect((await store.apiKeyStatus(first.key)).status).toBe('revoked');
     expect(second.previous).toMatchObject({ rotatedTo: second.record.id, revokedAtMs: now });
-    expect(() => store.rotateApiKey(first.record.id, 'cli:alice')).toThrow(NotFoundError);
+    await expect(store.rotateApiKey(first.record.id, 'cli:alice')).rejects.toThrow(NotFoundError);
 
-    const third = store.rotateApiKey(second.record.id, 'cli:alice', { graceMs: 5 * MINUTE, ttlMs: 60 * MINUTE });
+    const third = await store.rotateApiKey(second.record.id, 'cli:alice', { graceMs: 5 * MINUTE, ttlMs: 60 * MINUTE });
     expect(third.record.expiresAtMs).toBe(now + 60 * MINUTE);
-    expect(store.verifyApiKey(second.key)?.id).toBe(second.record.id);
-    expect(() => store.rotateApiKey(second.record.id, 'cli:alice')).toThrow(/active key .* not found/);
+    expect((await store.verifyApiKey(second.key))?.id).toBe(second.record.id);
+    await expect(store.rotateApiKey(second.record.id, 'cli:alice')).rejects.toThrow(/active key .* not found/);
     now += 5 * MINUTE;
-    expect(store.verifyApiKey(second.key)).toBeNull();
-    expect(store.verifyApiKey(third.key)?.id).toBe(third.record.id);
-    const audit = store.listAudit(10).map((a) => `${a.action} ${a.target}`);
+    expect(await store.verifyApiKey(second.key)).toBeNull();
+    expect((await store.verifyApiKey(third.key))?.id).toBe(third.record.id);
+    const audit = (await store.listAudit(10)).map((a) => `${a.action} ${a.target}`);
     expect(audit).toEqual(expect.arrayContaining([`key.rotate ${second.record.id}`, `key.rotate ${third.record.id}`]));
-    expect(checkStore(store).problems).toEqual([]);
-    store.close();
+    expect((await checkStore(store)).problems).toEqual([]);
+    await store.close();
   });
 });
 
@@ -151,7 +152,7 @@ describe('keys over HTTP', () => {
   it('refuses an expired key (even one verified a moment before) and a rotated one, saying which', async () => {
     const t = await startTestService();
     try {
-      const short = t.handle.store.createApiKey('viewer', 'test', 'short', { ttlMs: 1_500 });
+      const short = await t.handle.store.createApiKey('viewer', 'test', 'short', { ttlMs: 1_500 });
       expect((await t.call('GET', '/api/positions', { key: short.key })).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1_600));
       const expired = await t.call('GET', '/api/positions', { key: short.key });
@@ -162,7 +163,7 @@ describe('keys over HTTP', () => {
       expect(made.json.expiresAtMs - made.json.createdAtMs).toBe(24 * 60 * MINUTE);
       expect((await t.call('POST', '/api/keys', { body: { role: 'viewer', expiresInDays: 0 } })).status).toBe(400);
       expect((await t.call('POST', '/api/keys', { body: { role: 'viewer', extra: 1 } })).status).toBe(400);
-      const old = t.handle.store.createApiKey('viewer', 'test', 'old');
+      const old = await t.handle.store.createApiKey('viewer', 'test', 'old');
       expect((await t.call('GET', '/api/positions', { key: old.key })).status).toBe(200);
       const path = `/api/keys/${old.record.id}/rotate`;
       expect((await t.call('POST', path, { key: t.keys.trader, body: {} })).status).toBe(403);
@@ -202,11 +203,11 @@ describe('no key secret in the logs or error bodies', () => {
       const created = await t.call('POST', '/api/keys', { body: { role: 'trader', label: 'http' } });
       expect(created.status).toBe(201);
       keys.push(created.json.key);
-      const rotated = t.handle.store.rotateApiKey(created.json.id, 'test', { graceMs: 60_000 });
+      const rotated = await t.handle.store.rotateApiKey(created.json.id, 'test', { graceMs: 60_000 });
       keys.push(rotated.key);
-      const revokedKey = t.handle.store.createApiKey('viewer', 'test', 'to revoke');
+      const revokedKey = await t.handle.store.createApiKey('viewer', 'test', 'to revoke');
       keys.push(revokedKey.key);
-      const expiring = t.handle.store.createApiKey('viewer', 'test', 'expiring', { ttlMs: 1 });
+      const expiring = await t.handle.store.createApiKey('viewer', 'test', 'expiring', { ttlMs: 1 });
       keys.push(expiring.key);
 
       for (const key of keys) {
@@ -241,7 +242,7 @@ describe('no key secret in the logs or error bodies', () => {
       t.handle.context.auth.invalidate();
       await call('GET', '/api/positions', { key: revokedKey.key });
       await call('GET', '/api/audit?limit=1000');
-      audit = JSON.stringify(t.handle.store.listAudit(1000));
+      audit = JSON.stringify(await t.handle.store.listAudit(1000));
     } finally {
       await t.handle.close();
     }

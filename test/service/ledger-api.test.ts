@@ -15,7 +15,7 @@ const PUT = 'BTC-29MAY26-75000-P';
 beforeAll(async () => {
   t = await startTestService();
   positionIds = (await t.call('GET', '/api/positions')).json.positions.map((p: { id: string }) => p.id);
-  trader2 = t.handle.store.createApiKey('trader', 'test', 'second trader').key;
+  trader2 = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
 });
 afterAll(async () => {
   await t.handle.close();

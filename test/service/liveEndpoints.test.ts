@@ -7,6 +7,7 @@ import { parseDeskConfig } from '../../src/config/deskConfig.js';
 import { resolveEndpoints } from '../../src/service/feeds/endpoints.js';
 import { runService } from '../../src/service/run.js';
 import { deskConfigFile, startDeribitLoopback } from './liveVenue.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe('live endpoints', () => {
       },
     });
     const { handle } = await runService(
-      { config, db: ':memory:', port: 0 },
+      { config, db: await testStoreLocation('live_endpoints'), port: 0 },
       {
         ILHEDGE_LOG_LEVEL: 'silent',
         ILHEDGE_DERIBIT_REST_URL: loop.venue.restUrl,
@@ -81,7 +82,10 @@ describe('live endpoints', () => {
   it('a venue that cannot be reached stops start-up with its error', async () => {
     const config = deskConfigFile({ restUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws' });
     await expect(
-      runService({ config, db: ':memory:', port: 0, source: 'live' }, { ILHEDGE_LOG_LEVEL: 'silent' }),
+      runService(
+        { config, db: await testStoreLocation('live_endpoints'), port: 0, source: 'live' },
+        { ILHEDGE_LOG_LEVEL: 'silent' },
+      ),
     ).rejects.toThrow(/deribit BTC \(live feed start via http:\/\/127\.0\.0\.1:9\)/);
   }, 30_000);
 });

@@ -11,6 +11,7 @@ import { readRecordingFile } from '../../adapters/index.js';
 import type { LiveMarketFeed } from '../../src/service/feeds/live.js';
 import { runService } from '../../src/service/run.js';
 import { deskConfigFile, get, hedgeClient, serveLive, startDeribitLoopback, until, type Json } from './liveVenue.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -60,7 +61,12 @@ describe('--record and replay:<file>', () => {
 
     // Served back: the replay's prices move as recorded; the data says replay; not ready without --demo.
     const replay = await runService(
-      { source: `replay:${file}`, config: deskConfigFile(loop.venue), db: ':memory:', port: 0 },
+      {
+        source: `replay:${file}`,
+        config: deskConfigFile(loop.venue),
+        db: await testStoreLocation('live_record'),
+        port: 0,
+      },
       { ILHEDGE_LOG_LEVEL: 'silent' },
     );
     cleanups.push(() => replay.handle.close());
@@ -107,7 +113,10 @@ describe('--record and replay:<file>', () => {
   }, 60_000);
 
   it('the demo data is not ready unless --demo, and says demo everywhere', async () => {
-    const plain = await runService({ db: ':memory:', port: 0 }, { ILHEDGE_LOG_LEVEL: 'silent' });
+    const plain = await runService(
+      { db: await testStoreLocation('live_record'), port: 0 },
+      { ILHEDGE_LOG_LEVEL: 'silent' },
+    );
     cleanups.push(() => plain.handle.close());
     const key = plain.handle.firstAdminKey!;
     const client = await hedgeClient(plain.handle.url, key, ['wbtc-usdc-v2']);
@@ -119,13 +128,19 @@ describe('--record and replay:<file>', () => {
     expect(notReady.json.feeds[0].notReady).toContain('demo data');
     expect((await get(plain.handle.url + '/health')).json.dataSource[0].kind).toBe('demo');
 
-    const demo = await runService({ db: ':memory:', port: 0, demo: true }, { ILHEDGE_LOG_LEVEL: 'silent' });
+    const demo = await runService(
+      { db: await testStoreLocation('live_record'), port: 0, demo: true },
+      { ILHEDGE_LOG_LEVEL: 'silent' },
+    );
     cleanups.push(() => demo.handle.close());
     const dkey = demo.handle.firstAdminKey!;
     await until(async () => (await get(demo.handle.url + '/ready', dkey)).status === 200, '/ready 200 under --demo');
     // --record only records live data: refused, naming the flag.
     await expect(
-      runService({ db: ':memory:', port: 0, record: 'x.json' }, { ILHEDGE_LOG_LEVEL: 'silent' }),
+      runService(
+        { db: await testStoreLocation('live_record'), port: 0, record: 'x.json' },
+        { ILHEDGE_LOG_LEVEL: 'silent' },
+      ),
     ).rejects.toThrow(/--record: records what a live feed receives/);
   }, 60_000);
 });

@@ -41,6 +41,7 @@ export class DayClock {
 }
 
 import { tickerData } from '../../adapters/live/deribitTickerData.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 let base: Promise<LoadedSnapshot> | undefined;
 export function builtinChain(): Promise<LoadedSnapshot> {
@@ -240,7 +241,13 @@ export async function serveLive(
   opts: { env?: Record<string, string>; cli?: Partial<CliServeOptions>; live?: LiveTuning } = {},
 ): Promise<RunServiceResult> {
   const result = await runService(
-    { config: deskConfigFile(loop.venue), db: ':memory:', port: 0, source: 'live', ...opts.cli },
+    {
+      config: deskConfigFile(loop.venue),
+      db: await testStoreLocation('live_venue'),
+      port: 0,
+      source: 'live',
+      ...opts.cli,
+    },
     { ILHEDGE_LOG_LEVEL: 'silent', ILHEDGE_MAX_FEED_AGE_MS: String(MAX_AGE_MS), ...opts.env },
     {
       now: loop.clock.now,

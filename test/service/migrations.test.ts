@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, checkStore, migrations, openStore, sha256Hex } from '../../src/service/store/index.js';
+import type { SqliteDatabase } from '../../src/service/store/index.js';
 import { holdingId } from '../../hedging/ledger.js';
 import { v3Position } from './helpers.js';
 
@@ -155,7 +156,7 @@ describe('migrations from every earlier schema version', () => {
   });
 
   for (const from of [0, 1, 2, 3]) {
-    it(`migrates a version-${from} database with rows to version ${LATEST}, keeping every row and passing db check`, () => {
+    it(`migrates a version-${from} database with rows to version ${LATEST}, keeping every row and passing db check`, async () => {
       const name = `v${from}.sqlite`;
       const db = databaseAt(from, name);
       if (from >= 1) insertV1Rows(db);
@@ -164,48 +165,49 @@ describe('migrations from every earlier schema version', () => {
       const auditRows = from === 0 ? 0 : (db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
       db.close();
 
-      const store = openStore(join(dir, name), () => T0 + 60_000);
+      const store = await openStore(join(dir, name), () => T0 + 60_000);
       try {
-        expect(store.schemaVersion).toBe(LATEST);
-        const report = checkStore(store);
+        expect(await store.schemaVersion()).toBe(LATEST);
+        const report = await checkStore(store);
         expect(report.problems).toEqual([]);
         expect(report.ok).toBe(true);
         expect(report.counts.audit).toBe(auditRows);
         // The rows found were chained: the chain verifies and every row has a hash.
-        expect(store.verifyAuditChain()).toMatchObject({ rows: auditRows, problems: [] });
+        expect(await store.verifyAuditChain()).toMatchObject({ rows: auditRows, problems: [] });
         if (from === 0) {
           expect(report.counts).toEqual({ positions: 0, tickets: 0, fills: 0, holdings: 0, keys: 0, audit: 0 });
           return;
         }
-        expect(store.getPosition('p-1')).toMatchObject({ model: 'v3', lower: 70_000, version: 1 });
-        const t1 = store.getTicket('t-1')!;
+        expect(await store.getPosition('p-1')).toMatchObject({ model: 'v3', lower: 70_000, version: 1 });
+        const t1 = (await store.getTicket('t-1'))!;
         expect(t1.status).toBe('executed');
         expect(t1.history.map((h) => h.to)).toEqual(['proposed', 'approved', 'executed']);
         expect(t1.legs).toBeNull();
-        expect(store.listApiKeys()[0]).toMatchObject({ id: 'abcdefghij', role: 'admin', expiresAtMs: null });
+        expect((await store.listApiKeys())[0]).toMatchObject({ id: 'abcdefghij', role: 'admin', expiresAtMs: null });
         // Append-only from now on: the database itself refuses edits of the audit log and the ticket history.
-        expect(() => store.db.prepare("UPDATE audit_log SET actor = 'x' WHERE id = 1").run()).toThrow(/append-only/);
-        expect(() => store.db.prepare('DELETE FROM audit_log WHERE id = 1').run()).toThrow(/append-only/);
-        expect(() => store.db.prepare('DELETE FROM ticket_status_history').run()).toThrow(/append-only/);
+        const raw = (store.db as SqliteDatabase).raw;
+        expect(() => raw.prepare("UPDATE audit_log SET actor = 'x' WHERE id = 1").run()).toThrow(/append-only/);
+        expect(() => raw.prepare('DELETE FROM audit_log WHERE id = 1').run()).toThrow(/append-only/);
+        expect(() => raw.prepare('DELETE FROM ticket_status_history').run()).toThrow(/append-only/);
         if (from < 2) return;
 
         // Ledger rows of v2/v3: fees and contract values kept under the new names, the legs renamed too.
-        const fills = store.listFills();
+        const fills = await store.listFills();
         expect(fills.map((f) => [f.id, f.feeQuote, f.contractValueQuote])).toEqual([
           ['f-1', 0.8, 10],
           ['f-2', 0.1, 10],
         ]);
-        const t2 = store.getTicket('t-2')!;
+        const t2 = (await store.getTicket('t-2'))!;
         expect(t2.legs![0]).toMatchObject({ feesQuote: 2, contractValueQuote: 10, filledContracts: 40 });
         expect(t2.legs![0]).not.toHaveProperty('feesUsd');
         // The legacy ticket, filled "as ticketed" after the upgrade: the rest at the limit, fees pro-rated.
-        const done = store.recordTicketFills('t-2', null, 'key:b');
+        const done = await store.recordTicketFills('t-2', null, 'key:b');
         expect(done.status).toBe('executed');
         expect(done.fills.at(-1)).toMatchObject({ contracts: 60, price: 75_000, contractValueQuote: 10 });
         expect(done.fills.at(-1)!.feeQuote).toBeCloseTo(1.2, 12);
-        expect(checkStore(store).problems).toEqual([]);
+        expect((await checkStore(store)).problems).toEqual([]);
       } finally {
-        store.close();
+        await store.close();
       }
     });
   }

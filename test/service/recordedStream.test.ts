@@ -14,6 +14,7 @@ import { replayFeed } from '../../src/service/run.js';
 import { createLogger, startService, type ServiceHandle } from '../../src/service/server.js';
 import type { FeedSnapshot } from '../../src/service/types.js';
 import { deribit2021InstrumentRecording, deribitWsFrames } from '../adapters/live/deribitFrames.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -44,7 +45,7 @@ describe('recorded websocket frames as the service market', () => {
     const snapshots: FeedSnapshot[] = [];
     feed.onUpdate((s) => snapshots.push(s));
     const handle: ServiceHandle = await startService({
-      dbPath: ':memory:',
+      dbPath: await testStoreLocation('recorded_stream'),
       feeds: [feed],
       logger: createLogger('silent'),
       seedPositions: [
@@ -62,8 +63,8 @@ describe('recorded websocket frames as the service market', () => {
       ],
     });
     cleanups.push(() => handle.close());
-    const key = handle.store.createApiKey('viewer', 'test').key;
-    const id = handle.store.listPositions()[0]!.id;
+    const key = (await handle.store.createApiKey('viewer', 'test')).key;
+    const id = (await handle.store.listPositions())[0]!.id;
     const ws = new WebSocket(handle.url.replace('http', 'ws') + '/ws', { headers: { authorization: `Bearer ${key}` } });
     cleanups.push(() => ws.terminate());
     const hedges: Record<string, unknown>[] = [];

@@ -238,8 +238,8 @@ describe('hedge stream', () => {
   it('conflates for a slow client: bounded buffer, and the latest state once it reads again', async () => {
     const t = await service({ wsHighWaterBytes: 16 * 1024 });
     // Enough positions that a paused reader overflows the kernel's socket buffers within a few hundred ticks.
-    for (let i = 0; i < 30; i++) t.handle.store.createPosition({ ...v2Position, label: `v2 #${i}` }, 'test');
-    t.handle.context.refreshPositions();
+    for (let i = 0; i < 30; i++) await t.handle.store.createPosition({ ...v2Position, label: `v2 #${i}` }, 'test');
+    await t.handle.context.refreshPositions();
     const positions = (await t.call('GET', '/api/positions')).json.positions as { id: string }[];
     const slow = await open(wsUrl(t), auth(t.keys.viewer));
     const box = inbox(slow);

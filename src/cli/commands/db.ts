@@ -1,19 +1,18 @@
 /**
- * `ilhedge db backup|restore|check`: the desk service's SQLite store. `backup` is SQLite's online backup and works
- * while the service runs; `restore` checks the backup in full and refuses while the database is open elsewhere;
- * `check` is SQLite's integrity check plus the ledger's consistency and the audit log's hash chain.
+ * `ilhedge db migrate|backup|restore|check`: the desk service's store, SQLite or PostgreSQL (`--db postgres://...`).
+ * SQLite: `backup` is SQLite's online backup and works while the service runs; `restore` checks the backup in full
+ * and refuses while the database is open elsewhere. PostgreSQL: `backup` copies every table in one snapshot
+ * (store/pg/backup.ts: consistent while the instances run on); `restore` loads it into an empty, migrated database.
+ * `check` on both: the database's own integrity checks, the ledger's consistency and the audit log's hash chain.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, printJson, renderKeyValues } from '../output.js';
+import { DB_OPTION_HELP, storeLocationOf } from '../../service/config.js';
 
-const DB_OPTION = ['--db <path>', 'SQLite database (env ILHEDGE_DB; default ./data/ilhedge.sqlite)'] as const;
-
-function dbPathOf(option: string | undefined): string {
-  return option ?? process.env.ILHEDGE_DB ?? './data/ilhedge.sqlite';
-}
+const DB_OPTION = ['--db <store>', DB_OPTION_HELP] as const;
 
 /** Store failures are the user's to act on (a wrong path, a damaged file, a running service): message, exit 1. */
 async function asCli<T>(run: () => Promise<T>): Promise<T> {
@@ -32,8 +31,11 @@ async function asCli<T>(run: () => Promise<T>): Promise<T> {
  */
 async function checkPath(path: string, auditHeads: readonly string[]) {
   const { existsSync } = await import('node:fs');
+  const { isPostgresUrl } = await import('../../service/store/index.js');
+  if (isPostgresUrl(path)) return checkPostgres(path, auditHeads);
   const Database = (await import('better-sqlite3')).default;
-  const { Store, checkStore, migrations, StoreError, StoreCorruptError } = await import('../../service/store/index.js');
+  const { openStore, checkStore, migrations, StoreError, StoreCorruptError } =
+    await import('../../service/store/index.js');
   if (!existsSync(path)) throw new StoreError(`database ${path} does not exist`);
   const probe = new Database(path, { readonly: true, fileMustExist: true });
   let version: number;
@@ -46,11 +48,11 @@ async function checkPath(path: string, auditHeads: readonly string[]) {
   }
   const latest = migrations[migrations.length - 1]!.version;
   if (version >= latest) {
-    const store = new Store({ path });
+    const store = await openStore(path);
     try {
-      return { report: checkStore(store, { auditHeads }), migratedCopy: false };
+      return { report: await checkStore(store, { auditHeads }), migratedCopy: false };
     } finally {
-      store.close();
+      await store.close();
     }
   }
   const dir = mkdtempSync(join(tmpdir(), 'ilhedge-check-'));
@@ -62,29 +64,109 @@ async function checkPath(path: string, auditHeads: readonly string[]) {
     } finally {
       source.close();
     }
-    const copy = new Store({ path: copyPath });
+    const copy = await openStore(copyPath);
     try {
-      return { report: { ...checkStore(copy, { auditHeads }), path }, migratedCopy: true };
+      return { report: { ...(await checkStore(copy, { auditHeads })), path }, migratedCopy: true };
     } finally {
-      copy.close();
+      await copy.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The full check of a PostgreSQL store (opening it migrates it: a shared store runs one schema, this code's). */
+async function checkPostgres(url: string, auditHeads: readonly string[]) {
+  const { openStore, checkStore } = await import('../../service/store/index.js');
+  const store = await openStore(url);
+  try {
+    return { report: await checkStore(store, { auditHeads }), migratedCopy: false };
+  } finally {
+    await store.close();
+  }
+}
+
+/** PostgreSQL backup: one consistent snapshot of every table to `file`, then the copy's row counts. */
+async function backupPostgres(url: string, file: string) {
+  const { openPgDatabase } = await import('../../service/store/pg/driver.js');
+  const { backupPg } = await import('../../service/store/pg/backup.js');
+  const db = await openPgDatabase(url);
+  try {
+    return await backupPg(db, file);
+  } finally {
+    await db.close();
+  }
+}
+
+/** PostgreSQL restore into an empty database (migrated here), checked in full afterwards. */
+async function restorePostgres(file: string, url: string) {
+  const { openPgDatabase } = await import('../../service/store/pg/driver.js');
+  const { restorePg } = await import('../../service/store/pg/backup.js');
+  const { Store, checkStore } = await import('../../service/store/index.js');
+  const db = await openPgDatabase(url);
+  const store = new Store(db);
+  try {
+    const rows = await restorePg(db, file);
+    return { path: db.location, rows, check: await checkStore(store) };
+  } finally {
+    await store.close();
+  }
+}
+
 export function register(program: Command): void {
-  const db = program.command('db').description('Back up, restore and check the desk service database');
+  const db = program.command('db').description('Migrate, back up, restore and check the desk service store');
+
+  db.command('migrate')
+    .description("Bring the store to this code's schema (the service also migrates when it starts); prints the version")
+    .option(...DB_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { db?: string; json?: boolean }) => {
+      await asCli(async () => {
+        const { openStore } = await import('../../service/store/index.js');
+        const store = await openStore(storeLocationOf(opts.db));
+        try {
+          const result = { store: store.path, kind: store.dialect, schemaVersion: await store.schemaVersion() };
+          if (opts.json) printJson(result);
+          else
+            process.stdout.write(
+              renderKeyValues([
+                ['store', result.store],
+                ['kind', result.kind],
+                ['schema version', result.schemaVersion],
+              ]) + '\n',
+            );
+        } finally {
+          await store.close();
+        }
+      });
+    });
 
   db.command('backup')
-    .description('Copy the database to <file> with SQLite online backup (safe while the service runs), then check it')
+    .description(
+      'Copy the store to <file> (SQLite: online backup, then checked; PostgreSQL: every table in one snapshot); safe while the service runs',
+    )
     .argument('<file>', 'the backup file to write (must not exist)')
     .option(...DB_OPTION)
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { db?: string; json?: boolean }) => {
       await asCli(async () => {
-        const { backupStore } = await import('../../service/store/index.js');
-        const result = await backupStore(dbPathOf(opts.db), file);
+        const { backupStore, isPostgresUrl } = await import('../../service/store/index.js');
+        const location = storeLocationOf(opts.db);
+        if (isPostgresUrl(location)) {
+          const result = await backupPostgres(location, file);
+          if (opts.json) printJson(result);
+          else
+            process.stdout.write(
+              renderKeyValues([
+                ['backup', result.path],
+                ['bytes', result.bytes],
+                ['schema version', result.schemaVersion],
+                ['rows', Object.values(result.rows).reduce((a, b) => a + b, 0)],
+              ]) + '\n',
+            );
+          return;
+        }
+        const result = await backupStore(location, file);
         if (opts.json) printJson(result);
         else
           process.stdout.write(
@@ -108,8 +190,26 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { db?: string; json?: boolean }) => {
       await asCli(async () => {
-        const { restoreStore } = await import('../../service/store/index.js');
-        const result = await restoreStore(file, dbPathOf(opts.db));
+        const { restoreStore, isPostgresUrl } = await import('../../service/store/index.js');
+        const location = storeLocationOf(opts.db);
+        if (isPostgresUrl(location)) {
+          const result = await restorePostgres(file, location);
+          if (opts.json) printJson(result);
+          else
+            process.stdout.write(
+              renderKeyValues([
+                ['restored', result.path],
+                ['from', file],
+                ['tickets', result.check.counts.tickets],
+                ['fills', result.check.counts.fills],
+                ['audit rows', result.check.counts.audit],
+                ['check', result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`],
+              ]) + '\n',
+            );
+          if (!result.check.ok) throw new CliError(`the restored store fails its check: ${result.check.problems[0]}`);
+          return;
+        }
+        const result = await restoreStore(file, location);
         if (opts.json) printJson(result);
         else {
           process.stdout.write(
@@ -140,7 +240,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean; auditHead?: string[] }) => {
       await asCli(async () => {
-        const { report, migratedCopy } = await checkPath(dbPathOf(opts.db), opts.auditHead ?? []);
+        const { report, migratedCopy } = await checkPath(storeLocationOf(opts.db), opts.auditHead ?? []);
         if (opts.json) printJson({ ...report, migratedCopy });
         else {
           process.stdout.write(

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { MS_PER_DAY, MS_PER_MINUTE } from '../../../pricing/time.js';
 import { CliError, EXIT_USAGE, printJson, renderTable } from '../output.js';
+import { DB_OPTION_HELP, storeLocationOf } from '../../service/config.js';
 
 const ROLE_NAMES = ['viewer', 'trader', 'admin'] as const;
 type RoleName = (typeof ROLE_NAMES)[number];
@@ -27,11 +28,7 @@ function parseDuration(name: string, unitMs: number, allowZero = false): (raw: s
   };
 }
 
-function dbPathOf(option: string | undefined): string {
-  return option ?? process.env.ILHEDGE_DB ?? './data/ilhedge.sqlite';
-}
-
-const DB_HELP = 'SQLite database (env ILHEDGE_DB; default ./data/ilhedge.sqlite)';
+const DB_HELP = DB_OPTION_HELP;
 
 function cliActor(): string {
   return `cli:${process.env.USER ?? 'unknown'}`;
@@ -69,9 +66,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { role: RoleName; label?: string; expiresInDays?: number; db?: string; json?: boolean }) => {
       const { openStore } = await import('../../service/store/index.js');
-      const store = openStore(dbPathOf(opts.db));
+      const store = await openStore(storeLocationOf(opts.db));
       try {
-        const { key, record } = store.createApiKey(
+        const { key, record } = await store.createApiKey(
           opts.role,
           cliActor(),
           opts.label,
@@ -84,7 +81,7 @@ export function register(program: Command): void {
           process.stderr.write(`created ${record.role} key ${record.id}${until}; it is shown only this once\n`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -95,10 +92,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
       const { openStore } = await import('../../service/store/index.js');
-      const store = openStore(dbPathOf(opts.db));
+      const store = await openStore(storeLocationOf(opts.db));
       try {
         const now = Date.now();
-        const records = store.listApiKeys().map((r) => ({ ...r, state: stateOf(r, now) }));
+        const records = (await store.listApiKeys()).map((r) => ({ ...r, state: stateOf(r, now) }));
         if (opts.json) printJson(records);
         else
           process.stdout.write(
@@ -113,7 +110,7 @@ export function register(program: Command): void {
             ]) + '\n',
           );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 
@@ -139,9 +136,9 @@ export function register(program: Command): void {
     .action(
       async (id: string, opts: { graceMinutes?: number; expiresInDays?: number; db?: string; json?: boolean }) => {
         const { openStore, NotFoundError } = await import('../../service/store/index.js');
-        const store = openStore(dbPathOf(opts.db));
+        const store = await openStore(storeLocationOf(opts.db));
         try {
-          const rotated = store.rotateApiKey(id, cliActor(), {
+          const rotated = await store.rotateApiKey(id, cliActor(), {
             ...(opts.graceMinutes !== undefined ? { graceMs: opts.graceMinutes } : {}),
             ...(opts.expiresInDays !== undefined ? { ttlMs: opts.expiresInDays } : {}),
           });
@@ -165,7 +162,7 @@ export function register(program: Command): void {
           }
           throw error;
         } finally {
-          store.close();
+          await store.close();
         }
       },
     );
@@ -177,14 +174,14 @@ export function register(program: Command): void {
     .option('--db <path>', DB_HELP)
     .action(async (id: string, opts: { db?: string }) => {
       const { openStore } = await import('../../service/store/index.js');
-      const store = openStore(dbPathOf(opts.db));
+      const store = await openStore(storeLocationOf(opts.db));
       try {
-        if (!store.revokeApiKey(id, cliActor())) {
+        if (!(await store.revokeApiKey(id, cliActor()))) {
           throw new CliError(`no active key with id ${id}`);
         }
         process.stderr.write(`revoked ${id}\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

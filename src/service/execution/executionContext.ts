@@ -38,14 +38,14 @@ export function errorText(error: unknown): string {
  * Contracts of leg `legIndex` filled so far: a dry run counts its own orders (it has no ledger fills), testnet and
  * live read the ledger's fills of the ticket.
  */
-export function filledNow(
+export async function filledNow(
   ctx: ExecutionContext,
   ticketId: string,
   legIndex: number,
   mode: ExecutionMode,
   legs: number,
-): number {
-  if (mode === 'dry-run') return ctx.orders.filledPerLeg(ticketId, mode, legs)[legIndex] ?? 0;
-  const ticket = ctx.orders.store.getTicket(ticketId);
+): Promise<number> {
+  if (mode === 'dry-run') return (await ctx.orders.filledPerLeg(ticketId, mode, legs))[legIndex] ?? 0;
+  const ticket = await ctx.orders.store.getTicket(ticketId);
   return ticket?.legs?.[legIndex]?.filledContracts ?? 0;
 }

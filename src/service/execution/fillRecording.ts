@@ -5,6 +5,7 @@
  * `recordTicketFills`, which nests as a savepoint), so the book follows the venue with no hand entry and a crash
  * leaves either the fill and the order's new state or neither. Dry-run fills are stored here only.
  */
+import type { SqlSession } from '../store/sql.js';
 import type { Store, StoredTicket } from '../store/index.js';
 import type { VenueTrade } from './gateway.js';
 import { readOrderRow } from './orderRecords.js';
@@ -41,40 +42,49 @@ const FILL_EPSILON = 1e-9;
  * ticket; then the order's state and filled contracts move (checked against `ORDER_TRANSITIONS`) with an event.
  * Returns the fills recorded now and the ticket as the last ledger fill left it (null when none was recorded).
  */
-export function applyOrderUpdate(
+export async function applyOrderUpdate(
   store: Store,
+  tx: SqlSession,
   now: () => number,
   orderId: string,
   update: OrderUpdate,
   trades: readonly VenueTrade[],
   actor: string,
   note: string | null,
-): { recorded: ExecutionFill[]; ticket: StoredTicket | null } {
-  const row = readOrderRow(store, orderId);
+): Promise<{ recorded: ExecutionFill[]; ticket: StoredTicket | null }> {
+  const row = await readOrderRow(tx, orderId);
   if (!row) throw new Error(`order ${orderId} not found`);
   const recorded: ExecutionFill[] = [];
   let ticket: StoredTicket | null = null;
   for (const trade of trades) {
     if (row.venue_order_id !== null && trade.venueOrderId !== row.venue_order_id) continue;
     if (update.venueOrderId && trade.venueOrderId !== update.venueOrderId) continue;
-    const seen = store.db
-      .prepare('SELECT 1 FROM execution_fills WHERE venue = ? AND venue_trade_id = ?')
-      .get(row.venue, trade.tradeId);
+    const seen = await tx.get('SELECT 1 AS seen FROM execution_fills WHERE venue = ? AND venue_trade_id = ?', [
+      row.venue,
+      trade.tradeId,
+    ]);
     if (seen || !(trade.contracts > 0)) continue;
     let ledgerFillId: string | null = null;
     if (row.mode !== 'dry-run') {
-      ticket = recordLedgerFill(store, row, trade, actor);
+      ticket = await recordLedgerFill(store, tx, row, trade, actor);
       ledgerFillId = ticket.fills.at(-1)?.id ?? null;
     }
-    recorded.push(storeFill(store, now, row, trade, actor, ledgerFillId));
+    recorded.push(await storeFill(store, tx, now, row, trade, actor, ledgerFillId));
   }
-  moveOrderState(store, now, row, update, actor, note);
+  await moveOrderState(store, tx, now, row, update, actor, note);
   return { recorded, ticket };
 }
 
 /** The trade as a ledger fill of the order's ticket, signed by the order's side. */
-function recordLedgerFill(store: Store, row: OrderRow, trade: VenueTrade, actor: string): StoredTicket {
-  return store.recordTicketFills(
+function recordLedgerFill(
+  store: Store,
+  tx: SqlSession,
+  row: OrderRow,
+  trade: VenueTrade,
+  actor: string,
+): Promise<StoredTicket> {
+  return store.recordTicketFillsIn(
+    tx,
     row.ticket_id,
     [
       {
@@ -92,14 +102,15 @@ function recordLedgerFill(store: Store, row: OrderRow, trade: VenueTrade, actor:
 }
 
 /** The trade as an execution fill of the order (linked to its ledger fill, if any), with its audit row. */
-function storeFill(
+async function storeFill(
   store: Store,
+  tx: SqlSession,
   now: () => number,
   row: OrderRow,
   trade: VenueTrade,
   actor: string,
   ledgerFillId: string | null,
-): ExecutionFill {
+): Promise<ExecutionFill> {
   const orderId = row.id;
   const fill: ExecutionFill = {
     venue: row.venue,
@@ -111,23 +122,12 @@ function storeFill(
     atMs: trade.atMs,
     ledgerFillId,
   };
-  store.db
-    .prepare(
-      `INSERT INTO execution_fills (venue, venue_trade_id, order_id, contracts, price, fee_quote, at_ms, recorded_at_ms, ledger_fill_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      fill.venue,
-      fill.venueTradeId,
-      orderId,
-      fill.contracts,
-      fill.price,
-      fill.feeQuote,
-      fill.atMs,
-      now(),
-      ledgerFillId,
-    );
-  store.audit(actor, 'order.fill', orderId, {
+  await tx.run(
+    `INSERT INTO execution_fills (venue, venue_trade_id, order_id, contracts, price, fee_quote, at_ms, recorded_at_ms, ledger_fill_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [fill.venue, fill.venueTradeId, orderId, fill.contracts, fill.price, fill.feeQuote, fill.atMs, now(), ledgerFillId],
+  );
+  await store.auditIn(tx, actor, 'order.fill', orderId, {
     tradeId: trade.tradeId,
     contracts: trade.contracts,
     price: trade.price,
@@ -139,14 +139,15 @@ function storeFill(
 }
 
 /** The order's state, filled contracts and venue id moved to the update's, with an event when state or fill moved. */
-function moveOrderState(
+async function moveOrderState(
   store: Store,
+  tx: SqlSession,
   now: () => number,
   row: OrderRow,
   update: OrderUpdate,
   actor: string,
   note: string | null,
-): void {
+): Promise<void> {
   const orderId = row.id;
   const filled = Math.max(row.filled_contracts, update.filledContracts);
   const to = update.state;
@@ -155,13 +156,12 @@ function moveOrderState(
   if (to !== row.state || filledChanged) {
     // A further fill without a state change is allowed only as partially-filled -> partially-filled.
     checkTransition(orderId, row.state, to);
-    store.db
-      .prepare(
-        `UPDATE execution_orders SET state = ?, filled_contracts = ?, average_price = ?, venue_order_id = ?, updated_at_ms = ?
-         WHERE id = ?`,
-      )
-      .run(to, filled, update.averagePrice ?? row.average_price, venueId, now(), orderId);
-    appendOrderEvent(store, now, {
+    await tx.run(
+      `UPDATE execution_orders SET state = ?, filled_contracts = ?, average_price = ?, venue_order_id = ?, updated_at_ms = ?
+       WHERE id = ?`,
+      [to, filled, update.averagePrice ?? row.average_price, venueId, now(), orderId],
+    );
+    await appendOrderEvent(tx, now, {
       orderId,
       from: row.state,
       to,
@@ -171,20 +171,20 @@ function moveOrderState(
       detail: venueId ? { venueOrderId: venueId } : undefined,
     });
     if (to === 'cancelled' || to === 'rejected' || to === 'expired') {
-      store.audit(actor, `order.${to}`, orderId, { filledContracts: filled, ...(note ? { note } : {}) });
+      await store.auditIn(tx, actor, `order.${to}`, orderId, { filledContracts: filled, ...(note ? { note } : {}) });
     }
   } else if (venueId !== row.venue_order_id) {
-    store.db
-      .prepare('UPDATE execution_orders SET venue_order_id = ?, updated_at_ms = ? WHERE id = ?')
-      .run(venueId, now(), orderId);
+    await tx.run('UPDATE execution_orders SET venue_order_id = ?, updated_at_ms = ? WHERE id = ?', [
+      venueId,
+      now(),
+      orderId,
+    ]);
   }
 }
 
 /** The execution fills of order `orderId`, in the order they happened at the venue. */
-export function readExecutionFills(store: Store, orderId: string): ExecutionFill[] {
-  const rows = store.db
-    .prepare('SELECT * FROM execution_fills WHERE order_id = ? ORDER BY at_ms, recorded_at_ms, venue_trade_id')
-    .all(orderId) as {
+export async function readExecutionFills(session: SqlSession, orderId: string): Promise<ExecutionFill[]> {
+  const rows = await session.all<{
     venue: string;
     venue_trade_id: string;
     order_id: string;
@@ -193,7 +193,7 @@ export function readExecutionFills(store: Store, orderId: string): ExecutionFill
     fee_quote: number;
     at_ms: number;
     ledger_fill_id: string | null;
-  }[];
+  }>('SELECT * FROM execution_fills WHERE order_id = ? ORDER BY at_ms, recorded_at_ms, venue_trade_id', [orderId]);
   return rows.map((r) => ({
     venue: r.venue,
     venueTradeId: r.venue_trade_id,

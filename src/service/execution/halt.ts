@@ -15,9 +15,9 @@ export interface HaltReport {
 
 /** The kill switch: refuses new orders from now on and cancels every working order. */
 export async function haltExecution(ctx: ExecutionContext, actor: string, reason: string | null): Promise<HaltReport> {
-  ctx.orders.setHalted(true, actor, reason);
+  await ctx.orders.setHalted(true, actor, reason);
   const report: HaltReport = { halted: true, cancelled: [], failures: [] };
-  for (const order of ctx.orders.workingOrders()) {
+  for (const order of await ctx.orders.workingOrders()) {
     try {
       const gateway = ctx.gateway(order.venue, order.mode);
       const after = await cancelOrder(ctx, order, gateway, actor, `halt${reason ? `: ${reason}` : ''}`);

@@ -47,7 +47,7 @@ export async function runLeg(
   const gateway = ctx.gateway(leg.venue, mode);
   const legs = ticket.legs!.length;
   const dryRun = mode === 'dry-run';
-  const previous = ctx.orders.listOrders({ ticketId: ticket.id, mode }).filter((o) => o.legIndex === i);
+  const previous = (await ctx.orders.listOrders({ ticketId: ticket.id, mode })).filter((o) => o.legIndex === i);
   await gateway.orderFeed?.start(leg.underlying, Math.min(FEED_START_WAIT_MS, ctx.config.fillTimeoutMs));
   // After a restart: an order still working is followed (to its timeout) before anything new is placed.
   for (const working of previous.filter((o) => !isTerminal(o.state))) {
@@ -59,13 +59,13 @@ export async function runLeg(
   while (attempt < maxAttempts) {
     if (ctx.stopping()) return { complete: false, attempts, stopped: 'the service is stopping' };
     if (ctx.halted()) throw new ExecutionHaltedError('execution was halted');
-    const remaining = target - filledNow(ctx, ticket.id, i, mode, legs);
+    const remaining = target - (await filledNow(ctx, ticket.id, i, mode, legs));
     if (remaining <= EPS) return { complete: true, attempts, stopped: null };
     const quote = quoteOf(ctx, leg);
     const contracts = roundDownToLot(quote, remaining);
     if (contracts <= EPS) return { complete: true, attempts, stopped: null };
     const price = priceFor(ctx.config, leg, quote, attempt);
-    const notional = checkControls(ctx, leg, quote, price, contracts, mode);
+    const notional = await checkControls(ctx, leg, quote, price, contracts, mode);
     const id = clientOrderId(ticket.id, i, attempt, { dryRun });
     attempts++;
     // Taken before the order's first REST read (placeOnce looks it up, then places it): pushes after it count.
@@ -96,7 +96,7 @@ export async function runLeg(
     }
     if (ctx.halted()) throw new ExecutionHaltedError('execution was halted');
   }
-  const left = target - filledNow(ctx, ticket.id, i, mode, legs);
+  const left = target - (await filledNow(ctx, ticket.id, i, mode, legs));
   if (left <= EPS) return { complete: true, attempts, stopped: null };
   return {
     complete: false,

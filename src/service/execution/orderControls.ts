@@ -31,14 +31,14 @@ export function quoteOf(ctx: ExecutionContext, leg: StoredTicketLegState): Instr
  * the per-order limit or, added to what was placed today in its mode, over the daily one. Returns its notional
  * (stored with the order: the next order's daily sum counts it).
  */
-export function checkControls(
+export async function checkControls(
   ctx: ExecutionContext,
   leg: StoredTicketLegState,
   quote: InstrumentQuote,
   price: number,
   contracts: number,
   mode: ExecutionMode,
-): number {
+): Promise<number> {
   const mark = markPrice(quote);
   if (mark === null) {
     throw new OrderRefusedError('execution.collarFraction', `${leg.instrument} has no mark to check the price against`);
@@ -64,7 +64,7 @@ export function checkControls(
   }
   const perDay = ctx.config.limits.maxNotionalQuotePerDay;
   if (perDay !== null) {
-    const today = ctx.orders.notionalPlacedInDay(mode, ctx.now());
+    const today = await ctx.orders.notionalPlacedInDay(mode, ctx.now());
     if (today + notional > perDay) {
       throw new OrderRefusedError(
         'execution.limits.maxNotionalQuotePerDay',

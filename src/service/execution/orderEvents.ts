@@ -3,7 +3,7 @@
  * Append-only (the migration's triggers refuse updates and deletes), so an order's history can be replayed as it
  * happened.
  */
-import type { Store } from '../store/index.js';
+import type { SqlSession } from '../store/sql.js';
 import type { OrderState } from './orderState.js';
 
 export interface OrderEvent {
@@ -19,8 +19,8 @@ export interface OrderEvent {
 }
 
 /** Appends one transition of an order (`from` null for its creation), stamped with `now()` as it is written. */
-export function appendOrderEvent(
-  store: Store,
+export async function appendOrderEvent(
+  tx: SqlSession,
   now: () => number,
   event: {
     orderId: string;
@@ -31,19 +31,18 @@ export function appendOrderEvent(
     note: string | null;
     detail?: unknown;
   },
-): void {
+): Promise<void> {
   const { orderId, from, to, filled, actor, note, detail } = event;
-  store.db
-    .prepare(
-      `INSERT INTO execution_order_events (order_id, from_state, to_state, filled_contracts, actor, note, detail_json, at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(orderId, from, to, filled, actor, note, detail === undefined ? null : JSON.stringify(detail), now());
+  await tx.run(
+    `INSERT INTO execution_order_events (order_id, from_state, to_state, filled_contracts, actor, note, detail_json, at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [orderId, from, to, filled, actor, note, detail === undefined ? null : JSON.stringify(detail), now()],
+  );
 }
 
 /** The events of order `orderId`, oldest first. */
-export function readOrderEvents(store: Store, orderId: string): OrderEvent[] {
-  const rows = store.db.prepare('SELECT * FROM execution_order_events WHERE order_id = ? ORDER BY id').all(orderId) as {
+export async function readOrderEvents(session: SqlSession, orderId: string): Promise<OrderEvent[]> {
+  const rows = await session.all<{
     id: number;
     order_id: string;
     from_state: OrderState | null;
@@ -53,7 +52,7 @@ export function readOrderEvents(store: Store, orderId: string): OrderEvent[] {
     note: string | null;
     detail_json: string | null;
     at_ms: number;
-  }[];
+  }>('SELECT * FROM execution_order_events WHERE order_id = ? ORDER BY id', [orderId]);
   return rows.map((r) => ({
     id: r.id,
     orderId: r.order_id,

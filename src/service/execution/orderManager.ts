@@ -124,7 +124,7 @@ export class OrderManager {
     return this.ctx.halted();
   }
 
-  private filledNow(ticketId: string, legIndex: number, mode: ExecutionMode, legs: number): number {
+  private filledNow(ticketId: string, legIndex: number, mode: ExecutionMode, legs: number): Promise<number> {
     return filledNow(this.ctx, ticketId, legIndex, mode, legs);
   }
 
@@ -144,12 +144,17 @@ export class OrderManager {
    * The checks before a ticket is executed, with the same errors `execute` raises: halted, already running, not
    * approved, no legs, mixed modes, a dry run already done. Returns the ticket and its mode.
    */
-  prepare(ticketId: string): { ticket: StoredTicket; mode: ExecutionMode } {
+  async prepare(ticketId: string): Promise<{ ticket: StoredTicket; mode: ExecutionMode }> {
+    if (this.running.has(ticketId)) throw new ExecutionConflictError(`ticket ${ticketId} is already being executed`);
+    return this.prepareClaimed(ticketId);
+  }
+
+  /** `prepare`'s checks of the ticket itself (run again once the ticket is claimed). */
+  private async prepareClaimed(ticketId: string): Promise<{ ticket: StoredTicket; mode: ExecutionMode }> {
     if (this.halted()) {
       throw new ExecutionHaltedError(`execution is halted: ticket ${ticketId} was not executed; resume first`);
     }
-    if (this.running.has(ticketId)) throw new ExecutionConflictError(`ticket ${ticketId} is already being executed`);
-    const ticket = this.orders.store.getTicket(ticketId);
+    const ticket = await this.orders.store.getTicket(ticketId);
     if (!ticket) throw new ExecutionConflictError(`ticket ${ticketId} not found`);
     if (ticket.status !== 'approved' && ticket.status !== 'partially-executed') {
       throw new ExecutionConflictError(
@@ -160,7 +165,7 @@ export class OrderManager {
       throw new ExecutionConflictError(`ticket ${ticketId} has no legs to execute`);
     }
     const mode = this.modeOf(ticket);
-    if (mode === 'dry-run' && this.orders.listOrders({ ticketId, mode }).length > 0) {
+    if (mode === 'dry-run' && (await this.orders.listOrders({ ticketId, mode })).length > 0) {
       throw new ExecutionConflictError(
         `ticket ${ticketId} was already executed as a dry run (its orders: GET /api/orders?ticketId=${ticketId})`,
       );
@@ -170,10 +175,23 @@ export class OrderManager {
 
   /** Executes an approved (or partially executed) ticket; resolves when every leg is done or the ticket stopped. */
   async execute(ticketId: string, actor: string): Promise<ExecutionResult> {
-    const { ticket, mode } = this.prepare(ticketId);
+    const { mode } = await this.prepare(ticketId);
+    // Checked again now that prepare's reads are done: two calls for one ticket may have passed it together.
+    if (this.running.has(ticketId)) throw new ExecutionConflictError(`ticket ${ticketId} is already being executed`);
     this.running.add(ticketId);
     try {
-      return await this.run(ticket, mode, actor);
+      // The claim is the database's: with several instances on one database, only one runs a ticket at a time.
+      const release = await this.orders.store.db.claim(`execution:${ticketId}`);
+      if (!release) {
+        throw new ExecutionConflictError(`ticket ${ticketId} is already being executed by another instance`);
+      }
+      try {
+        // Read again under the claim: another instance may have finished it in the meantime.
+        const current = await this.prepareClaimed(ticketId);
+        return await this.run(current.ticket, mode, actor);
+      } finally {
+        await release();
+      }
     } finally {
       this.running.delete(ticketId);
     }
@@ -186,16 +204,19 @@ export class OrderManager {
       return at === -1 ? this.config.legOrder.length : at;
     };
     const order = legs.map((_, i) => i).sort((a, b) => rank(legs[a]!.kind) - rank(legs[b]!.kind) || a - b);
-    const results: LegResult[] = legs.map((leg, i) => ({
-      legIndex: i,
-      instrument: leg.instrument,
-      kind: leg.kind,
-      side: leg.side,
-      targetContracts: leg.contracts,
-      filledContracts: this.filledNow(ticket.id, i, mode, legs.length),
-      attempts: 0,
-      stopped: null,
-    }));
+    const results: LegResult[] = [];
+    for (const [i, leg] of legs.entries()) {
+      results.push({
+        legIndex: i,
+        instrument: leg.instrument,
+        kind: leg.kind,
+        side: leg.side,
+        targetContracts: leg.contracts,
+        filledContracts: await this.filledNow(ticket.id, i, mode, legs.length),
+        attempts: 0,
+        stopped: null,
+      });
+    }
     let reason: string | null = null;
     /** A leg that ran out of attempts: the other option legs are not placed, the perp still hedges what filled. */
     let shortfall: string | null = null;
@@ -205,7 +226,7 @@ export class OrderManager {
         results[i]!.stopped = `not placed: ${shortfall}`;
         continue;
       }
-      const target = leg.kind === 'perp' ? resizedPerp(this.ctx, ticket, i, results, mode) : leg.contracts;
+      const target = leg.kind === 'perp' ? await resizedPerp(this.ctx, ticket, i, results, mode) : leg.contracts;
       results[i]!.targetContracts = target;
       if (target - results[i]!.filledContracts <= EPS) continue;
       let outcome: LegOutcome;
@@ -213,13 +234,13 @@ export class OrderManager {
         outcome = await runLeg(this.ctx, ticket, i, leg, target, mode, actor);
       } catch (error) {
         if (!(error instanceof ExecutionHaltedError || error instanceof OrderRefusedError)) throw error;
-        results[i]!.filledContracts = this.filledNow(ticket.id, i, mode, legs.length);
+        results[i]!.filledContracts = await this.filledNow(ticket.id, i, mode, legs.length);
         results[i]!.stopped = errorText(error);
         reason = `leg ${i} (${leg.instrument}): ${errorText(error)}; the rest of the ticket was not placed`;
         this.ctx.log?.warn({ ticketId: ticket.id, leg: i, err: error }, 'execution stopped');
         break;
       }
-      results[i]!.filledContracts = this.filledNow(ticket.id, i, mode, legs.length);
+      results[i]!.filledContracts = await this.filledNow(ticket.id, i, mode, legs.length);
       results[i]!.attempts = outcome.attempts;
       if (outcome.complete) continue;
       results[i]!.stopped = outcome.stopped;
@@ -238,8 +259,8 @@ export class OrderManager {
       outcome: done ? 'filled' : 'partial',
       reason,
       legs: results,
-      orders: this.orders.listOrders({ ticketId: ticket.id, mode }),
-      ticket: this.orders.store.getTicket(ticket.id)!,
+      orders: await this.orders.listOrders({ ticketId: ticket.id, mode }),
+      ticket: (await this.orders.store.getTicket(ticket.id))!,
     };
   }
 

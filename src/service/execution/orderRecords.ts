@@ -2,7 +2,7 @@
  * An order as the store holds it (`StoredOrder`) and its `execution_orders` row: the column names are snake_case,
  * the record's camelCase, and `dryRun` is derived from the mode rather than stored.
  */
-import type { Store } from '../store/index.js';
+import type { SqlSession } from '../store/sql.js';
 import type { HeldKind } from '../../../hedging/ledger.js';
 import type { ExecutionMode } from './config.js';
 import type { OrderSide, TimeInForce } from './gateway.js';
@@ -86,6 +86,6 @@ export function toOrder(r: OrderRow): StoredOrder {
 }
 
 /** The row of order `id`, if there is one. */
-export function readOrderRow(store: Store, id: string): OrderRow | undefined {
-  return store.db.prepare('SELECT * FROM execution_orders WHERE id = ?').get(id) as OrderRow | undefined;
+export function readOrderRow(session: SqlSession, id: string): Promise<OrderRow | undefined> {
+  return session.get<OrderRow>('SELECT * FROM execution_orders WHERE id = ?', [id]);
 }

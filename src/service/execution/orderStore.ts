@@ -1,5 +1,5 @@
 /**
- * Orders in SQLite, beside the ledger, through the store's own connection (`store.db`, better-sqlite3): every order
+ * Orders in the store's database, beside the ledger, through the store's own transactions (`store.db`): every order
  * with its state, every transition as an event (append-only, orderEvents.ts), every venue fill once (keyed by the
  * venue's trade id) and, for `testnet` and `live`, as a ledger fill of the ticket **in the same transaction**
  * (fillRecording.ts): the book, the holdings and `toTrade` follow the venue with no hand entry, and a crash leaves
@@ -9,6 +9,7 @@
  * The tables are created by `ORDERS_MIGRATION` (ordersMigration.ts, version 5 of store/migrations.ts); the rows
  * map to records in orderRecords.ts.
  */
+import type { SqlSession, SqlValue } from '../store/sql.js';
 import type { Store, StoredTicket } from '../store/index.js';
 import type { ExecutionMode } from './config.js';
 import type { VenueTrade } from './gateway.js';
@@ -57,34 +58,45 @@ export interface NewOrder extends Pick<
 }
 
 export class OrderStore {
-  constructor(
+  /** The kill switch as last read or set; refreshed on every `halt` change (another instance's too). */
+  private halt: HaltState = { halted: false, actor: 'system', reason: null, atMs: 0 };
+
+  protected constructor(
     readonly store: Store,
-    private readonly now: () => number = Date.now,
-  ) {
-    if (!executionTablesPresent(store)) {
-      // Coded (internal): the message reaches the API's caller, not only the log.
-      throw new IlhedgeError(
-        `database ${store.path}: the execution tables are missing (ORDERS_MIGRATION, src/service/execution/ordersMigration.ts, is not applied)`,
-      );
-    }
+    private readonly now: () => number,
+  ) {}
+
+  /** The order store of `store`, with the kill switch's state read. Refuses a database without the tables. */
+  static async open(store: Store, now: () => number = Date.now): Promise<OrderStore> {
+    const orders = new OrderStore(store, now);
+    await orders.init();
+    return orders;
   }
 
-  private tx<T>(body: () => T): T {
-    const run = this.store.db.transaction(body);
-    return this.store.db.inTransaction ? run() : run.immediate();
+  /** Checks the tables are there and reads the kill switch (`open` calls it; so do subclasses' openers). */
+  protected async init(): Promise<void> {
+    if (!(await executionTablesPresent(this.store))) {
+      // Coded (internal): the message reaches the API's caller, not only the log.
+      throw new IlhedgeError(
+        `database ${this.store.path}: the execution tables are missing (ORDERS_MIGRATION, src/service/execution/ordersMigration.ts, is not applied)`,
+      );
+    }
+    await this.refreshHalt();
+  }
+
+  private tx<T>(what: string, body: (tx: SqlSession) => Promise<T>): Promise<T> {
+    return this.store.db.transaction(what, body);
   }
 
   /** Stores an order in state `new` (before it is sent), with its event and audit row. */
-  createOrder(input: NewOrder, actor: string): StoredOrder {
-    return this.tx(() => {
+  createOrder(input: NewOrder, actor: string): Promise<StoredOrder> {
+    return this.tx('order create', async (tx) => {
       const at = this.now();
-      this.store.db
-        .prepare(
-          `INSERT INTO execution_orders (id, ticket_id, leg_index, attempt, mode, venue, underlying, instrument, kind, side,
-             contracts, limit_price, time_in_force, notional_quote, state, created_by, created_at_ms, updated_at_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)`,
-        )
-        .run(
+      await tx.run(
+        `INSERT INTO execution_orders (id, ticket_id, leg_index, attempt, mode, venue, underlying, instrument, kind, side,
+           contracts, limit_price, time_in_force, notional_quote, state, created_by, created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)`,
+        [
           input.clientOrderId,
           input.ticketId,
           input.legIndex,
@@ -102,8 +114,9 @@ export class OrderStore {
           actor,
           at,
           at,
-        );
-      appendOrderEvent(this.store, this.now, {
+        ],
+      );
+      await appendOrderEvent(tx, this.now, {
         orderId: input.clientOrderId,
         from: null,
         to: 'new',
@@ -111,7 +124,7 @@ export class OrderStore {
         actor,
         note: null,
       });
-      this.store.audit(actor, 'order.place', input.clientOrderId, {
+      await this.store.auditIn(tx, actor, 'order.place', input.clientOrderId, {
         ticketId: input.ticketId,
         legIndex: input.legIndex,
         attempt: input.attempt,
@@ -124,7 +137,8 @@ export class OrderStore {
         timeInForce: input.timeInForce,
         notionalQuote: input.notionalQuote,
       });
-      return this.getOrder(input.clientOrderId)!;
+      await this.store.db.publish(tx, { kind: 'order', id: input.clientOrderId });
+      return toOrder((await readOrderRow(tx, input.clientOrderId))!);
     });
   }
 
@@ -139,26 +153,36 @@ export class OrderStore {
     trades: readonly VenueTrade[],
     actor: string,
     note: string | null = null,
-  ): { order: StoredOrder; recorded: ExecutionFill[]; ticket: StoredTicket | null } {
-    return this.tx(() => {
-      const { recorded, ticket } = applyOrderUpdate(this.store, this.now, orderId, update, trades, actor, note);
-      return { order: this.getOrder(orderId)!, recorded, ticket };
+  ): Promise<{ order: StoredOrder; recorded: ExecutionFill[]; ticket: StoredTicket | null }> {
+    return this.tx('order update', async (tx) => {
+      const { recorded, ticket } = await applyOrderUpdate(
+        this.store,
+        tx,
+        this.now,
+        orderId,
+        update,
+        trades,
+        actor,
+        note,
+      );
+      await this.store.db.publish(tx, { kind: 'order', id: orderId });
+      return { order: toOrder((await readOrderRow(tx, orderId))!), recorded, ticket };
     });
   }
 
   /** An audit row for a cancel request (the cancel's outcome arrives as an update). */
-  auditCancel(orderId: string, actor: string, reason: string): void {
-    this.store.audit(actor, 'order.cancel', orderId, { reason });
+  auditCancel(orderId: string, actor: string, reason: string): Promise<void> {
+    return this.store.audit(actor, 'order.cancel', orderId, { reason });
   }
 
-  getOrder(id: string): StoredOrder | null {
-    const row = readOrderRow(this.store, id);
+  async getOrder(id: string): Promise<StoredOrder | null> {
+    const row = await this.store.db.read('order lookup', (s) => readOrderRow(s, id));
     return row ? toOrder(row) : null;
   }
 
-  listOrders(filter: { ticketId?: string; mode?: ExecutionMode } = {}): StoredOrder[] {
+  async listOrders(filter: { ticketId?: string; mode?: ExecutionMode } = {}): Promise<StoredOrder[]> {
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (filter.ticketId !== undefined) {
       where.push('ticket_id = ?');
       args.push(filter.ticketId);
@@ -169,64 +193,86 @@ export class OrderStore {
     }
     const sql = `SELECT * FROM execution_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at_ms, ticket_id, leg_index, attempt`;
-    return (this.store.db.prepare(sql).all(...args) as OrderRow[]).map(toOrder);
+    return (await this.store.db.read('listing orders', (s) => s.all<OrderRow>(sql, args))).map(toOrder);
   }
 
   /** Orders not in a terminal state (new, open, partially filled). */
-  workingOrders(): StoredOrder[] {
+  async workingOrders(): Promise<StoredOrder[]> {
     const terminal = [...TERMINAL_ORDER_STATES].map((s) => `'${s}'`).join(', ');
-    return (
-      this.store.db
-        .prepare(`SELECT * FROM execution_orders WHERE state NOT IN (${terminal}) ORDER BY created_at_ms, id`)
-        .all() as OrderRow[]
-    ).map(toOrder);
+    const rows = await this.store.db.read('listing working orders', (s) =>
+      s.all<OrderRow>(`SELECT * FROM execution_orders WHERE state NOT IN (${terminal}) ORDER BY created_at_ms, id`),
+    );
+    return rows.map(toOrder);
   }
 
-  events(orderId: string): OrderEvent[] {
-    return readOrderEvents(this.store, orderId);
+  events(orderId: string): Promise<OrderEvent[]> {
+    return this.store.db.read('listing order events', (s) => readOrderEvents(s, orderId));
   }
 
-  fills(orderId: string): ExecutionFill[] {
-    return readExecutionFills(this.store, orderId);
+  fills(orderId: string): Promise<ExecutionFill[]> {
+    return this.store.db.read('listing execution fills', (s) => readExecutionFills(s, orderId));
   }
 
   /** Contracts filled per leg of a ticket by the orders of `mode` (dry runs have no ledger fills to count). */
-  filledPerLeg(ticketId: string, mode: ExecutionMode, legs: number): number[] {
+  async filledPerLeg(ticketId: string, mode: ExecutionMode, legs: number): Promise<number[]> {
     const out = new Array<number>(legs).fill(0);
-    for (const o of this.listOrders({ ticketId, mode })) if (o.legIndex < legs) out[o.legIndex]! += o.filledContracts;
+    for (const o of await this.listOrders({ ticketId, mode })) {
+      if (o.legIndex < legs) out[o.legIndex]! += o.filledContracts;
+    }
     return out;
   }
 
   /** Notional of the orders of `mode` created in the UTC day of `atMs` (rejected ones not counted). */
-  notionalPlacedInDay(mode: ExecutionMode, atMs: number): number {
+  async notionalPlacedInDay(mode: ExecutionMode, atMs: number): Promise<number> {
     const dayStart = Math.floor(atMs / MS_PER_DAY) * MS_PER_DAY;
-    const row = this.store.db
-      .prepare(
+    const row = await this.store.db.read('summing the day notional', (s) =>
+      s.get<{ total: number }>(
         `SELECT COALESCE(SUM(notional_quote), 0) AS total FROM execution_orders
          WHERE mode = ? AND created_at_ms >= ? AND created_at_ms < ? AND state <> 'rejected'`,
-      )
-      .get(mode, dayStart, dayStart + MS_PER_DAY) as { total: number };
-    return row.total;
+        [mode, dayStart, dayStart + MS_PER_DAY],
+      ),
+    );
+    return Number(row?.total ?? 0);
   }
 
+  /** The kill switch as last known (read at each step of an execution, so it must not wait for the database). */
   haltState(): HaltState {
-    const row = this.store.db.prepare('SELECT * FROM execution_control WHERE id = 1').get() as
-      { halted: number; actor: string; reason: string | null; at_ms: number } | undefined;
-    return row
-      ? { halted: row.halted === 1, actor: row.actor, reason: row.reason, atMs: row.at_ms }
-      : { halted: false, actor: 'system', reason: null, atMs: 0 };
+    return this.halt;
   }
 
-  setHalted(halted: boolean, actor: string, reason: string | null): HaltState {
-    return this.tx(() => {
-      this.store.db
-        .prepare(
-          `INSERT INTO execution_control (id, halted, actor, reason, at_ms) VALUES (1, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET halted = excluded.halted, actor = excluded.actor, reason = excluded.reason, at_ms = excluded.at_ms`,
-        )
-        .run(halted ? 1 : 0, actor, reason, this.now());
-      this.store.audit(actor, halted ? 'execution.halt' : 'execution.resume', null, reason ? { reason } : undefined);
-      return this.haltState();
+  /** Reads the kill switch from the database (at start, and when any instance changed it). */
+  async refreshHalt(): Promise<HaltState> {
+    const row = await this.store.db.read('reading the kill switch', (s) => readHalt(s));
+    this.halt = row;
+    return row;
+  }
+
+  setHalted(halted: boolean, actor: string, reason: string | null): Promise<HaltState> {
+    return this.tx(halted ? 'execution halt' : 'execution resume', async (tx) => {
+      await tx.run(
+        `INSERT INTO execution_control (id, halted, actor, reason, at_ms) VALUES (1, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET halted = excluded.halted, actor = excluded.actor, reason = excluded.reason, at_ms = excluded.at_ms`,
+        [halted ? 1 : 0, actor, reason, this.now()],
+      );
+      await this.store.auditIn(
+        tx,
+        actor,
+        halted ? 'execution.halt' : 'execution.resume',
+        null,
+        reason ? { reason } : undefined,
+      );
+      await this.store.db.publish(tx, { kind: 'halt', id: null });
+      this.halt = await readHalt(tx);
+      return this.halt;
     });
   }
+}
+
+async function readHalt(session: SqlSession): Promise<HaltState> {
+  const row = await session.get<{ halted: number; actor: string; reason: string | null; at_ms: number }>(
+    'SELECT * FROM execution_control WHERE id = 1',
+  );
+  return row
+    ? { halted: Number(row.halted) === 1, actor: row.actor, reason: row.reason, atMs: row.at_ms }
+    : { halted: false, actor: 'system', reason: null, atMs: 0 };
 }

@@ -36,7 +36,7 @@ export async function syncOrder(
   pushedTrades?: readonly VenueTrade[],
 ): Promise<StoredOrder> {
   const state = stateFromVenue(v.status, v.filledContracts, v.contracts);
-  const recordedContracts = ctx.orders.fills(order.id).reduce((s, f) => s + f.contracts, 0);
+  const recordedContracts = (await ctx.orders.fills(order.id)).reduce((s, f) => s + f.contracts, 0);
   let trades: VenueTrade[] = [];
   const pushed = (pushedTrades ?? []).filter((t) => t.venueOrderId === v.venueOrderId);
   if (pushed.reduce((s, t) => s + t.contracts, 0) - v.filledContracts >= -EPS) {
@@ -50,7 +50,7 @@ export async function syncOrder(
       await ctx.sleep(ctx.config.pollIntervalMs);
     }
   }
-  const result = ctx.orders.applyUpdate(
+  const result = await ctx.orders.applyUpdate(
     order.id,
     { state, filledContracts: v.filledContracts, averagePrice: v.averagePrice, venueOrderId: v.venueOrderId },
     trades,
@@ -58,7 +58,7 @@ export async function syncOrder(
     note,
   );
   if (result.recorded.length > 0 && !order.dryRun) ctx.onFills();
-  const recorded = ctx.orders.fills(order.id).reduce((s, f) => s + f.contracts, 0);
+  const recorded = (await ctx.orders.fills(order.id)).reduce((s, f) => s + f.contracts, 0);
   if (isTerminal(result.order.state) && result.order.filledContracts - recorded > EPS) {
     throw new Error(
       `order ${order.id}: the venue reports ${result.order.filledContracts} contracts filled but its trades show ${recorded}; reconcile before trading on`,
@@ -174,12 +174,15 @@ export async function cancelOrder(
   actor: string,
   reason: string,
 ): Promise<StoredOrder> {
-  ctx.orders.auditCancel(order.id, actor, reason);
+  await ctx.orders.auditCancel(order.id, actor, reason);
   let venueId = order.venueOrderId;
   if (venueId === null) {
     const found = await gateway.fetchOrderByClientId(order.id, order.underlying, order.instrument);
     if (!found)
-      return expireUnsent(ctx, order, actor, `cancel (${reason}): not at the venue`) ?? ctx.orders.getOrder(order.id)!;
+      return (
+        (await expireUnsent(ctx, order, actor, `cancel (${reason}): not at the venue`)) ??
+        (await ctx.orders.getOrder(order.id))!
+      );
     venueId = found.venueOrderId;
   }
   try {
@@ -197,8 +200,20 @@ export async function cancelOrder(
  * Marks an order the venue never received as `expired` (its client order id is spent and never sent again).
  * Returns null, the "nothing is working" of the callers.
  */
-export function expireUnsent(ctx: ExecutionContext, order: StoredOrder, actor: string, note: string): null {
-  if (!isTerminal(order.state))
-    ctx.orders.applyUpdate(order.id, { state: 'expired', filledContracts: order.filledContracts }, [], actor, note);
+export async function expireUnsent(
+  ctx: ExecutionContext,
+  order: StoredOrder,
+  actor: string,
+  note: string,
+): Promise<null> {
+  if (!isTerminal(order.state)) {
+    await ctx.orders.applyUpdate(
+      order.id,
+      { state: 'expired', filledContracts: order.filledContracts },
+      [],
+      actor,
+      note,
+    );
+  }
   return null;
 }

@@ -33,7 +33,8 @@ export const SNAPSHOT_FINISHED_ORDERS = 50;
 
 export class OrderUpdates {
   private readonly listeners = new Set<OrderListener>();
-  private source: (() => OrderView[]) | null = null;
+  /** Every order seen (seeded at start-up, then each update), for the snapshot a new subscriber gets. */
+  private readonly known = new Map<string, OrderView>();
   onError: (error: unknown) => void = () => {};
 
   subscribe(listener: OrderListener): () => void {
@@ -42,6 +43,7 @@ export class OrderUpdates {
   }
 
   publish(event: OrderUpdateEvent): void {
+    this.known.set(event.order.id, event.order);
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -51,14 +53,16 @@ export class OrderUpdates {
     }
   }
 
-  /** Where snapshots come from (the execution service's order store); the last one set wins. */
-  provide(source: () => OrderView[]): void {
-    this.source = source;
+  /** The orders as the store holds them at start-up (the execution service reads them once). */
+  seed(orders: readonly OrderView[]): void {
+    for (const order of orders) if (!this.known.has(order.id)) this.known.set(order.id, order);
   }
 
-  /** The working orders and the most recent finished ones, oldest first; empty before an order store provides. */
-  snapshot(): OrderView[] {
-    return this.source?.() ?? [];
+  /** The working orders and the most recent finished ones, oldest first; empty before any order is known. */
+  snapshot(finished = SNAPSHOT_FINISHED_ORDERS): OrderView[] {
+    const all = [...this.known.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
+    const done = new Set(all.filter((o) => isTerminal(o.state)).slice(-finished));
+    return all.filter((o) => !isTerminal(o.state) || done.has(o));
   }
 }
 
@@ -71,47 +75,60 @@ export function orderUpdatesOf(store: Store): OrderUpdates {
   return bus;
 }
 
-export function viewOf(orders: OrderStore, order: StoredOrder): OrderView {
+export async function viewOf(orders: OrderStore, order: StoredOrder): Promise<OrderView> {
   return {
     ...order,
     remainingContracts: isTerminal(order.state) ? 0 : Math.max(0, order.contracts - order.filledContracts),
-    fills: orders.fills(order.id),
+    fills: await orders.fills(order.id),
   };
 }
 
 /** Working orders and the last `finished` finished ones, oldest first. */
-export function recentOrders(orders: OrderStore, finished = SNAPSHOT_FINISHED_ORDERS): OrderView[] {
-  const all = orders.listOrders();
+export async function recentOrders(orders: OrderStore, finished = SNAPSHOT_FINISHED_ORDERS): Promise<OrderView[]> {
+  const all = await orders.listOrders();
   const done = all.filter((o) => isTerminal(o.state)).slice(-finished);
   const keep = new Set([...done, ...all.filter((o) => !isTerminal(o.state))]);
-  return all.filter((o) => keep.has(o)).map((o) => viewOf(orders, o));
+  const views: OrderView[] = [];
+  for (const o of all) if (keep.has(o)) views.push(await viewOf(orders, o));
+  return views;
 }
 
 /** The order store that publishes each order it creates and each change it records (see the module comment). */
 export class ObservedOrderStore extends OrderStore {
-  constructor(
+  private constructor(
     store: Store,
-    now: (() => number) | undefined,
+    now: () => number,
     private readonly updates: OrderUpdates,
   ) {
     super(store, now);
   }
 
-  override createOrder(input: NewOrder, actor: string): StoredOrder {
-    const order = super.createOrder(input, actor);
-    this.emit(order, []);
+  /** `OrderStore.open`, publishing to `updates`. */
+  static async openObserved(
+    store: Store,
+    now: (() => number) | undefined,
+    updates: OrderUpdates,
+  ): Promise<ObservedOrderStore> {
+    const orders = new ObservedOrderStore(store, now ?? Date.now, updates);
+    await orders.init();
+    return orders;
+  }
+
+  override async createOrder(input: NewOrder, actor: string): Promise<StoredOrder> {
+    const order = await super.createOrder(input, actor);
+    await this.emit(order, []);
     return order;
   }
 
-  override applyUpdate(
+  override async applyUpdate(
     orderId: string,
     update: OrderUpdate,
     trades: readonly VenueTrade[],
     actor: string,
     note: string | null = null,
-  ): { order: StoredOrder; recorded: ExecutionFill[]; ticket: StoredTicket | null } {
-    const before = this.getOrder(orderId);
-    const result = super.applyUpdate(orderId, update, trades, actor, note);
+  ): Promise<{ order: StoredOrder; recorded: ExecutionFill[]; ticket: StoredTicket | null }> {
+    const before = await this.getOrder(orderId);
+    const result = await super.applyUpdate(orderId, update, trades, actor, note);
     const after = result.order;
     // A poll that found nothing new is not news.
     const changed =
@@ -120,13 +137,14 @@ export class ObservedOrderStore extends OrderStore {
       before.filledContracts !== after.filledContracts ||
       before.venueOrderId !== after.venueOrderId ||
       result.recorded.length > 0;
-    if (changed) this.emit(after, result.recorded);
+    if (changed) await this.emit(after, result.recorded);
     return result;
   }
 
-  private emit(order: StoredOrder, recorded: ExecutionFill[]): void {
+  /** Publishes after the write committed; a failure to read or deliver it never fails the write. */
+  private async emit(order: StoredOrder, recorded: ExecutionFill[]): Promise<void> {
     try {
-      this.updates.publish({ order: viewOf(this, order), fills: recorded });
+      this.updates.publish({ order: await viewOf(this, order), fills: recorded });
     } catch (error) {
       this.updates.onError(error);
     }

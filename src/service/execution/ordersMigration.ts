@@ -4,6 +4,7 @@
  * before it opens (orderStore.ts).
  */
 import type { Store } from '../store/index.js';
+import type { SqliteDatabase } from '../store/sqlite/driver.js';
 import { ORDER_STATES } from './orderState.js';
 
 const states = ORDER_STATES.map((s) => `'${s}'`).join(', ');
@@ -85,20 +86,26 @@ export const ORDERS_MIGRATION = {
 const EXECUTION_TABLES = ['execution_orders', 'execution_order_events', 'execution_fills', 'execution_control'];
 
 /** Whether every table `ORDERS_MIGRATION` creates is in the store's database. */
-export function executionTablesPresent(store: Store): boolean {
-  const row = store.db
-    .prepare(
-      `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${EXECUTION_TABLES.map(() => '?').join(', ')})`,
-    )
-    .get(...EXECUTION_TABLES) as { n: number };
-  return row.n === EXECUTION_TABLES.length;
+export async function executionTablesPresent(store: Store): Promise<boolean> {
+  const names = EXECUTION_TABLES.map(() => '?').join(', ');
+  const sql =
+    store.dialect === 'sqlite'
+      ? `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${names})`
+      : `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${names})`;
+  const row = await store.db.get<{ n: number }>(sql, EXECUTION_TABLES);
+  return Number(row?.n ?? 0) === EXECUTION_TABLES.length;
 }
 
 /**
- * Applies `ORDERS_MIGRATION` to a store's database unless its tables are there already. A store opened through
- * store/migrations.ts has them (version 5), so there this does nothing; the tests call it on the stores they build.
+ * Applies `ORDERS_MIGRATION` to a SQLite store's database unless its tables are there already. A store opened
+ * through store/migrations.ts has them (version 5), so there this does nothing; the tests call it on the stores they
+ * build. (PostgreSQL's migrations, store/pg/migrations.ts, create them with the rest of the schema.)
  */
-export function applyOrdersMigration(store: Store): void {
-  if (executionTablesPresent(store)) return;
-  store.db.transaction(() => store.db.exec(ORDERS_MIGRATION.sql))();
+export async function applyOrdersMigration(store: Store): Promise<void> {
+  if (await executionTablesPresent(store)) return;
+  if (store.dialect !== 'sqlite') {
+    throw new Error(`database ${store.path}: the execution tables are missing; run \`ilhedge db migrate\``);
+  }
+  const raw = (store.db as SqliteDatabase).raw;
+  raw.transaction(() => raw.exec(ORDERS_MIGRATION.sql))();
 }

@@ -14,13 +14,13 @@ import type { ExecutionContext } from './executionContext.js';
  * The perp leg's contracts given what the other legs filled (`results`: this execution's fills per leg, which a dry
  * run reads since it has no ledger). Without the ticket's deltas the perp keeps its ticketed size.
  */
-export function resizedPerp(
+export async function resizedPerp(
   ctx: ExecutionContext,
   ticket: StoredTicket,
   perpIndex: number,
   results: readonly { readonly filledContracts: number }[],
   mode: ExecutionMode,
-): number {
+): Promise<number> {
   const legs = ticket.legs!;
   const perp = legs[perpIndex]!;
   const content = (ticket.content.ticket as { legs?: { delta?: unknown; instrument?: unknown }[] } | undefined)?.legs;
@@ -29,14 +29,15 @@ export function resizedPerp(
   if (typeof perpDelta !== 'number' || !(Math.abs(perpDelta) > 0) || !content) return perp.contracts;
   const deltaPerContract = perpDelta / signed;
   let p = signed;
-  legs.forEach((leg, i) => {
-    if (i === perpIndex || leg.kind === 'perp') return;
+  for (const [i, leg] of legs.entries()) {
+    if (i === perpIndex || leg.kind === 'perp') continue;
     const d = content[i]?.delta;
-    if (typeof d !== 'number' || content[i]?.instrument !== leg.instrument) return;
-    const filled = mode === 'dry-run' ? results[i]!.filledContracts : filledNow(ctx, ticket.id, i, mode, legs.length);
+    if (typeof d !== 'number' || content[i]?.instrument !== leg.instrument) continue;
+    const filled =
+      mode === 'dry-run' ? results[i]!.filledContracts : await filledNow(ctx, ticket.id, i, mode, legs.length);
     const f = leg.contracts > 0 ? Math.min(1, filled / leg.contracts) : 1;
     p += ((1 - f) * d) / deltaPerContract;
-  });
+  }
   const quote = ctx.market.quote(perp.venue, perp.underlying, perp.instrument);
   const lot = quote?.instrument.amountStep ?? 1;
   const inDirection = Math.sign(p) === Math.sign(signed) ? Math.abs(p) : 0;

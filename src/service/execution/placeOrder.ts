@@ -40,23 +40,24 @@ export async function placeOnce(
   const atVenue = await retrying(ctx, id, () =>
     gateway.fetchOrderByClientId(id, request.underlying, request.instrument),
   );
-  let stored = ctx.orders.getOrder(id);
+  let stored = await ctx.orders.getOrder(id);
   if (atVenue) {
-    stored ??= ctx.orders.createOrder(newOrder(request, meta), actor);
+    stored ??= await ctx.orders.createOrder(newOrder(request, meta), actor);
     return syncOrder(ctx, stored, atVenue, gateway, actor, 'found at the venue by its client order id before placing');
   }
   if (stored) {
     // Stored but not at the venue: it never got there. Its id is spent; the caller moves to the next attempt.
     return expireUnsent(ctx, stored, actor, 'stored before a crash but not at the venue; never sent again');
   }
-  stored = ctx.orders.createOrder(newOrder(request, meta), actor);
+  stored = await ctx.orders.createOrder(newOrder(request, meta), actor);
   let placed: VenueOrder;
   try {
     placed = await gateway.placeLimitOrder(request);
   } catch (error) {
     if (!outcomeUnknown(error)) {
       ctx.log?.warn({ orderId: id, err: error }, 'order rejected');
-      return ctx.orders.applyUpdate(id, { state: 'rejected', filledContracts: 0 }, [], actor, errorText(error)).order;
+      return (await ctx.orders.applyUpdate(id, { state: 'rejected', filledContracts: 0 }, [], actor, errorText(error)))
+        .order;
     }
     ctx.log?.warn({ orderId: id, err: error }, 'order send of unknown outcome: looking it up by its id');
     for (let k = 0; k < 3; k++) {

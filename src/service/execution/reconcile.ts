@@ -31,7 +31,7 @@ export async function reconcileWithVenues(ctx: ExecutionContext, actor: string):
     fillsRecorded: 0,
     failures: [],
   };
-  const working = ctx.orders.workingOrders();
+  const working = await ctx.orders.workingOrders();
   const markets = new Map<string, { venue: string; underlying: string; mode: ExecutionMode }>();
   const addMarket = (o: StoredOrder) =>
     markets.set(`${o.venue}/${o.underlying}/${o.mode}`, { venue: o.venue, underlying: o.underlying, mode: o.mode });
@@ -39,38 +39,38 @@ export async function reconcileWithVenues(ctx: ExecutionContext, actor: string):
     report.checked++;
     if (order.mode === 'dry-run') {
       // A dry run's simulated book lives in memory: what was working ended with the process.
-      expireUnsent(ctx, order, actor, 'dry run ended with the service');
+      await expireUnsent(ctx, order, actor, 'dry run ended with the service');
       report.expired.push(order.id);
       continue;
     }
     addMarket(order);
     try {
       const gateway = ctx.gateway(order.venue, order.mode);
-      const before = ctx.orders.fills(order.id).length;
+      const before = (await ctx.orders.fills(order.id)).length;
       const v = await gateway.fetchOrderByClientId(order.id, order.underlying, order.instrument);
       if (!v) {
-        expireUnsent(ctx, order, actor, 'not at the venue at reconcile');
+        await expireUnsent(ctx, order, actor, 'not at the venue at reconcile');
         report.expired.push(order.id);
         continue;
       }
       const after = await syncOrder(ctx, order, v, gateway, actor, 'reconciled at start-up');
-      report.fillsRecorded += ctx.orders.fills(order.id).length - before;
+      report.fillsRecorded += (await ctx.orders.fills(order.id)).length - before;
       if (after.state !== order.state || after.filledContracts !== order.filledContracts) report.updated.push(order.id);
     } catch (error) {
       report.failures.push({ orderId: order.id, message: errorText(error) });
     }
   }
   // Orders of ours open at the venue that the store holds as finished (or not at all) are cancelled.
-  for (const order of ctx.orders.listOrders()) if (order.mode !== 'dry-run') addMarket(order);
+  for (const order of await ctx.orders.listOrders()) if (order.mode !== 'dry-run') addMarket(order);
   for (const m of markets.values()) {
     try {
       const gateway = ctx.gateway(m.venue, m.mode);
       for (const open of await gateway.fetchOpenOrders(m.underlying)) {
         if (!open.clientOrderId || !parseClientOrderId(open.clientOrderId)) continue;
-        const stored = ctx.orders.getOrder(open.clientOrderId);
+        const stored = await ctx.orders.getOrder(open.clientOrderId);
         if (stored && !isTerminal(stored.state)) continue;
         await gateway.cancelOrder(open.venueOrderId, m.underlying, open.instrument);
-        ctx.orders.auditCancel(open.clientOrderId, actor, 'orphan: open at the venue, not working in the store');
+        await ctx.orders.auditCancel(open.clientOrderId, actor, 'orphan: open at the venue, not working in the store');
         report.orphansCancelled.push(open.clientOrderId);
       }
     } catch (error) {

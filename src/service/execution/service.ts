@@ -41,6 +41,8 @@ export interface ExecutionServiceOptions {
   /** ccxt's client-side throttle for testnet/live gateways (default on). */
   enableRateLimit?: boolean;
   sleep?: (ms: number) => Promise<void>;
+  /** Whether this instance leads (several instances on PostgreSQL, leadership.ts); absent: it always does. */
+  leads?: () => boolean;
 }
 
 export class ExecutionService {
@@ -59,12 +61,13 @@ export class ExecutionService {
     { running: boolean; result: ExecutionResult | null; error: string | null }
   >();
 
-  constructor(private readonly options: ExecutionServiceOptions) {
+  constructor(
+    private readonly options: ExecutionServiceOptions,
+    orders: OrderStore,
+  ) {
     this.config = parseExecutionConfig(options.config ?? {});
-    this.updates = orderUpdatesOf(options.store);
-    const orders = new ObservedOrderStore(options.store, options.now, this.updates);
     this.orders = orders;
-    this.updates.provide(() => recentOrders(orders));
+    this.updates = orderUpdatesOf(options.store);
     this.updates.onError = (error) => options.log?.error({ err: error }, 'publishing an order update failed');
     for (const [venue, settings] of Object.entries(this.config.venues)) {
       if ((settings?.mode ?? this.config.mode) === 'live' && !options.allowLive) {
@@ -118,7 +121,10 @@ export class ExecutionService {
   }
 
   /** Reconciles once per start, before the first order (later callers wait for the same run). */
-  ready(): Promise<ReconcileReport> {
+  ready(): Promise<ReconcileReport | null> {
+    // With several instances on one database only the leader reconciles (another instance's working orders are
+    // not this one's to expire or cancel); a follower trades on what the leader reconciled.
+    if (this.options.leads && !this.options.leads()) return Promise.resolve(this.lastReconcile);
     this.reconciled ??= this.manager.reconcile().then(
       (report) => (this.lastReconcile = report),
       (error: unknown) => {
@@ -128,6 +134,12 @@ export class ExecutionService {
       },
     );
     return this.reconciled;
+  }
+
+  /** Reconciles again (this instance took over as leader: the orders the old leader followed are now its own). */
+  reconcileAgain(): Promise<ReconcileReport | null> {
+    this.reconciled = null;
+    return this.ready();
   }
 
   execute(ticketId: string, actor: string): Promise<ExecutionResult> {
@@ -175,6 +187,11 @@ export class ExecutionService {
   }
 }
 
-export function createExecutionService(options: ExecutionServiceOptions): ExecutionService {
-  return new ExecutionService(options);
+/** The execution service on `options.store` (its order tables checked, the kill switch read). */
+export async function createExecutionService(options: ExecutionServiceOptions): Promise<ExecutionService> {
+  const updates = orderUpdatesOf(options.store);
+  const orders = await ObservedOrderStore.openObserved(options.store, options.now, updates);
+  // The stream's first `orders` message for a subscriber: the orders as they stand at start-up, then every update.
+  updates.seed(await recentOrders(orders));
+  return new ExecutionService(options, orders);
 }

@@ -17,7 +17,7 @@ export function adminRoutes(ctx: ServiceContext): RouteDef[] {
       tag: 'admin',
       auth: 'admin',
       responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(s.keyRecordSchema) }) } },
-      handler: () => ({ body: { keys: ctx.store.listApiKeys() } }),
+      handler: async () => ({ body: { keys: await ctx.store.listApiKeys() } }),
     }),
     route({
       method: 'post',
@@ -31,9 +31,9 @@ export function adminRoutes(ctx: ServiceContext): RouteDef[] {
       responses: {
         201: { description: 'the new key (shown once)', schema: s.keyRecordSchema.extend({ key: z.string() }) },
       },
-      handler: ({ body, principal }) => {
+      handler: async ({ body, principal }) => {
         const lifetime = body.expiresInDays === undefined ? {} : { ttlMs: body.expiresInDays * MS_PER_DAY };
-        const created = ctx.store.createApiKey(body.role, actor(principal), body.label, lifetime);
+        const created = await ctx.store.createApiKey(body.role, actor(principal), body.label, lifetime);
         return { status: 201, body: { ...created.record, key: created.key } };
       },
     }),
@@ -45,10 +45,10 @@ export function adminRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       params: s.idParams,
       responses: { 204: { description: 'revoked' }, 404: { description: 'no such active key' } },
-      handler: ({ params, principal }) => {
+      handler: async ({ params, principal }) => {
         // A whole key pasted as the id revokes that key, and its secret is never echoed.
         const id = parseApiKey(params.id)?.id ?? params.id;
-        if (!ctx.store.revokeApiKey(id, actor(principal))) throw notFound('key', id);
+        if (!(await ctx.store.revokeApiKey(id, actor(principal)))) throw notFound('key', id);
         ctx.auth.invalidate();
         return { status: 204 };
       },
@@ -73,10 +73,10 @@ export function adminRoutes(ctx: ServiceContext): RouteDef[] {
         },
         404: { description: 'no active key with this id (revoked, expired or already rotated)' },
       },
-      handler: ({ params, body, principal }) => {
+      handler: async ({ params, body, principal }) => {
         const id = parseApiKey(params.id)?.id ?? params.id;
         try {
-          const rotated = ctx.store.rotateApiKey(id, actor(principal), {
+          const rotated = await ctx.store.rotateApiKey(id, actor(principal), {
             ...(body.graceMinutes !== undefined ? { graceMs: body.graceMinutes * MS_PER_MINUTE } : {}),
             ...(body.expiresInDays !== undefined ? { ttlMs: body.expiresInDays * MS_PER_DAY } : {}),
           });
@@ -96,7 +96,7 @@ export function adminRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       query: s.auditQuery,
       responses: { 200: { description: 'entries', schema: z.object({ entries: z.array(z.unknown()) }) } },
-      handler: ({ query }) => ({ body: { entries: ctx.store.listAudit(query.limit ?? 100) } }),
+      handler: async ({ query }) => ({ body: { entries: await ctx.store.listAudit(query.limit ?? 100) } }),
     }),
   ];
 }

@@ -24,14 +24,23 @@ import { actor, jsonSafe, notFound, withIntegrity } from './common.js';
 import { refreshHoldings } from './tickets.js';
 
 /** The context's order manager, built on first use (dry-run everywhere) when the service was started without one. */
-export function executionOf(ctx: ServiceContext): ExecutionService {
-  ctx.execution ??= createExecutionService({
-    store: ctx.store,
-    market: marketViewOf(() => ctx.hub.markets()),
-    now: ctx.now,
-    log: ctx.log,
-    onFills: () => refreshHoldings(ctx),
-  });
+const building = new WeakMap<ServiceContext, Promise<ExecutionService>>();
+
+export async function executionOf(ctx: ServiceContext): Promise<ExecutionService> {
+  if (ctx.execution) return ctx.execution;
+  let pending = building.get(ctx);
+  if (!pending) {
+    pending = createExecutionService({
+      store: ctx.store,
+      market: marketViewOf(() => ctx.hub.markets()),
+      now: ctx.now,
+      log: ctx.log,
+      onFills: () => void refreshHoldings(ctx),
+    });
+    building.set(ctx, pending);
+    pending.catch(() => building.delete(ctx));
+  }
+  ctx.execution = await pending;
   return ctx.execution;
 }
 
@@ -81,19 +90,21 @@ const haltBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
 const ordersQuery = z.object({ ticketId: z.string().min(1).max(100).optional() }).strict();
 
-function withDetail(exec: ExecutionService, ids: readonly string[]) {
-  return ids.map((id) => {
-    const order = exec.orders.getOrder(id)!;
-    return { ...order, events: exec.orders.events(id), fills: exec.orders.fills(id) };
-  });
+async function withDetail(exec: ExecutionService, ids: readonly string[]) {
+  const detailed = [];
+  for (const id of ids) {
+    const order = (await exec.orders.getOrder(id))!;
+    detailed.push({ ...order, events: await exec.orders.events(id), fills: await exec.orders.fills(id) });
+  }
+  return detailed;
 }
 
-function executionBody(exec: ExecutionService, result: ExecutionResult) {
+async function executionBody(exec: ExecutionService, result: ExecutionResult) {
   return jsonSafe({
     execution: {
       ...result,
       ticket: undefined,
-      orders: withDetail(
+      orders: await withDetail(
         exec,
         result.orders.map((o) => o.id),
       ),
@@ -130,7 +141,7 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
       },
       handler: async ({ params, body, principal }) => {
         const who = actor(principal);
-        const ticket = ctx.store.getTicket(params.id);
+        const ticket = await ctx.store.getTicket(params.id);
         if (!ticket) throw notFound('ticket', params.id);
         if (ctx.fourEyes && ticket.createdBy === who) {
           throw new HttpError(
@@ -141,9 +152,9 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
         let exec: ExecutionService;
         let mode: string;
         try {
-          exec = executionOf(ctx);
+          exec = await executionOf(ctx);
           await exec.ready();
-          mode = exec.manager.prepare(ticket.id).mode;
+          mode = (await exec.manager.prepare(ticket.id)).mode;
         } catch (error) {
           throw executionError(error);
         }
@@ -156,7 +167,7 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
           return { status: 202, body: { ticketId: ticket.id, mode, dryRun: mode === 'dry-run', status: 'running' } };
         }
         try {
-          return { body: executionBody(exec, await running) };
+          return { body: await executionBody(exec, await running) };
         } catch (error) {
           throw executionError(error);
         }
@@ -171,12 +182,12 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       query: ordersQuery,
       responses: { 200: { description: 'orders', schema: z.looseObject({ orders: z.array(orderSchema) }) } },
-      handler: ({ query }) => {
-        const exec = executionOf(ctx);
-        const orders = exec.orders.listOrders(query.ticketId !== undefined ? { ticketId: query.ticketId } : {});
+      handler: async ({ query }) => {
+        const exec = await executionOf(ctx);
+        const orders = await exec.orders.listOrders(query.ticketId !== undefined ? { ticketId: query.ticketId } : {});
         return {
           body: jsonSafe({
-            orders: withDetail(
+            orders: await withDetail(
               exec,
               orders.map((o) => o.id),
             ),
@@ -210,10 +221,10 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
       body: haltBody,
       responses: { 200: { description: 'halted, with the orders cancelled and any cancel that failed' } },
       handler: async ({ body, principal }) => {
-        const exec = executionOf(ctx);
+        const exec = await executionOf(ctx);
         const report = await exec.halt(actor(principal), body.reason ?? null);
         ctx.log.warn({ actor: actor(principal), cancelled: report.cancelled.length }, 'execution halted');
-        refreshHoldings(ctx);
+        await refreshHoldings(ctx);
         return { body: { ...report, halt: exec.orders.haltState() } };
       },
     }),
@@ -225,9 +236,9 @@ export function executionRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       body: haltBody,
       responses: { 200: { description: 'the kill switch state' } },
-      handler: ({ body, principal }) => {
-        const exec = executionOf(ctx);
-        const halt = exec.resume(actor(principal), body.reason ?? null);
+      handler: async ({ body, principal }) => {
+        const exec = await executionOf(ctx);
+        const halt = await exec.resume(actor(principal), body.reason ?? null);
         ctx.log.info({ actor: actor(principal) }, 'execution resumed');
         return { body: { halt } };
       },

@@ -26,7 +26,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
     });
   };
 
-  const durably = <T>(write: () => T) => durableWrite(ctx, write);
+  const durably = <T>(write: () => Promise<T>) => durableWrite(ctx, write);
 
   return [
     route({
@@ -37,8 +37,8 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       query: ls.holdingListQuery,
       responses: { 200: { description: 'holdings', schema: z.object({ holdings: z.array(ls.holdingSchema) }) } },
-      handler: ({ query }) => {
-        const holdings = ctx.store.listHoldings().filter((h) => query.open !== 'true' || h.netContracts !== 0);
+      handler: async ({ query }) => {
+        const holdings = (await ctx.store.listHoldings()).filter((h) => query.open !== 'true' || h.netContracts !== 0);
         return { body: { holdings: holdings.map(view) } };
       },
     }),
@@ -53,8 +53,8 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         200: { description: 'the holding', schema: ls.holdingSchema },
         404: { description: 'no such holding' },
       },
-      handler: ({ params }) => {
-        const holding = ctx.store.getHolding(params.id);
+      handler: async ({ params }) => {
+        const holding = await ctx.store.getHolding(params.id);
         if (!holding) throw notFound('holding', params.id);
         return { body: view(holding) };
       },
@@ -82,11 +82,11 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         if (body.kind !== undefined && body.kind !== info.kind) {
           throw new HttpError(INVALID_REQUEST, `body.kind: ${body.instrument} is a ${info.kind}, not a ${body.kind}`);
         }
-        body.positionIds?.forEach((id, i) => {
-          if (!ctx.store.getPosition(id)) {
+        for (const [i, id] of (body.positionIds ?? []).entries()) {
+          if (!(await ctx.store.getPosition(id))) {
             throw new HttpError(NOT_FOUND, `body.positionIds.${i}: position ${id} not found`);
           }
-        });
+        }
         const atMs = body.entryTime === undefined ? undefined : Date.parse(body.entryTime);
         // A minute of slack for clock skew between the desk and the service; later than that is a typo.
         if (atMs !== undefined && atMs > ctx.now() + 60_000) {
@@ -117,7 +117,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           { holdingId: holding.id, instrument: holding.instrument, actor: actor(principal) },
           'hedge entered',
         );
-        refreshHoldings(ctx);
+        await refreshHoldings(ctx);
         return { status: 201, body: view(holding) };
       },
     }),
@@ -136,7 +136,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
         503: { description: '`no-mark`: no price given and the market has no mark for the instrument' },
       },
       handler: async ({ params, body, principal }) => {
-        const holding = ctx.store.getHolding(params.id);
+        const holding = await ctx.store.getHolding(params.id);
         if (!holding) throw notFound('holding', params.id);
         let price = body.price;
         if (price === undefined) {
@@ -158,7 +158,7 @@ export function holdingRoutes(ctx: ServiceContext): RouteDef[] {
           ),
         );
         ctx.log.info({ holdingId: closed.id, price: closePrice, actor: actor(principal) }, 'holding closed');
-        refreshHoldings(ctx);
+        await refreshHoldings(ctx);
         return { body: view(closed) };
       },
     }),

@@ -81,10 +81,11 @@ export function operationRoutes(ctx: ServiceContext): RouteDef[] {
           schema: s.readySchema,
         },
       },
-      handler: () => {
+      handler: async () => {
         const feeds = feedStatus();
-        const ready = feeds.length > 0 && feeds.every((f) => f.ready);
-        return { status: ready ? 200 : 503, body: { ready, feeds } };
+        const store = await storeStatus(ctx);
+        const ready = feeds.length > 0 && feeds.every((f) => f.ready) && store.reachable;
+        return { status: ready ? 200 : 503, body: { ready, feeds, store } };
       },
     }),
     route({
@@ -103,4 +104,23 @@ export function operationRoutes(ctx: ServiceContext): RouteDef[] {
       },
     }),
   ];
+}
+
+/**
+ * The store as `/ready` reports it: which database, where (no password), its schema version, whether it answers, and
+ * whether this instance leads the desk's once-only work. A store that does not answer makes the instance not ready:
+ * it could not record a fill.
+ */
+async function storeStatus(ctx: ServiceContext) {
+  const base = {
+    kind: ctx.store.dialect,
+    location: ctx.store.path,
+    leadership: ctx.leadership.kind,
+    leader: ctx.leadership.isLeader(),
+  };
+  try {
+    return { ...base, reachable: true, schemaVersion: await ctx.store.schemaVersion(), error: null };
+  } catch (error) {
+    return { ...base, reachable: false, schemaVersion: null, error: (error as Error).message };
+  }
 }

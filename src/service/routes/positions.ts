@@ -49,9 +49,9 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       body: s.positionSpecSchema,
       responses: { 201: { description: 'created', schema: s.storedPositionSchema } },
-      handler: ({ body, principal }) => {
-        const position = ctx.store.createPosition(positionOf(ctx, body), actor(principal));
-        ctx.refreshPositions();
+      handler: async ({ body, principal }) => {
+        const position = await ctx.store.createPosition(positionOf(ctx, body), actor(principal));
+        await ctx.refreshPositions();
         return { status: 201, body: position };
       },
     }),
@@ -64,7 +64,7 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
       responses: {
         200: { description: 'positions', schema: z.object({ positions: z.array(s.storedPositionSchema) }) },
       },
-      handler: () => ({ body: { positions: ctx.store.listPositions() } }),
+      handler: async () => ({ body: { positions: await ctx.store.listPositions() } }),
     }),
     route({
       method: 'get',
@@ -80,8 +80,8 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
         },
         404: { description: 'no such position' },
       },
-      handler: ({ params }) => {
-        const position = ctx.store.getPosition(params.id);
+      handler: async ({ params }) => {
+        const position = await ctx.store.getPosition(params.id);
         if (!position) throw notFound('position', params.id);
         return { body: jsonSafe({ position, hedge: ctx.hub.state(params.id) ?? null }) };
       },
@@ -94,8 +94,8 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       params: s.idParams,
       responses: { 200: { description: 'curves', schema: s.payoffSchema }, 404: { description: 'no such position' } },
-      handler: ({ params }) => {
-        const position = ctx.store.getPosition(params.id);
+      handler: async ({ params }) => {
+        const position = await ctx.store.getPosition(params.id);
         if (!position) throw notFound('position', params.id);
         const curves = ctx.desk.payoff(params.id);
         if (!curves) throw new HttpError(NO_MARKET, `no market data to value position ${params.id} on`);
@@ -114,10 +114,10 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
         200: { description: 'updated', schema: s.storedPositionSchema },
         404: { description: 'no such position' },
       },
-      handler: ({ params, body, principal }) => {
+      handler: async ({ params, body, principal }) => {
         try {
-          const position = ctx.store.updatePosition(params.id, positionOf(ctx, body), actor(principal));
-          ctx.refreshPositions();
+          const position = await ctx.store.updatePosition(params.id, positionOf(ctx, body), actor(principal));
+          await ctx.refreshPositions();
           return { body: position };
         } catch (error) {
           if (error instanceof NotFoundError) throw notFound('position', params.id);
@@ -133,10 +133,10 @@ export function positionRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'admin',
       params: s.idParams,
       responses: { 204: { description: 'deleted' }, 404: { description: 'no such position' } },
-      handler: ({ params, principal }) => {
+      handler: async ({ params, principal }) => {
         try {
-          ctx.store.deletePosition(params.id, actor(principal));
-          ctx.refreshPositions();
+          await ctx.store.deletePosition(params.id, actor(principal));
+          await ctx.refreshPositions();
           return { status: 204 };
         } catch (error) {
           if (error instanceof NotFoundError) throw notFound('position', params.id);

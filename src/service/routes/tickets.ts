@@ -93,10 +93,10 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
   /** Proposed tickets past their TTL become `expired` before any ticket route reads or moves them. */
   const sweep = () => ctx.store.expireTickets(ctx.now());
 
-  const durably = <T>(write: () => T) => durableWrite(ctx, write);
+  const durably = <T>(write: () => Promise<T>) => durableWrite(ctx, write);
 
-  const loadTicket = (id: string): StoredTicket => {
-    const ticket = ctx.store.getTicket(id);
+  const loadTicket = async (id: string): Promise<StoredTicket> => {
+    const ticket = await ctx.store.getTicket(id);
     if (!ticket) throw notFound('ticket', id);
     return ticket;
   };
@@ -116,11 +116,11 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
         503: { description: 'no usable market data for the positions' },
       },
       handler: async ({ body, principal, req }) => {
-        body.positionIds?.forEach((id, i) => {
-          if (!ctx.store.getPosition(id)) {
+        for (const [i, id] of (body.positionIds ?? []).entries()) {
+          if (!(await ctx.store.getPosition(id))) {
             throw new HttpError(NOT_FOUND, `body.positionIds.${i}: position ${id} not found`);
           }
-        });
+        }
         // The overrides go on as sent (validated above), so unspecified sections keep the desk's values.
         const rawPolicy = (req.body as { policy?: Record<string, unknown> } | undefined)?.policy;
         const request: ProposeRequest = {
@@ -158,17 +158,17 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       query: s.ticketListQuery,
       responses: { 200: { description: 'tickets', schema: z.object({ tickets: z.array(s.ticketSchema) }) } },
-      handler: ({ query }) => {
-        sweep();
+      handler: async ({ query }) => {
+        await sweep();
         return {
           body: {
-            tickets: ctx.store
-              .listTickets({
+            tickets: (
+              await ctx.store.listTickets({
                 ...(query.status ? { status: query.status } : {}),
                 ...(query.limit !== undefined ? { limit: query.limit } : {}),
                 ...(query.offset !== undefined ? { offset: query.offset } : {}),
               })
-              .map(withIntegrity),
+            ).map(withIntegrity),
           },
         };
       },
@@ -181,9 +181,9 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
       auth: 'viewer',
       params: s.idParams,
       responses: { 200: { description: 'the ticket', schema: s.ticketSchema }, 404: { description: 'no such ticket' } },
-      handler: ({ params }) => {
-        sweep();
-        return { body: withIntegrity(loadTicket(params.id)) };
+      handler: async ({ params }) => {
+        await sweep();
+        return { body: withIntegrity(await loadTicket(params.id)) };
       },
     }),
     route({
@@ -208,9 +208,9 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
         503: { description: 'the market needed to re-price the ticket is unusable' },
       },
       handler: async ({ params, body, principal }) => {
-        sweep();
+        await sweep();
         const who = actor(principal);
-        const ticket = loadTicket(params.id);
+        const ticket = await loadTicket(params.id);
         // The cheap refusals first, before re-pricing (the store checks all of them again when it commits).
         if (ticket.status === 'expired' && ticket.expiresAtMs !== null) {
           throw new TicketExpiredError(ticket.id, ticket.expiresAtMs);
@@ -277,7 +277,7 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
         409: { description: '`conflict` (not proposed), `ticket-expired`' },
       },
       handler: async ({ params, body, principal }) => {
-        sweep();
+        await sweep();
         const ticket = await durably(() =>
           ctx.store.transitionTicket(params.id, 'rejected', actor(principal), body.note),
         );
@@ -305,7 +305,7 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
         409: { description: '`conflict`: the ticket is not approved or partially executed' },
       },
       handler: async ({ params, body, principal }) => {
-        sweep();
+        await sweep();
         const who = actor(principal);
         // Fills, the status change, its history and the audit entry commit in one transaction (WAL, FULL).
         const ticket = await durably(() =>
@@ -319,16 +319,16 @@ export function ticketRoutes(ctx: ServiceContext): RouteDef[] {
           { ticketId: ticket.id, status: ticket.status, fills: body.fills?.length ?? 'as-ticketed', actor: who },
           'ticket fills recorded',
         );
-        refreshHoldings(ctx);
+        await refreshHoldings(ctx);
         return { body: withIntegrity(ticket) };
       },
     }),
   ];
 }
 
-/** Writes are tracked so a graceful shutdown waits for them; each is one synchronous, fsynced transaction. */
-export async function durableWrite<T>(ctx: ServiceContext, write: () => T): Promise<T> {
-  const pending = Promise.resolve().then(write);
+/** Writes are tracked so a graceful shutdown waits for them; each is one durable (fsynced, committed) transaction. */
+export async function durableWrite<T>(ctx: ServiceContext, write: () => Promise<T>): Promise<T> {
+  const pending = write();
   ctx.inflight.add(pending);
   try {
     return await pending;
@@ -341,9 +341,9 @@ export async function durableWrite<T>(ctx: ServiceContext, write: () => T): Prom
  * Tells the desk the ledger changed. The write is already durable: a failure to recompute the book is logged,
  * never turned into an error response that would make the client retry (and record the fills twice).
  */
-export function refreshHoldings(ctx: ServiceContext): void {
+export async function refreshHoldings(ctx: ServiceContext): Promise<void> {
   try {
-    deskOf(ctx).refreshHoldings();
+    await ctx.refreshHoldings();
   } catch (error) {
     ctx.log.error({ err: error }, 'refreshing the book after a ledger change failed');
   }

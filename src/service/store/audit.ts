@@ -6,13 +6,14 @@
 import { StoreCore } from './core.js';
 import { AUDIT_GENESIS_HASH, auditRowHash } from './types.js';
 import type { AuditEntry, AuditRow } from './types.js';
+import type { SqlSession } from './sql.js';
 
 /** What `verifyAuditChain` found: the rows checked, the chain's head, and every break with its row id. */
 export interface AuditChainReport {
   rows: number;
   /** The last row's hash: record it outside the database to detect a truncated tail later. */
   headHash: string;
-  /** The highest id SQLite ever issued for the log (sqlite_sequence): rows above the last one were deleted. */
+  /** The highest id ever issued for the log (sqlite_sequence, ilhedge_sequence): rows above the last were deleted. */
   highestIssuedId: number;
   problems: string[];
 }
@@ -29,60 +30,56 @@ function toEntry(r: AuditRow): AuditEntry {
   };
 }
 
+/** The table that records the highest audit id ever issued: SQLite's own, or the one migrations keep in PostgreSQL. */
+function issuedTable(session: SqlSession): string {
+  return session.dialect === 'sqlite' ? 'sqlite_sequence' : 'ilhedge_sequence';
+}
+
 export class AuditStore extends StoreCore {
-  /**
-   * Appends one audit row, chained to the last one. Inside the caller's transaction when there is one (every write
-   * of the store audits in the same transaction as the change), else in its own.
-   */
-  audit(actor: string, action: string, target: string | null, detail?: unknown): void {
-    this.write(`audit entry ${action}`, () => {
-      const last = this.db.prepare('SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
-        { id: number; row_hash: string } | undefined;
-      const issued = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").get() as
-        { seq: number } | undefined;
-      // The id is chosen here (as AUTOINCREMENT would) because the hash covers it.
-      const id = Math.max(last?.id ?? 0, issued?.seq ?? 0) + 1;
-      const row = {
-        id,
-        at_ms: this.now(),
-        actor,
-        action,
-        target,
-        detail_json: detail === undefined ? null : JSON.stringify(detail),
-      };
-      const prevHash = last?.row_hash ?? AUDIT_GENESIS_HASH;
-      this.db
-        .prepare(
-          `INSERT INTO audit_log (id, at_ms, actor, action, target, detail_json, prev_hash, row_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.id,
-          row.at_ms,
-          row.actor,
-          row.action,
-          row.target,
-          row.detail_json,
-          prevHash,
-          auditRowHash(prevHash, row),
-        );
-    });
+  /** Appends one audit row, chained to the last one, in its own transaction. */
+  audit(actor: string, action: string, target: string | null, detail?: unknown): Promise<void> {
+    return this.write(`audit entry ${action}`, (tx) => this.auditIn(tx, actor, action, target, detail));
   }
 
-  listAudit(limit = 100, sinceId = 0): AuditEntry[] {
-    return this.read('listing the audit log', () =>
-      (
-        this.db
-          .prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id DESC LIMIT ?')
-          .all(sinceId, limit) as AuditRow[]
-      ).map(toEntry),
+  /**
+   * Appends one audit row inside the caller's transaction (every write of the store audits in the same transaction
+   * as the change). The driver serialises write transactions, so the last row read here is still the last at commit.
+   */
+  async auditIn(tx: SqlSession, actor: string, action: string, target: string | null, detail?: unknown): Promise<void> {
+    const last = await tx.get<{ id: number; row_hash: string }>(
+      'SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
+    const issued = await tx.get<{ seq: number }>(`SELECT seq FROM ${issuedTable(tx)} WHERE name = 'audit_log'`);
+    // The id is chosen here (as AUTOINCREMENT would) because the hash covers it.
+    const id = Math.max(last?.id ?? 0, issued?.seq ?? 0) + 1;
+    const row = {
+      id,
+      at_ms: this.now(),
+      actor,
+      action,
+      target,
+      detail_json: detail === undefined ? null : JSON.stringify(detail),
+    };
+    const prevHash = last?.row_hash ?? AUDIT_GENESIS_HASH;
+    await tx.run(
+      `INSERT INTO audit_log (id, at_ms, actor, action, target, detail_json, prev_hash, row_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [row.id, row.at_ms, row.actor, row.action, row.target, row.detail_json, prevHash, auditRowHash(prevHash, row)],
+    );
+  }
+
+  listAudit(limit = 100, sinceId = 0): Promise<AuditEntry[]> {
+    return this.read('listing the audit log', async (s) =>
+      (await s.all<AuditRow>('SELECT * FROM audit_log WHERE id > ? ORDER BY id DESC LIMIT ?', [sinceId, limit])).map(
+        toEntry,
+      ),
     );
   }
 
   /** Every audit row, oldest first (for the consistency check). */
-  allAudit(): AuditEntry[] {
-    return this.read('reading the audit log', () =>
-      (this.db.prepare('SELECT * FROM audit_log ORDER BY id').all() as AuditRow[]).map(toEntry),
+  allAudit(): Promise<AuditEntry[]> {
+    return this.read('reading the audit log', async (s) =>
+      (await s.all<AuditRow>('SELECT * FROM audit_log ORDER BY id')).map(toEntry),
     );
   }
 
@@ -91,13 +88,13 @@ export class AuditStore extends StoreCore {
    * hash for the first), its `row_hash` must be the hash of its fields, ids must run 1, 2, 3... without gaps, and
    * no id above the last row may have been issued.
    */
-  verifyAuditChain(): AuditChainReport {
-    return this.read('verifying the audit chain', () => {
+  verifyAuditChain(): Promise<AuditChainReport> {
+    return this.read('verifying the audit chain', async (s) => {
       const problems: string[] = [];
       let prev = AUDIT_GENESIS_HASH;
       let expectedId = 1;
       let rows = 0;
-      for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as Iterable<AuditRow>) {
+      for (const row of await s.all<AuditRow>('SELECT * FROM audit_log ORDER BY id')) {
         rows++;
         if (row.id !== expectedId) {
           problems.push(`audit row ${row.id}: expected id ${expectedId} (rows ${expectedId}..${row.id - 1} deleted)`);
@@ -115,10 +112,7 @@ export class AuditStore extends StoreCore {
         expectedId = row.id + 1;
       }
       const issued =
-        (
-          this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").get() as
-            { seq: number } | undefined
-        )?.seq ?? 0;
+        (await s.get<{ seq: number }>(`SELECT seq FROM ${issuedTable(s)} WHERE name = 'audit_log'`))?.seq ?? 0;
       if (issued > expectedId - 1) {
         problems.push(
           `audit log: ids up to ${issued} were issued but the last row is ${expectedId - 1} (rows deleted)`,

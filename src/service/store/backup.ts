@@ -11,7 +11,7 @@ import { checkStore } from './check.js';
 import type { StoreCheckReport } from './check.js';
 import { StoreBusyError, StoreCorruptError, StoreError, sqliteCodeOf, storeErrorOf } from './errors.js';
 import { migrations } from './migrations.js';
-import { Store } from './store.js';
+import { openStore } from './store.js';
 
 export interface BackupResult {
   path: string;
@@ -74,11 +74,11 @@ export async function backupStore(sourcePath: string, destPath: string): Promise
   let check: BackupResult['check'] = integrity;
   const latest = migrations[migrations.length - 1]!.version;
   if (integrity.ok && integrity.schemaVersion === latest) {
-    const copy = new Store({ path: partial });
+    const copy = await openStore(partial);
     try {
-      check = checkStore(copy);
+      check = await checkStore(copy);
     } finally {
-      copy.close();
+      await copy.close();
     }
   }
   if (!check.ok) {
@@ -152,11 +152,11 @@ export async function restoreStore(
   }
   let check: StoreCheckReport;
   try {
-    const copy = new Store({ path: scratch });
+    const copy = await openStore(scratch);
     try {
-      check = checkStore(copy);
+      check = await checkStore(copy);
     } finally {
-      copy.close();
+      await copy.close();
     }
     if (!check.ok) {
       throw new StoreError(

@@ -1,6 +1,6 @@
 /**
  * The consistency check of the whole store (`ilhedge db check`, and the fault tests after every restart): SQLite's
- * own `PRAGMA integrity_check` and foreign keys, the audit log's hash chain, and the ledger's invariants: every
+ * own integrity checks (SQLite's `PRAGMA integrity_check` and foreign keys; PostgreSQL's schema and triggers), the audit log's hash chain, and the ledger's invariants: every
  * ticket's content matches its checksum, its history is a legal walk of `TICKET_TRANSITIONS` ending at its status,
  * its fills fit its legs and agree with its status (executed = every leg filled), every fill folds into its holding
  * (`foldFills`, `holdingId`), and every transition, fill, key and position has its audit row.
@@ -98,21 +98,19 @@ function checkTicket(ticket: StoredTicket, audit: Map<string, number>, problems:
  * hashes recorded earlier (from a previous check, kept outside the database): each must still be the hash of a row
  * of the chain, or the log up to it was rewritten (the hash covers every row before it).
  */
-export function checkStore(store: Store, options: { auditHeads?: readonly string[] } = {}): StoreCheckReport {
-  const db = store.db;
+export async function checkStore(
+  store: Store,
+  options: { auditHeads?: readonly string[] } = {},
+): Promise<StoreCheckReport> {
   const problems: string[] = [];
-  const integrity = (db.pragma('integrity_check(100)') as { integrity_check: string }[]).map((r) => r.integrity_check);
-  if (integrity.length !== 1 || integrity[0] !== 'ok') {
-    problems.push(...integrity.map((line) => `integrity_check: ${line}`));
-  }
-  const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-  for (const b of broken) problems.push(`foreign key: ${b.table} row ${b.rowid} refers to a missing ${b.parent}`);
+  problems.push(...(await store.db.integrityProblems()));
   const latest = migrations[migrations.length - 1]!.version;
-  if (store.schemaVersion !== latest) problems.push(`schema version ${store.schemaVersion}, expected ${latest}`);
+  const schemaVersion = await store.schemaVersion();
+  if (schemaVersion !== latest) problems.push(`schema version ${schemaVersion}, expected ${latest}`);
 
-  const chain = store.verifyAuditChain();
+  const chain = await store.verifyAuditChain();
   problems.push(...chain.problems);
-  const entries = store.allAudit();
+  const entries = await store.allAudit();
   const hashes = new Set(entries.map((e) => e.rowHash));
   for (const head of options.auditHeads ?? []) {
     if (!hashes.has(head)) {
@@ -122,15 +120,15 @@ export function checkStore(store: Store, options: { auditHeads?: readonly string
   const audit = auditIndex(entries);
   const byAction = (action: string) => entries.filter((e) => e.action === action);
 
-  const ticketIds = (db.prepare('SELECT id FROM tickets ORDER BY created_at_ms, id').all() as { id: string }[]).map(
+  const ticketIds = (await store.db.all<{ id: string }>('SELECT id FROM tickets ORDER BY created_at_ms, id')).map(
     (r) => r.id,
   );
-  for (const id of ticketIds) checkTicket(store.getTicket(id)!, audit, problems);
+  for (const id of ticketIds) checkTicket((await store.getTicket(id))!, audit, problems);
 
   // Fills: each in its holding, all folding without a conflict, each with its audit row.
-  const fills = store.listFills();
+  const fills = await store.listFills();
   const storedHolding = new Map(
-    (db.prepare('SELECT id, holding_id FROM fills').all() as { id: string; holding_id: string }[]).map((r) => [
+    (await store.db.all<{ id: string; holding_id: string }>('SELECT id, holding_id FROM fills')).map((r) => [
       r.id,
       r.holding_id,
     ]),
@@ -175,7 +173,7 @@ export function checkStore(store: Store, options: { auditHeads?: readonly string
   }
 
   // Keys and positions: each created with its audit row; a rotated key points at a key that exists.
-  const keys = store.listApiKeys();
+  const keys = await store.listApiKeys();
   const keyIds = new Set(keys.map((k) => k.id));
   const createdKeys = new Set([...byAction('key.create'), ...byAction('key.rotate')].map((e) => e.target));
   const revokedKeys = new Set(byAction('key.revoke').map((e) => e.target));
@@ -187,7 +185,7 @@ export function checkStore(store: Store, options: { auditHeads?: readonly string
       problems.push(`key ${k.id}: revoked without an audit row`);
     }
   }
-  const positionIds = (db.prepare('SELECT id FROM positions').all() as { id: string }[]).map((r) => r.id);
+  const positionIds = (await store.db.all<{ id: string }>('SELECT id FROM positions')).map((r) => r.id);
   const createdPositions = new Set(byAction('position.create').map((e) => e.target));
   for (const id of positionIds) {
     if (!createdPositions.has(id)) problems.push(`position ${id}: no audit row of its creation`);
@@ -196,7 +194,7 @@ export function checkStore(store: Store, options: { auditHeads?: readonly string
   return {
     ok: problems.length === 0,
     path: store.path,
-    schemaVersion: store.schemaVersion,
+    schemaVersion,
     counts: {
       positions: positionIds.length,
       tickets: ticketIds.length,

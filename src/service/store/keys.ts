@@ -8,6 +8,7 @@ import { AuditStore } from './audit.js';
 import { NotFoundError } from './errors.js';
 import { KEY_PREFIX, parseApiKey, sha256Hex } from './types.js';
 import type { ApiKeyRecord, ApiKeyRow, Role } from './types.js';
+import type { SqlSession } from './sql.js';
 
 export interface KeyLifetime {
   /** The key stops working at this time, UTC ms (null: never)... */
@@ -30,11 +31,12 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
 }
 
 export class KeyStore extends AuditStore {
-  private keyRow(id: string): ApiKeyRow | undefined {
-    return this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+  private keyRow(session: SqlSession, id: string): Promise<ApiKeyRow | undefined> {
+    return session.get<ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?', [id]);
   }
 
-  private insertKey(
+  private async insertKey(
+    tx: SqlSession,
     at: number,
     role: Role,
     actor: string,
@@ -42,18 +44,18 @@ export class KeyStore extends AuditStore {
     expiresAtMs: number | null,
     action: string,
     detail: Record<string, unknown>,
-  ): { key: string; record: ApiKeyRecord } {
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const id = randomBytes(8).toString('hex').slice(0, 10);
     const secret = randomBytes(32).toString('base64url');
     const key = `${KEY_PREFIX}_${id}_${secret}`;
-    this.db
-      .prepare(
-        `INSERT INTO api_keys (id, role, hash_sha256, label, created_at_ms, created_by, expires_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, role, sha256Hex(key), label, at, actor, expiresAtMs);
-    this.audit(actor, action, id, { role, label, expiresAtMs, ...detail });
-    return { key, record: toRecord(this.keyRow(id)!) };
+    await tx.run(
+      `INSERT INTO api_keys (id, role, hash_sha256, label, created_at_ms, created_by, expires_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [id, role, sha256Hex(key), label, at, actor, expiresAtMs],
+    );
+    await this.auditIn(tx, actor, action, id, { role, label, expiresAtMs, ...detail });
+    await this.publish(tx, 'key', id);
+    return { key, record: toRecord((await this.keyRow(tx, id))!) };
   }
 
   /**
@@ -65,22 +67,40 @@ export class KeyStore extends AuditStore {
     actor: string,
     label?: string,
     lifetime: KeyLifetime = {},
-  ): { key: string; record: ApiKeyRecord } {
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const at = this.now();
     const expiresAtMs = lifetime.ttlMs !== undefined ? at + lifetime.ttlMs : (lifetime.expiresAtMs ?? null);
-    return this.write('key create', () =>
-      this.insertKey(at, role, actor, label ?? null, expiresAtMs, 'key.create', {}),
+    return this.write('key create', (tx) =>
+      this.insertKey(tx, at, role, actor, label ?? null, expiresAtMs, 'key.create', {}),
     );
+  }
+
+  /**
+   * Creates a key of `role` only if no key of that role works now, in one transaction: with several instances
+   * starting on one new database, one first-run admin key is made, not one per instance. Null when one exists.
+   */
+  createFirstApiKey(role: Role, actor: string, label: string): Promise<{ key: string; record: ApiKeyRecord } | null> {
+    return this.write('first key create', async (tx) => {
+      const at = this.now();
+      const row = await tx.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM api_keys WHERE role = ? AND revoked_at_ms IS NULL AND (expires_at_ms IS NULL OR expires_at_ms > ?)',
+        [role, at],
+      );
+      if (Number(row?.n ?? 0) > 0) return null;
+      return this.insertKey(tx, at, role, actor, label, null, 'key.create', {});
+    });
   }
 
   /**
    * What a presented key is: `valid` (with its record), `revoked` or `expired` (only said once the secret is proven
    * right, so a guess learns nothing), else `invalid`. Constant-time comparison of the hashes.
    */
-  apiKeyStatus(key: string): { status: 'valid' | 'revoked' | 'expired'; record: ApiKeyRecord } | { status: 'invalid' } {
+  async apiKeyStatus(
+    key: string,
+  ): Promise<{ status: 'valid' | 'revoked' | 'expired'; record: ApiKeyRecord } | { status: 'invalid' }> {
     const parsed = parseApiKey(key);
     if (!parsed) return { status: 'invalid' };
-    const row = this.read('key lookup', () => this.keyRow(parsed.id));
+    const row = await this.read('key lookup', (s) => this.keyRow(s, parsed.id));
     if (!row) return { status: 'invalid' };
     const expected = Buffer.from(row.hash_sha256, 'hex');
     const actual = createHash('sha256').update(key, 'utf8').digest();
@@ -92,42 +112,44 @@ export class KeyStore extends AuditStore {
   }
 
   /** The record of a valid key (not revoked, not expired), or null. */
-  verifyApiKey(key: string): ApiKeyRecord | null {
-    const result = this.apiKeyStatus(key);
+  async verifyApiKey(key: string): Promise<ApiKeyRecord | null> {
+    const result = await this.apiKeyStatus(key);
     return result.status === 'valid' ? result.record : null;
   }
 
-  getApiKey(id: string): ApiKeyRecord | null {
-    const row = this.read('key lookup', () => this.keyRow(id));
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const row = await this.read('key lookup', (s) => this.keyRow(s, id));
     return row ? toRecord(row) : null;
   }
 
-  listApiKeys(): ApiKeyRecord[] {
-    return this.read('listing keys', () =>
-      (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at_ms, id').all() as ApiKeyRow[]).map(toRecord),
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.read('listing keys', async (s) =>
+      (await s.all<ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at_ms, id')).map(toRecord),
     );
   }
 
   /** Keys that work now (not revoked, not expired), of one role or all. */
-  countActiveKeys(role?: Role): number {
+  countActiveKeys(role?: Role): Promise<number> {
     const now = this.now();
     const active = 'revoked_at_ms IS NULL AND (expires_at_ms IS NULL OR expires_at_ms > ?)';
-    return this.read('counting keys', () => {
-      const row = (
-        role
-          ? this.db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE ${active} AND role = ?`).get(now, role)
-          : this.db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE ${active}`).get(now)
-      ) as { n: number };
-      return row.n;
+    return this.read('counting keys', async (s) => {
+      const row = role
+        ? await s.get<{ n: number }>(`SELECT COUNT(*) AS n FROM api_keys WHERE ${active} AND role = ?`, [now, role])
+        : await s.get<{ n: number }>(`SELECT COUNT(*) AS n FROM api_keys WHERE ${active}`, [now]);
+      return Number(row?.n ?? 0);
     });
   }
 
-  revokeApiKey(id: string, actor: string): boolean {
-    return this.write('key revoke', () => {
-      const result = this.db
-        .prepare('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL')
-        .run(this.now(), id);
-      if (result.changes > 0) this.audit(actor, 'key.revoke', id);
+  revokeApiKey(id: string, actor: string): Promise<boolean> {
+    return this.write('key revoke', async (tx) => {
+      const result = await tx.run('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL', [
+        this.now(),
+        id,
+      ]);
+      if (result.changes > 0) {
+        await this.auditIn(tx, actor, 'key.revoke', id);
+        await this.publish(tx, 'key', id);
+      }
       return result.changes > 0;
     });
   }
@@ -142,9 +164,9 @@ export class KeyStore extends AuditStore {
     id: string,
     actor: string,
     options: { graceMs?: number } & KeyLifetime = {},
-  ): { key: string; record: ApiKeyRecord; previous: ApiKeyRecord } {
-    return this.write('key rotate', () => {
-      const old = this.keyRow(id);
+  ): Promise<{ key: string; record: ApiKeyRecord; previous: ApiKeyRecord }> {
+    return this.write('key rotate', async (tx) => {
+      const old = await this.keyRow(tx, id);
       const now = this.now();
       if (
         !old ||
@@ -163,21 +185,25 @@ export class KeyStore extends AuditStore {
               ? now + (old.expires_at_ms - old.created_at_ms)
               : null;
       const graceMs = Math.max(0, options.graceMs ?? 0);
-      const created = this.insertKey(now, old.role, actor, old.label, expiresAtMs, 'key.rotate', {
+      const created = await this.insertKey(tx, now, old.role, actor, old.label, expiresAtMs, 'key.rotate', {
         replaces: id,
         graceMs,
       });
       if (graceMs === 0) {
-        this.db
-          .prepare('UPDATE api_keys SET revoked_at_ms = ?, rotated_to = ? WHERE id = ?')
-          .run(now, created.record.id, id);
+        await tx.run('UPDATE api_keys SET revoked_at_ms = ?, rotated_to = ? WHERE id = ?', [
+          now,
+          created.record.id,
+          id,
+        ]);
       } else {
         const until = old.expires_at_ms === null ? now + graceMs : Math.min(old.expires_at_ms, now + graceMs);
-        this.db
-          .prepare('UPDATE api_keys SET expires_at_ms = ?, rotated_to = ? WHERE id = ?')
-          .run(until, created.record.id, id);
+        await tx.run('UPDATE api_keys SET expires_at_ms = ?, rotated_to = ? WHERE id = ?', [
+          until,
+          created.record.id,
+          id,
+        ]);
       }
-      return { ...created, previous: toRecord(this.keyRow(id)!) };
+      return { ...created, previous: toRecord((await this.keyRow(tx, id))!) };
     });
   }
 }

@@ -18,10 +18,11 @@ import type {
 } from './types.js';
 import { filledPerLeg, remainingPerLeg } from '../../../hedging/ledger.js';
 import type { Fill } from '../../../hedging/ledger.js';
+import type { SqlSession } from './sql.js';
 
 export class TicketStore extends PositionStore {
   /** Inserts a ticket (status `proposed`) and its first history entry; returns once durable. */
-  createTicket(input: {
+  async createTicket(input: {
     mode: string;
     positionIds: string[];
     content: Record<string, unknown>;
@@ -36,19 +37,17 @@ export class TicketStore extends PositionStore {
     /** What the ledger fills (null: a ticket without fill tracking, executed without fills). */
     legs?: StoredTicketLeg[] | null;
     approval?: TicketApproval | null;
-  }): StoredTicket {
+  }): Promise<StoredTicket> {
     const id = input.id ?? randomUUID();
     const at = this.now();
     const contentJson = canonicalJson(input.content);
     const sha = sha256Hex(contentJson);
-    this.write('ticket create', () => {
-      this.db
-        .prepare(
-          `INSERT INTO tickets (id, status, mode, position_ids_json, content_json, content_sha256, created_by,
-             created_at_ms, updated_at_ms, expires_at_ms, request_json, legs_json, approval_json)
-           VALUES (?, 'proposed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+    return this.write('ticket create', async (tx) => {
+      await tx.run(
+        `INSERT INTO tickets (id, status, mode, position_ids_json, content_json, content_sha256, created_by,
+           created_at_ms, updated_at_ms, expires_at_ms, request_json, legs_json, approval_json)
+         VALUES (?, 'proposed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
           id,
           input.mode,
           JSON.stringify(input.positionIds),
@@ -61,31 +60,36 @@ export class TicketStore extends PositionStore {
           input.request ? JSON.stringify(input.request) : null,
           input.legs ? JSON.stringify(input.legs) : null,
           input.approval ? JSON.stringify(input.approval) : null,
-        );
-      this.db
-        .prepare(
-          `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, actor, note, at_ms)
-           VALUES (?, NULL, 'proposed', ?, NULL, ?)`,
-        )
-        .run(id, input.actor, at);
-      this.audit(input.actor, 'ticket.create', id, { mode: input.mode, positionIds: input.positionIds, sha256: sha });
+        ],
+      );
+      await tx.run(
+        `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, actor, note, at_ms)
+         VALUES (?, NULL, 'proposed', ?, NULL, ?)`,
+        [id, input.actor, at],
+      );
+      await this.auditIn(tx, input.actor, 'ticket.create', id, {
+        mode: input.mode,
+        positionIds: input.positionIds,
+        sha256: sha,
+      });
+      await this.publish(tx, 'ticket', id);
+      return (await this.ticketIn(tx, id))!;
     });
-    return this.getTicket(id)!;
   }
 
-  protected history(id: string): TicketHistoryEntry[] {
-    const rows = this.db.prepare('SELECT * FROM ticket_status_history WHERE ticket_id = ? ORDER BY id').all(id) as {
+  protected async history(session: SqlSession, id: string): Promise<TicketHistoryEntry[]> {
+    const rows = await session.all<{
       from_status: TicketStatus | null;
       to_status: TicketStatus;
       actor: string;
       note: string | null;
       at_ms: number;
-    }[];
+    }>('SELECT * FROM ticket_status_history WHERE ticket_id = ? ORDER BY id', [id]);
     return rows.map((r) => ({ from: r.from_status, to: r.to_status, actor: r.actor, note: r.note, atMs: r.at_ms }));
   }
 
-  protected toTicket(row: TicketRow): StoredTicket {
-    const fills = this.ticketFills(row.id);
+  protected async toTicket(session: SqlSession, row: TicketRow): Promise<StoredTicket> {
+    const fills = await this.ticketFills(session, row.id);
     const legs = row.legs_json === null ? null : (JSON.parse(row.legs_json) as StoredTicketLeg[]);
     const filled = legs ? filledPerLeg(legs, fills) : [];
     const remaining = legs ? remainingPerLeg(legs, filled) : [];
@@ -106,26 +110,37 @@ export class TicketStore extends PositionStore {
         ? legs.map((leg, i) => ({ ...leg, filledContracts: filled[i]!, remainingContracts: remaining[i]! }))
         : null,
       fills,
-      history: this.history(row.id),
+      history: await this.history(session, row.id),
     };
   }
 
-  getTicket(id: string): StoredTicket | null {
-    const row = this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as TicketRow | undefined;
-    return row ? this.toTicket(row) : null;
+  /** A ticket read in the caller's session (inside a transaction: as that transaction sees it). */
+  async ticketIn(session: SqlSession, id: string): Promise<StoredTicket | null> {
+    const row = await session.get<TicketRow>('SELECT * FROM tickets WHERE id = ?', [id]);
+    return row ? this.toTicket(session, row) : null;
   }
 
-  listTickets(filter: { status?: TicketStatus; limit?: number; offset?: number } = {}): StoredTicket[] {
+  getTicket(id: string): Promise<StoredTicket | null> {
+    return this.read('ticket lookup', (s) => this.ticketIn(s, id));
+  }
+
+  listTickets(filter: { status?: TicketStatus; limit?: number; offset?: number } = {}): Promise<StoredTicket[]> {
     const limit = filter.limit ?? 100;
     const offset = filter.offset ?? 0;
-    const rows = (
-      filter.status
-        ? this.db
-            .prepare('SELECT * FROM tickets WHERE status = ? ORDER BY created_at_ms DESC, id LIMIT ? OFFSET ?')
-            .all(filter.status, limit, offset)
-        : this.db.prepare('SELECT * FROM tickets ORDER BY created_at_ms DESC, id LIMIT ? OFFSET ?').all(limit, offset)
-    ) as TicketRow[];
-    return rows.map((r) => this.toTicket(r));
+    return this.read('listing tickets', async (s) => {
+      const rows = filter.status
+        ? await s.all<TicketRow>(
+            'SELECT * FROM tickets WHERE status = ? ORDER BY created_at_ms DESC, id LIMIT ? OFFSET ?',
+            [filter.status, limit, offset],
+          )
+        : await s.all<TicketRow>('SELECT * FROM tickets ORDER BY created_at_ms DESC, id LIMIT ? OFFSET ?', [
+            limit,
+            offset,
+          ]);
+      const tickets: StoredTicket[] = [];
+      for (const row of rows) tickets.push(await this.toTicket(s, row));
+      return tickets;
+    });
   }
 
   /**
@@ -133,34 +148,45 @@ export class TicketStore extends PositionStore {
    * past its expiry can only move to `expired`, even before `expireTickets` has swept it. The executed states are
    * reached through `recordTicketFills` only (the fills decide which), so they are refused here.
    */
-  transitionTicket(id: string, to: TicketStatus, actor: string, note?: string): StoredTicket {
+  transitionTicket(id: string, to: TicketStatus, actor: string, note?: string): Promise<StoredTicket> {
     if (to === 'executed' || to === 'partially-executed') {
-      throw new Error(`ticket ${id}: record fills with recordTicketFills to move it to ${to}`);
+      return Promise.reject(new Error(`ticket ${id}: record fills with recordTicketFills to move it to ${to}`));
     }
-    return this.write(`ticket ${to}`, () => {
-      this.moveTicket(id, to, actor, note ?? null);
-      return this.getTicket(id)!;
+    return this.write(`ticket ${to}`, async (tx) => {
+      await this.moveTicket(tx, id, to, actor, note ?? null);
+      return (await this.ticketIn(tx, id))!;
     });
   }
 
-  /** The status change itself (inside the caller's transaction): checks, update, history, audit. */
-  protected moveTicket(id: string, to: TicketStatus, actor: string, note: string | null, detail?: unknown): TicketRow {
-    const row = this.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as TicketRow | undefined;
+  /**
+   * The status change itself (inside the caller's transaction): checks, update, history, audit. The row is read
+   * inside the transaction, and write transactions are serialised (by the driver, across instances too), so two
+   * approvals or executions of one ticket cannot both pass the check.
+   */
+  protected async moveTicket(
+    tx: SqlSession,
+    id: string,
+    to: TicketStatus,
+    actor: string,
+    note: string | null,
+    detail?: unknown,
+  ): Promise<TicketRow> {
+    const row = await tx.get<TicketRow>('SELECT * FROM tickets WHERE id = ?', [id]);
     if (!row) throw new NotFoundError('ticket', id);
     if (!TICKET_TRANSITIONS[row.status].includes(to)) throw new TransitionError(id, row.status, to);
     const at = this.now();
     if (row.status === 'proposed' && to !== 'expired' && row.expires_at_ms !== null && at >= row.expires_at_ms) {
       throw new TicketExpiredError(id, row.expires_at_ms);
     }
-    this.db.prepare('UPDATE tickets SET status = ?, updated_at_ms = ? WHERE id = ?').run(to, at, id);
-    this.db
-      .prepare(
-        `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, actor, note, at_ms)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, row.status, to, actor, note, at);
+    await tx.run('UPDATE tickets SET status = ?, updated_at_ms = ? WHERE id = ?', [to, at, id]);
+    await tx.run(
+      `INSERT INTO ticket_status_history (ticket_id, from_status, to_status, actor, note, at_ms)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [id, row.status, to, actor, note, at],
+    );
     const auditDetail = { ...(note ? { note } : {}), ...(detail === undefined ? {} : { detail }) };
-    this.audit(actor, `ticket.${to}`, id, Object.keys(auditDetail).length > 0 ? auditDetail : undefined);
+    await this.auditIn(tx, actor, `ticket.${to}`, id, Object.keys(auditDetail).length > 0 ? auditDetail : undefined);
+    await this.publish(tx, 'ticket', id);
     return row;
   }
 
@@ -172,34 +198,32 @@ export class TicketStore extends PositionStore {
     id: string,
     actor: string,
     options: { fourEyes: boolean; note?: string | null; detail?: unknown } = { fourEyes: true },
-  ): StoredTicket {
-    return this.write('ticket approve', () => {
-      const row = this.db.prepare('SELECT created_by FROM tickets WHERE id = ?').get(id) as
-        { created_by: string } | undefined;
+  ): Promise<StoredTicket> {
+    return this.write('ticket approve', async (tx) => {
+      const row = await tx.get<{ created_by: string }>('SELECT created_by FROM tickets WHERE id = ?', [id]);
       if (!row) throw new NotFoundError('ticket', id);
       if (options.fourEyes && row.created_by === actor) throw new FourEyesError(id, row.created_by);
-      this.moveTicket(id, 'approved', actor, options.note ?? null, options.detail);
-      return this.getTicket(id)!;
+      await this.moveTicket(tx, id, 'approved', actor, options.note ?? null, options.detail);
+      return (await this.ticketIn(tx, id))!;
     });
   }
 
   /** Proposed tickets past their expiry -> `expired`, each with history and audit (actor `system:expiry`). */
-  expireTickets(nowMs: number = this.now()): string[] {
-    const due = () =>
+  async expireTickets(nowMs: number = this.now()): Promise<string[]> {
+    const due = async (s: SqlSession) =>
       (
-        this.db
-          .prepare(
-            `SELECT id FROM tickets WHERE status = 'proposed' AND expires_at_ms IS NOT NULL AND expires_at_ms <= ?
-             ORDER BY expires_at_ms, id`,
-          )
-          .all(nowMs) as { id: string }[]
+        await s.all<{ id: string }>(
+          `SELECT id FROM tickets WHERE status = 'proposed' AND expires_at_ms IS NOT NULL AND expires_at_ms <= ?
+           ORDER BY expires_at_ms, id`,
+          [nowMs],
+        )
       ).map((r) => r.id);
     // The routes sweep before every ticket read: with nothing due the sweep is a read, so reads go on while the
     // database is locked or full.
-    if (this.read('ticket expiry', due).length === 0) return [];
-    return this.write('ticket expiry', () => {
-      const ids = due();
-      for (const id of ids) this.moveTicket(id, 'expired', 'system:expiry', 'TTL passed before approval');
+    if ((await this.read('ticket expiry', due)).length === 0) return [];
+    return this.write('ticket expiry', async (tx) => {
+      const ids = await due(tx);
+      for (const id of ids) await this.moveTicket(tx, id, 'expired', 'system:expiry', 'TTL passed before approval');
       return ids;
     });
   }
@@ -227,8 +251,8 @@ export class TicketStore extends PositionStore {
     };
   }
 
-  protected ticketFills(ticketId: string): Fill[] {
-    const rows = this.db.prepare('SELECT * FROM fills WHERE ticket_id = ? ORDER BY seq').all(ticketId) as FillRow[];
+  protected async ticketFills(session: SqlSession, ticketId: string): Promise<Fill[]> {
+    const rows = await session.all<FillRow>('SELECT * FROM fills WHERE ticket_id = ? ORDER BY seq', [ticketId]);
     return rows.map((r) => this.toFill(r));
   }
 }
