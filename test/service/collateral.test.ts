@@ -17,6 +17,7 @@ import { loadDesk, seedHoldingsOf } from '../../src/service/run.js';
 import { createLogger, startService, type ServiceHandle } from '../../src/service/server.js';
 import { runCommandInProcess } from '../cli/runCli.js';
 import { builtinMarket, request, type Json } from './helpers.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const PUT_ENTRY_COIN = 0.0205;
 const config = {
@@ -56,7 +57,7 @@ async function serve(file: string) {
   const desk = await loadDesk(file);
   const feed = new ScriptedFeed(await builtinMarket());
   const handle = await startService({
-    dbPath: ':memory:',
+    dbPath: await testStoreLocation('collateral'),
     feeds: [feed],
     logger: createLogger('silent'),
     deskPolicy: deskPolicy(desk.configs[0]!.config),

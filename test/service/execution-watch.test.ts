@@ -16,6 +16,7 @@ import { CcxtOrderFeed } from '../../src/service/execution/orderWatch.js';
 import { createCcxtClient } from '../../adapters/client.js';
 import { startFakeDeribit, type FakeDeribit } from '../helpers/fakeDeribit.js';
 import { builtinMarket } from './helpers.js';
+import { testStoreLocation } from '../helpers/testStore.js';
 
 const credentials = { apiKey: 'watch-key', secret: 'watch-secret' };
 const PUT = 'BTC-29MAY26-75000-P';
@@ -82,7 +83,7 @@ async function approvedTicket(store: Store) {
 }
 
 async function setup(config: ExecutionConfigInput) {
-  const store = await openStore(':memory:');
+  const store = await openStore(await testStoreLocation('execution_watch'));
   stores.push(store);
   await applyOrdersMigration(store);
   const gateway = new CcxtGateway({
