@@ -42,6 +42,24 @@ const CONTENT = {
   },
 };
 
+/**
+ * Statements sent to PostgreSQL by every `pg.Client` of this process (the store's pool included: one `pg` module),
+ * counted so a write's time can be set against its round trips: a counter on the prototype while the suite runs,
+ * nothing else changed, the original put back afterwards.
+ */
+let pgStatements = 0;
+function countPgStatements(): () => void {
+  const prototype = pg.Client.prototype as { query: (...args: unknown[]) => unknown };
+  const query = prototype.query;
+  prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    pgStatements++;
+    return query.apply(this, args);
+  };
+  return () => {
+    prototype.query = query;
+  };
+}
+
 async function timeWrites(store: Store, label: string): Promise<BenchResult[]> {
   const position = await store.createPosition(
     { kind: 'lp', venue: 'deribit', underlying: 'BTC', model: 'v2', price: 75_000, depositValue: 100_000 },
@@ -49,7 +67,10 @@ async function timeWrites(store: Store, label: string): Promise<BenchResult[]> {
   );
   const propose: number[] = [];
   const fill: number[] = [];
+  let proposeStatements = 0;
+  let fillStatements = 0;
   for (let i = 0; i < WARMUP + WRITES; i++) {
+    let before = pgStatements;
     let t0 = performance.now();
     const ticket = await store.createTicket({
       mode: 'dynamic',
@@ -59,23 +80,88 @@ async function timeWrites(store: Store, label: string): Promise<BenchResult[]> {
       legs: [LEG],
     });
     const proposeMs = performance.now() - t0;
+    const proposeCount = pgStatements - before;
     await store.approveTicket(ticket.id, 'key:b', { fourEyes: true });
+    before = pgStatements;
     t0 = performance.now();
     await store.recordTicketFills(ticket.id, null, 'key:b');
     const fillMs = performance.now() - t0;
     if (i >= WARMUP) {
       propose.push(proposeMs);
       fill.push(fillMs);
+      proposeStatements += proposeCount;
+      fillStatements += pgStatements - before;
     }
   }
-  const result = (name: string, sample: number[]): BenchResult => ({
+  const result = (name: string, sample: number[], statements: number): BenchResult => ({
     name: `store.${name}.${label}`,
     opsPerSec: 1000 / (sample.reduce((a, b) => a + b, 0) / sample.length),
     p50Ms: percentile(sample, 50),
     p99Ms: percentile(sample, 99),
-    extra: { writes: sample.length },
+    extra: { writes: sample.length, ...(statements > 0 ? { statementsPerWrite: statements / sample.length } : {}) },
   });
-  return [result('ticketProposal', propose), result('fillRecording', fill)];
+  return [result('ticketProposal', propose, proposeStatements), result('fillRecording', fill, fillStatements)];
+}
+
+/** Creates `name` on the server of `adminUrl` (with `settings` as the database's defaults) and returns its URL. */
+async function createDatabase(adminUrl: string, name: string, settings: Record<string, string> = {}): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+    for (const [key, value] of Object.entries(settings))
+      await admin.query(`ALTER DATABASE "${name}" SET ${key} = ${value}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Where a PostgreSQL write's time goes, on one connection to `url`: the server's durability settings as the store's
+ * connections see them, a bare round trip (`SELECT 1`) and a one-row commit with and without waiting for the WAL
+ * flush (`synchronous_commit` on / off for that transaction): the difference is the fsync at commit.
+ */
+async function pgCommitCost(url: string): Promise<Record<string, number | string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const setting = async (name: string) =>
+      (await client.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]!;
+    const settings = {
+      fsync: await setting('fsync'),
+      synchronous_commit: await setting('synchronous_commit'),
+      wal_sync_method: await setting('wal_sync_method'),
+    };
+    const time = async (fn: () => Promise<unknown>) => {
+      const samples: number[] = [];
+      for (let i = 0; i < WARMUP + WRITES; i++) {
+        const t0 = performance.now();
+        await fn();
+        if (i >= WARMUP) samples.push(performance.now() - t0);
+      }
+      return Number(percentile(samples, 50).toFixed(3));
+    };
+    // A real table (a temporary one writes no WAL, so its commit would not wait for a flush).
+    await client.query('CREATE TABLE bench_commit (n int)');
+    const commit = (sync: 'on' | 'off') => async () => {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL synchronous_commit = ${sync}`);
+      await client.query('INSERT INTO bench_commit VALUES (1)');
+      await client.query('COMMIT');
+    };
+    return {
+      ...settings,
+      // Commits first: the round trip, measured last, is then timed on a warm client, as the store's are.
+      asyncCommitP50Ms: await time(commit('off')),
+      commitP50Ms: await time(commit('on')),
+      roundTripP50Ms: await time(() => client.query('SELECT 1')),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 export const storeSuite: BenchSuite = {
@@ -94,24 +180,27 @@ export const storeSuite: BenchSuite = {
       rmSync(dir, { recursive: true, force: true });
     }
     const server = await startTestPgServer({ durable: true });
+    const uncount = countPgStatements();
     try {
-      // A database of its own, not the server's `postgres` admin database.
-      const admin = new pg.Client({ connectionString: server.adminUrl });
-      await admin.connect();
+      // Databases of their own, not the server's `postgres` admin database.
+      const url = await createDatabase(server.adminUrl, DATABASE);
+      const cost = await pgCommitCost(url);
+      const store = await openStore(url);
       try {
-        await admin.query(`CREATE DATABASE "${DATABASE}"`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(server.adminUrl);
-      url.pathname = `/${DATABASE}`;
-      const store = await openStore(url.toString());
-      try {
-        results.push(...(await timeWrites(store, 'postgres')));
+        for (const r of await timeWrites(store, 'postgres')) results.push({ ...r, extra: { ...r.extra, ...cost } });
       } finally {
         await store.close();
       }
+      // The same writes without waiting for the WAL flush at commit (NOT durable: the decomposition only).
+      const asyncUrl = await createDatabase(server.adminUrl, `${DATABASE}_async`, { synchronous_commit: 'off' });
+      const asyncStore = await openStore(asyncUrl);
+      try {
+        results.push(...(await timeWrites(asyncStore, 'postgresAsyncCommit')));
+      } finally {
+        await asyncStore.close();
+      }
     } finally {
+      uncount();
       await dropDatabases(server.adminUrl, DATABASE).catch(() => undefined);
       await server.stop();
     }
