@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store, type StoredTicketLeg } from '../../src/service/store/index.js';
+import { openStore, type Store } from '../../src/service/store/index.js';
 import { applyOrdersMigration, OrderStore } from '../../src/service/execution/orderStore.js';
 import { OrderManager } from '../../src/service/execution/orderManager.js';
 import { CcxtGateway } from '../../src/service/execution/ccxtGateway.js';
@@ -19,11 +19,9 @@ import { ExecutionHaltedError } from '../../src/service/execution/errors.js';
 import { startFakeDeribit, type FakeDeribit, type FakeOrder } from '../helpers/fakeDeribit.js';
 import { builtinMarket } from './helpers.js';
 import { testStoreKind, testStoreLocation } from '../helpers/testStore.js';
+import { approvedTicket, CALL, PERP, PUT } from './executionTicket.js';
 
 const credentials = { apiKey: 'mgr-key', secret: 'mgr-secret' };
-const PUT = 'BTC-29MAY26-75000-P';
-const CALL = 'BTC-29MAY26-77000-C';
-const PERP = 'BTC-PERPETUAL';
 
 let fake: FakeDeribit;
 let market: ReturnType<typeof marketViewOf>;
@@ -45,52 +43,6 @@ afterAll(async () => {
   for (const s of stores) if (!s.isClosed) await s.close();
   await fake.stop();
 });
-
-const option = (instrument: string, contracts: number, limitPrice: number): StoredTicketLeg => ({
-  venue: 'deribit',
-  underlying: 'BTC',
-  instrument,
-  kind: 'option',
-  side: 'buy',
-  contracts,
-  limitPrice,
-  feesQuote: 1,
-  contractSize: 1,
-  contractValueQuote: null,
-  priceCurrency: 'BTC',
-});
-const perpLeg = (contracts: number): StoredTicketLeg => ({
-  venue: 'deribit',
-  underlying: 'BTC',
-  instrument: PERP,
-  kind: 'perp',
-  side: 'sell',
-  contracts,
-  limitPrice: 75_795,
-  feesQuote: 1,
-  contractSize: null,
-  contractValueQuote: 10,
-  priceCurrency: 'USD',
-});
-
-/**
- * Puts 4 contracts (delta -0.2), calls 2 (delta +0.1), the perp sold 1000 (delta -1000 x 10 / 75795). The perp's
- * delta per contract is 1.31935e-4, so with the call half filled the perp is 1000 - 0.5 x 0.1 / 1.31935e-4 = 621.
- */
-async function approvedTicket(store: Store) {
-  const legs = [option(PUT, 4, 0.0075), option(CALL, 2, 0.005), perpLeg(1000)];
-  const content = {
-    ticket: {
-      legs: [
-        { instrument: PUT, delta: -0.2 },
-        { instrument: CALL, delta: 0.1 },
-        { instrument: PERP, delta: (-1000 * 10) / 75_795 },
-      ],
-    },
-  };
-  const ticket = await store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
-  return store.approveTicket(ticket.id, 'key:approver', { fourEyes: true });
-}
 
 async function setup(config: ExecutionConfigInput = {}, path?: string, migrate = true) {
   const store = await openStore(path ?? (await testStoreLocation('execution')));

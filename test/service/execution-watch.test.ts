@@ -5,7 +5,7 @@
  * equal to the venue's fills, and once the subscription is back the next order's fills come by push again.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store, type StoredTicketLeg } from '../../src/service/store/index.js';
+import { openStore, type Store } from '../../src/service/store/index.js';
 import { applyOrdersMigration, OrderStore } from '../../src/service/execution/orderStore.js';
 import { OrderManager } from '../../src/service/execution/orderManager.js';
 import { CcxtGateway, deribitWsUrlBeside } from '../../src/service/execution/ccxtGateway.js';
@@ -17,11 +17,9 @@ import { createCcxtClient } from '../../adapters/client.js';
 import { startFakeDeribit, type FakeDeribit } from '../helpers/fakeDeribit.js';
 import { builtinMarket } from './helpers.js';
 import { testStoreLocation } from '../helpers/testStore.js';
+import { approvedTicket, CALL, PERP, PUT } from './executionTicket.js';
 
 const credentials = { apiKey: 'watch-key', secret: 'watch-secret' };
-const PUT = 'BTC-29MAY26-75000-P';
-const CALL = 'BTC-29MAY26-77000-C';
-const PERP = 'BTC-PERPETUAL';
 
 let fake: FakeDeribit;
 let market: ReturnType<typeof marketViewOf>;
@@ -42,45 +40,6 @@ afterAll(async () => {
   for (const s of stores) if (!s.isClosed) await s.close();
   await fake.stop();
 });
-
-const leg = (
-  instrument: string,
-  kind: 'option' | 'perp',
-  side: 'buy' | 'sell',
-  contracts: number,
-  limitPrice: number,
-): StoredTicketLeg => ({
-  venue: 'deribit',
-  underlying: 'BTC',
-  instrument,
-  kind,
-  side,
-  contracts,
-  limitPrice,
-  feesQuote: 1,
-  contractSize: kind === 'option' ? 1 : null,
-  contractValueQuote: kind === 'perp' ? 10 : null,
-  priceCurrency: kind === 'option' ? 'BTC' : 'USD',
-});
-
-async function approvedTicket(store: Store) {
-  const legs = [
-    leg(PUT, 'option', 'buy', 4, 0.0075),
-    leg(CALL, 'option', 'buy', 2, 0.005),
-    leg(PERP, 'perp', 'sell', 1000, 75_795),
-  ];
-  const content = {
-    ticket: {
-      legs: [
-        { instrument: PUT, delta: -0.2 },
-        { instrument: CALL, delta: 0.1 },
-        { instrument: PERP, delta: (-1000 * 10) / 75_795 },
-      ],
-    },
-  };
-  const ticket = await store.createTicket({ mode: 'dynamic', positionIds: [], content, actor: 'key:proposer', legs });
-  return store.approveTicket(ticket.id, 'key:approver', { fourEyes: true });
-}
 
 async function setup(config: ExecutionConfigInput) {
   const store = await openStore(await testStoreLocation('execution_watch'));
