@@ -8,14 +8,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerExecute } from '../../src/cli/commands/execute.js';
-import { createExecutionService } from '../../src/service/execution/service.js';
-import { applyOrdersMigration } from '../../src/service/execution/orderStore.js';
-import { marketViewOf } from '../../src/service/execution/market.js';
 import { parseClientOrderId } from '../../src/service/execution/clientOrderId.js';
 import { optionQuoteFee } from '../../adapters/venues/fees/index.js';
 import { findQuote } from '../../hedging/book.js';
 import type { OptionQuote } from '../../adapters/model.js';
-import { startFakeDeribit, type FakeDeribit } from '../helpers/fakeDeribit.js';
+import { createExecutionService } from '../../src/service/execution/service.js';
+import { applyOrdersMigration } from '../../src/service/execution/orderStore.js';
+import { marketViewOf } from '../../src/service/execution/market.js';
+import type { FakeDeribit } from '../helpers/fakeDeribit.js';
+import { startTestnetService, type TestnetService } from './testnetService.js';
 import { runCommandInProcess } from '../cli/runCli.js';
 import { builtinMarket, startTestService, type Json, type TestService } from './helpers.js';
 
@@ -24,33 +25,23 @@ let fake: FakeDeribit;
 let t: TestService;
 let trader2: string;
 
+let testnet: TestnetService;
+
 beforeAll(async () => {
-  fake = await startFakeDeribit(credentials);
-  // The scripted feed does not tick here: a generous quote age keeps a slow (loaded) run from reading a stale book.
-  t = await startTestService({ maxFeedAgeMs: 120_000 });
-  await applyOrdersMigration(t.handle.store);
-  t.handle.context.execution = await createExecutionService({
-    store: t.handle.store,
-    market: marketViewOf(() => t.handle.hub.markets()),
-    config: {
-      venues: { deribit: { mode: 'testnet', restUrl: fake.restUrl, requestTimeoutMs: 2_000 } },
+  testnet = await startTestnetService(
+    credentials,
+    {
       fillTimeoutMs: 300,
       pollIntervalMs: 30,
       maxReprices: 2,
       priceToleranceFraction: 0.05,
       collarFraction: 0.25,
     },
-    env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
-    enableRateLimit: false,
-    onFills: () => void t.handle.context.refreshHoldings(),
-  });
-  trader2 = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
+    120_000,
+  );
+  ({ fake, t, trader2 } = testnet);
 });
-afterAll(async () => {
-  await t.handle.context.execution?.close();
-  await t.handle.close();
-  await fake.stop();
-});
+afterAll(() => testnet.close());
 
 async function book(s: TestService): Promise<Json> {
   const r = await s.call('GET', '/api/book', { key: s.keys.viewer });

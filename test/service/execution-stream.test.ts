@@ -6,43 +6,31 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExecutionService } from '../../src/service/execution/service.js';
-import { applyOrdersMigration } from '../../src/service/execution/orderStore.js';
-import { marketViewOf } from '../../src/service/execution/market.js';
-import { startFakeDeribit, type FakeDeribit } from '../helpers/fakeDeribit.js';
-import { startTestService, type Json, type TestService } from './helpers.js';
+import type { FakeDeribit } from '../helpers/fakeDeribit.js';
+import { startTestnetService, type TestnetService } from './testnetService.js';
+import type { Json, TestService } from './helpers.js';
 
 const credentials = { apiKey: 'stream-key', secret: 'stream-secret' };
 let fake: FakeDeribit;
 let t: TestService;
 let trader2: string;
 
+let testnet: TestnetService;
+
 beforeAll(async () => {
-  fake = await startFakeDeribit(credentials);
-  // The scripted feed stands still through the test: its quotes must not go stale on a loaded machine.
-  t = await startTestService({ maxFeedAgeMs: 600_000 });
-  await applyOrdersMigration(t.handle.store);
-  t.handle.context.execution = await createExecutionService({
-    store: t.handle.store,
-    market: marketViewOf(() => t.handle.hub.markets()),
-    config: {
-      venues: { deribit: { mode: 'testnet', restUrl: fake.restUrl, requestTimeoutMs: 2_000 } },
+  testnet = await startTestnetService(
+    credentials,
+    {
       fillTimeoutMs: 5_000,
       pollIntervalMs: 1_000,
       priceToleranceFraction: 0.05,
       collarFraction: 0.25,
     },
-    env: { ILHEDGE_DERIBIT_API_KEY: credentials.apiKey, ILHEDGE_DERIBIT_API_SECRET: credentials.secret },
-    enableRateLimit: false,
-    onFills: () => void t.handle.context.refreshHoldings(),
-  });
-  trader2 = (await t.handle.store.createApiKey('trader', 'test', 'second trader')).key;
+    600_000,
+  );
+  ({ fake, t, trader2 } = testnet);
 });
-afterAll(async () => {
-  await t.handle.context.execution?.close();
-  await t.handle.close();
-  await fake.stop();
-});
+afterAll(() => testnet.close());
 
 function inbox(ws: WebSocket) {
   const messages: Json[] = [];

@@ -113,6 +113,12 @@ async function restorePostgres(file: string, url: string) {
   }
 }
 
+/** `--json`: the result as JSON; else its key-value lines. */
+function print(json: boolean | undefined, result: unknown, lines: Parameters<typeof renderKeyValues>[0]): void {
+  if (json) printJson(result);
+  else process.stdout.write(renderKeyValues(lines) + '\n');
+}
+
 export function register(program: Command): void {
   const db = program.command('db').description('Migrate, back up, restore and check the desk service store');
 
@@ -126,15 +132,11 @@ export function register(program: Command): void {
         const store = await openStore(storeLocationOf(opts.db));
         try {
           const result = { store: store.path, kind: store.dialect, schemaVersion: await store.schemaVersion() };
-          if (opts.json) printJson(result);
-          else
-            process.stdout.write(
-              renderKeyValues([
-                ['store', result.store],
-                ['kind', result.kind],
-                ['schema version', result.schemaVersion],
-              ]) + '\n',
-            );
+          print(opts.json, result, [
+            ['store', result.store],
+            ['kind', result.kind],
+            ['schema version', result.schemaVersion],
+          ]);
         } finally {
           await store.close();
         }
@@ -154,29 +156,21 @@ export function register(program: Command): void {
         const location = storeLocationOf(opts.db);
         if (isPostgresUrl(location)) {
           const result = await backupPostgres(location, file);
-          if (opts.json) printJson(result);
-          else
-            process.stdout.write(
-              renderKeyValues([
-                ['backup', result.path],
-                ['bytes', result.bytes],
-                ['schema version', result.schemaVersion],
-                ['rows', Object.values(result.rows).reduce((a, b) => a + b, 0)],
-              ]) + '\n',
-            );
+          print(opts.json, result, [
+            ['backup', result.path],
+            ['bytes', result.bytes],
+            ['schema version', result.schemaVersion],
+            ['rows', Object.values(result.rows).reduce((a, b) => a + b, 0)],
+          ]);
           return;
         }
         const result = await backupStore(location, file);
-        if (opts.json) printJson(result);
-        else
-          process.stdout.write(
-            renderKeyValues([
-              ['backup', result.path],
-              ['bytes', result.bytes],
-              ['schema version', result.schemaVersion],
-              ['check', result.check.ok ? 'ok' : 'FAILED'],
-            ]) + '\n',
-          );
+        print(opts.json, result, [
+          ['backup', result.path],
+          ['bytes', result.bytes],
+          ['schema version', result.schemaVersion],
+          ['check', result.check.ok ? 'ok' : 'FAILED'],
+        ]);
       });
     });
 
@@ -194,35 +188,26 @@ export function register(program: Command): void {
         const location = storeLocationOf(opts.db);
         if (isPostgresUrl(location)) {
           const result = await restorePostgres(file, location);
-          if (opts.json) printJson(result);
-          else
-            process.stdout.write(
-              renderKeyValues([
-                ['restored', result.path],
-                ['from', file],
-                ['tickets', result.check.counts.tickets],
-                ['fills', result.check.counts.fills],
-                ['audit rows', result.check.counts.audit],
-                ['check', result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`],
-              ]) + '\n',
-            );
+          print(opts.json, result, [
+            ['restored', result.path],
+            ['from', file],
+            ['tickets', result.check.counts.tickets],
+            ['fills', result.check.counts.fills],
+            ['audit rows', result.check.counts.audit],
+            ['check', result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`],
+          ]);
           if (!result.check.ok) throw new CliError(`the restored store fails its check: ${result.check.problems[0]}`);
           return;
         }
         const result = await restoreStore(file, location);
-        if (opts.json) printJson(result);
-        else {
-          process.stdout.write(
-            renderKeyValues([
-              ['restored', result.path],
-              ['from', file],
-              ['previous database kept as', result.previous ?? '(none)'],
-              ['tickets', result.check.counts.tickets],
-              ['fills', result.check.counts.fills],
-              ['audit rows', result.check.counts.audit],
-            ]) + '\n',
-          );
-        }
+        print(opts.json, result, [
+          ['restored', result.path],
+          ['from', file],
+          ['previous database kept as', result.previous ?? '(none)'],
+          ['tickets', result.check.counts.tickets],
+          ['fills', result.check.counts.fills],
+          ['audit rows', result.check.counts.audit],
+        ]);
       });
     });
 

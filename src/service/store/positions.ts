@@ -56,12 +56,6 @@ export class PositionStore extends KeyStore {
     );
   }
 
-  countPositionsEver(): Promise<number> {
-    return this.read('counting positions', async (s) =>
-      Number((await s.get<{ n: number }>('SELECT COUNT(*) AS n FROM positions'))?.n ?? 0),
-    );
-  }
-
   updatePosition(id: string, spec: PositionSpec, actor: string): Promise<StoredPosition> {
     return this.write('position update', (tx) => this.updatePositionIn(tx, id, spec, actor));
   }
