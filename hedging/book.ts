@@ -353,12 +353,21 @@ function balancePositionGreeks(
   };
 }
 
+/**
+ * Rows already valued on one market state (one snapshot, one time, its own spot price), by position object: the
+ * stream values each position with its own hedges and then the market's whole book on the same tick, and the second
+ * valuation reuses the first's rows instead of pricing every LP and option again. Only LP and listed rows are kept
+ * (a balance's row depends on the other rows of its valuation). Whoever holds the cache keeps it to that one state
+ * (`MarketContext` does: one per tick).
+ */
+export type ValuedRows = WeakMap<BookPosition, PositionGreeks>;
+
 /** Greeks of every position and of the whole book at the snapshot, time `asOfMs`. */
 export function valueBook(
   positions: readonly BookPosition[],
   market: MarketSnapshot,
   asOfMs: number,
-  options: { poolPrice?: number } = {},
+  options: { poolPrice?: number; rows?: ValuedRows } = {},
 ): BookValuation {
   if (!Number.isFinite(asOfMs)) throw new InvalidHedgeInputError('asOfMs', asOfMs, 'must be a time in UTC ms');
   const ids = new Set<string>();
@@ -370,10 +379,21 @@ export function valueBook(
   // Balances last: a coin balance counts the coin its venue's positions hold, so they are valued first.
   const rows: PositionGreeks[] = new Array<PositionGreeks>(positions.length);
   let balances = false;
+  // A pool price of the caller's is not the state the cache is for.
+  const cache = options.poolPrice === undefined ? options.rows : undefined;
   positions.forEach((p, i) => {
-    if (p.kind === 'lp') rows[i] = lpPositionGreeks(p, price);
-    else if (p.kind === 'balance') balances = true;
-    else rows[i] = listedPositionGreeks(p, market, asOfMs);
+    if (p.kind === 'balance') {
+      balances = true;
+      return;
+    }
+    const cached = cache?.get(p);
+    if (cached) {
+      rows[i] = cached;
+      return;
+    }
+    const row = p.kind === 'lp' ? lpPositionGreeks(p, price) : listedPositionGreeks(p, market, asOfMs);
+    cache?.set(p, row);
+    rows[i] = row;
   });
   if (balances) {
     const held = coinHeldByCurrency(positions, rows, market);

@@ -18,8 +18,15 @@
  */
 import type { MarketSnapshot } from '../adapters/model.js';
 import { perYearToPerDay } from '../pricing/index.js';
-import { valueBook, type BalanceDetail, type BookPosition, type BookValuation, type PositionGreeks } from './book.js';
-import { carryViewOf, gammaLvrPerYear, lpCarry, type CarryView } from './carry.js';
+import {
+  valueBook,
+  type ValuedRows,
+  type BalanceDetail,
+  type BookPosition,
+  type BookValuation,
+  type PositionGreeks,
+} from './book.js';
+import { carryViewOf, gammaLvrPerYear, lpCarry, type CarryView, type LpCarry } from './carry.js';
 import { deltaHedgeInstrument, deltaHedgeSide, type DeltaHedgeInstrument } from './deltaHedge.js';
 import { MarketSanityError } from './errors.js';
 import { vegaPerUnitVolToPerVolPoint } from './limits.js';
@@ -123,10 +130,22 @@ export interface MarketContext {
   hedges: Map<string, DeltaHedgeInstrument | null>;
   /** Why the policy's delta instrument cannot be used on this market (no perp quote, no two-sided book...). */
   hedgeErrors: Map<string, string>;
+  /** The rows valued on this state so far (`valueBook`): a position in several books of one tick is priced once. */
+  rows: ValuedRows;
+  /** Each LP's carry at this state's spot price and `vol` (`bookCarry`), kept for the same reason. */
+  lpCarries: WeakMap<BookPosition, LpCarry>;
 }
 
 export function marketContext(market: MarketSnapshot, asOfMs: number): MarketContext {
-  return { market, asOfMs, vol: atmVol(market, asOfMs), hedges: new Map(), hedgeErrors: new Map() };
+  return {
+    market,
+    asOfMs,
+    vol: atmVol(market, asOfMs),
+    hedges: new Map(),
+    hedgeErrors: new Map(),
+    rows: new WeakMap(),
+    lpCarries: new WeakMap(),
+  };
 }
 
 /** The delta instrument of the policy on this market for a trade on `side`, or null and why not. */
@@ -250,6 +269,8 @@ export function bookCarry(
   price: number,
   vol: number,
   views: { lp: GreeksView; holdings: GreeksView },
+  /** LP carries already computed at this `price` and `vol` (a `MarketContext`'s), filled as it goes. */
+  cache?: WeakMap<BookPosition, LpCarry>,
 ): BookCarry {
   let lvr = 0;
   let fees = 0;
@@ -258,7 +279,11 @@ export function bookCarry(
   for (const p of positions) {
     // Only an LP has LVR and fee income; holdings' carry is their gamma's (below); balances have none (no gamma).
     if (p.kind !== 'lp') continue;
-    const c = lpCarry(p.position, price, vol, p.carry, `positions.${p.id}.carry`);
+    let c = cache?.get(p);
+    if (!c) {
+      c = lpCarry(p.position, price, vol, p.carry, `positions.${p.id}.carry`);
+      cache?.set(p, c);
+    }
     lvr += c.lvrQuotePerYear;
     fees += c.feeIncomeQuotePerYear;
     lps++;
@@ -289,7 +314,7 @@ export function netBook(
   policy: HedgePolicy,
   options: { poolPrice?: number } = {},
 ): NetBook {
-  const valuation = valueBook(positions, ctx.market, ctx.asOfMs, options);
+  const valuation = valueBook(positions, ctx.market, ctx.asOfMs, { ...options, rows: ctx.rows });
   const { lp, holdings, collateral, net } = splitGreeks(valuation);
   const { hedge, error: hedgeError } = hedgeOf(ctx, policy, deltaHedgeSide(policy.target.delta, net.delta));
   const width = deltaBandHalfWidth(deltaBandOf(policy), {
@@ -307,7 +332,13 @@ export function netBook(
     collateral,
     net,
     balances: balancesOf(valuation),
-    carry: bookCarry(positions, valuation.price, ctx.vol, { lp, holdings }),
+    carry: bookCarry(
+      positions,
+      valuation.price,
+      ctx.vol,
+      { lp, holdings },
+      options.poolPrice === undefined ? ctx.lpCarries : undefined,
+    ),
     band: {
       status: Math.abs(deviationBase) <= width.halfWidthBase ? 'inside' : 'breach',
       halfWidthBase: width.halfWidthBase,

@@ -151,8 +151,21 @@ export function nextReviewTimes(
   return [...times].sort((a, b) => a - b).slice(0, count);
 }
 
+/**
+ * Six significant digits for an explanation. The stream explains every position's band on every tick with the same
+ * price and vol, so the last few results are kept (a direct-mapped table of `FMT_SLOTS` by value).
+ */
+const FMT_SLOTS = 16;
+const fmtValues = new Float64Array(FMT_SLOTS).fill(NaN);
+const fmtTexts: string[] = new Array<string>(FMT_SLOTS).fill('');
+
 function fmt(x: number): string {
   if (x === 0) return '0';
+  const slot = (Math.abs(x * 1e6) | 0) & (FMT_SLOTS - 1);
+  if (fmtValues[slot] === x) return fmtTexts[slot]!;
   const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e9 ? String(Number(x.toPrecision(6))) : x.toExponential(4);
+  const text = a >= 1e-3 && a < 1e9 ? String(Number(x.toPrecision(6))) : x.toExponential(4);
+  fmtValues[slot] = x;
+  fmtTexts[slot] = text;
+  return text;
 }

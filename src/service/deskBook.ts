@@ -97,8 +97,18 @@ function bookHolding(h: Holding): BookPosition {
   };
 }
 
-function sameScope(scope: readonly string[], ids: readonly string[]): boolean {
-  return scope.length === ids.length && scope.every((id, i) => id === ids[i]);
+/**
+ * The book position of each holding, made once per read of the ledger: the same object every tick, so a holding in
+ * a position's book and in its market's book is valued once per tick (`MarketContext.rows`).
+ */
+const bookHoldings = new WeakMap<Holding, BookPosition>();
+function bookHoldingOf(h: Holding): BookPosition {
+  let b = bookHoldings.get(h);
+  if (!b) {
+    b = bookHolding(h);
+    bookHoldings.set(h, b);
+  }
+  return b;
 }
 
 export class DeskBook implements DeskBookApi {
@@ -189,16 +199,30 @@ export class DeskBook implements DeskBookApi {
     return sinceReceipt + dataLag;
   }
 
-  /** Holdings of `market` whose instrument the market lists (the rest are reported, not valued). */
-  private heldOn(market: string, snapshot: FeedSnapshot): { priced: Holding[]; missing: string[] } {
+  /**
+   * Holdings of `market` whose instrument the market lists (the rest are reported, not valued), and those of them
+   * whose scope is one position alone, by that position (a position's own view), in ledger order.
+   */
+  private heldOn(
+    market: string,
+    snapshot: FeedSnapshot,
+  ): { priced: Holding[]; missing: string[]; ownBy: Map<string, BookPosition[]> } {
     const priced: Holding[] = [];
     const missing: string[] = [];
+    const ownBy = new Map<string, BookPosition[]>();
     for (const h of this.held) {
       if (marketKey(h.venue, h.underlying) !== market) continue;
-      if (findQuote(snapshot.market, h.instrument)) priced.push(h);
-      else missing.push(h.instrument);
+      if (!findQuote(snapshot.market, h.instrument)) {
+        missing.push(h.instrument);
+        continue;
+      }
+      priced.push(h);
+      if (h.scope.length !== 1) continue;
+      const own = ownBy.get(h.scope[0]!);
+      if (own) own.push(bookHoldingOf(h));
+      else ownBy.set(h.scope[0]!, [bookHoldingOf(h)]);
     }
-    return { priced, missing };
+    return { priced, missing, ownBy };
   }
 
   /** Recomputes every position of `market` and the market's book on `snapshot`; returns the positions' states. */
@@ -221,14 +245,14 @@ export class DeskBook implements DeskBookApi {
       this.marketStates.delete(market);
       return out;
     }
-    const { priced, missing } = this.heldOn(market, snapshot);
+    const { priced, missing, ownBy } = this.heldOn(market, snapshot);
     const missingNote = missing.length ? `held but not listed on the market: ${missing.join(', ')}` : null;
     for (const p of mine) {
       if (!p.book) {
         out.push(this.remember(this.emptyState(p, snapshot, 'no-market', p.error ?? 'position cannot be built')));
         continue;
       }
-      const own = priced.filter((h) => sameScope(h.scope, [p.stored.id])).map(bookHolding);
+      const own = ownBy.get(p.stored.id) ?? [];
       try {
         const book = netBook([p.book, ...own], ctx, p.policy);
         const note = [missingNote, book.toTradeUnavailable].filter(Boolean).join('; ') || null;
@@ -258,7 +282,7 @@ export class DeskBook implements DeskBookApi {
   ): MarketBookState {
     const lps = mine.flatMap((p) => (p.book ? [p.book] : []));
     const balances = this.balances.on(market, snapshot);
-    const book = netBook([...lps, ...priced.map(bookHolding), ...balances.book], ctx, this.deskPolicy);
+    const book = netBook([...lps, ...priced.map(bookHoldingOf), ...balances.book], ctx, this.deskPolicy);
     const suggestion = stale ? null : this.suggest(`market:${market}`, book, undefined);
     return {
       price: book.price,
@@ -489,8 +513,7 @@ export class DeskBook implements DeskBookApi {
     if (!p?.book) return null;
     const snapshot = this.options.markets().get(p.market);
     if (!snapshot) return null;
-    const { priced } = this.heldOn(p.market, snapshot);
-    const own = priced.filter((h) => sameScope(h.scope, [positionId])).map(bookHolding);
+    const own = this.heldOn(p.market, snapshot).ownBy.get(positionId) ?? [];
     const suggestion = this.states.get(positionId)?.suggestion?.legs ?? [];
     return payoffCurves(p.book, own, suggestion, snapshot.market, snapshot.asOfMs);
   }

@@ -88,3 +88,33 @@ describe('review times', () => {
     ]);
   });
 });
+
+describe("the band's explanation", () => {
+  // The six-digit rule written out again (the oracle), beside policy.ts's, which keeps its recent results.
+  const sixDigits = (x: number) =>
+    x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e9 ? String(Number(x.toPrecision(6))) : x.toExponential(4);
+
+  it('states its numbers to six digits however often the same and colliding values come back', () => {
+    // Small pools, so values repeat and share the table's slots (values a multiple of 16e-6 apart do).
+    const positive = [75_795.19, 75_795.190000001, 75_795.19 + 16e-6, 0.3235, 0.3235 + 16e-6, 1e-4, 3e9, 1e-12];
+    const p = fc.constantFrom(...positive);
+    const g = fc.constantFrom(...positive, -2.5e-3, -3.046e-5, 3.046e-5);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gamma: g, price: p, vol: p, k: fc.constantFrom(1, 1.5) }), { maxLength: 30 }),
+        (rows) => {
+          for (const r of rows) {
+            const band = { kind: 'gamma' as const, k: r.k, reviewIntervalMs: 8 * 3_600_000 };
+            const { halfWidthBase, explanation } = deltaBandHalfWidth(band, r);
+            const dtYears = band.reviewIntervalMs / (365 * 86_400_000);
+            expect(explanation).toBe(
+              `k|gamma|S sigma sqrt(dt) = ${r.k} x ${Math.abs(r.gamma).toExponential(3)} x ${sixDigits(r.price)} x ` +
+                `${sixDigits(r.vol)} x sqrt(${dtYears.toExponential(3)} y) = ${sixDigits(halfWidthBase)} base units`,
+            );
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20261203 },
+    );
+  });
+});

@@ -156,6 +156,71 @@ describe('hedgeMessage', () => {
     );
   });
 
+  it('writes recent numbers from its table exactly: repeats, slot collisions, -0 after 0, NaN every time', () => {
+    // A pool larger than the table (1024 slots), so values share slots and evict each other, with the repeats a
+    // tick has (the same price in every message, the net equal to the holdings) and the special values.
+    const pool = [
+      ...fc.sample(fc.double(), { numRuns: 3000, seed: 7 }),
+      ...fc.sample(fc.integer(), { numRuns: 200, seed: 8 }),
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      5e-324,
+      -2.2250738585072014e-308,
+      // The longest text: fixed notation just above 1e-6 with 17 digits, 25 characters with the sign.
+      -1e-6 * (1 + Number.EPSILON),
+      -1.7976931348623157e308,
+      1e21,
+    ];
+    const n = fc.nat({ max: pool.length - 1 }).map((i) => pool[i]!);
+    const greeks = fc.record({
+      valueQuote: n,
+      delta: n,
+      gamma: n,
+      vegaPerUnitVol: n,
+      vegaPerVolPoint: n,
+      thetaPerYear: n,
+      thetaPerDay: n,
+    });
+    const state = fc.record({ seq: n, asOfMs: n, price: n, lp: greeks, net: greeks, quoteAgeMs: n, tickAtMs: n });
+    expect(JSON.stringify(-1e-6 * (1 + Number.EPSILON))).toHaveLength(25);
+    fc.assert(
+      fc.property(fc.array(state, { minLength: 1, maxLength: 40 }), (states) => {
+        for (const s of states) {
+          const full = {
+            positionId: 'p',
+            name: 'p',
+            market: 'deribit/BTC',
+            seq: s.seq,
+            asOfMs: s.asOfMs,
+            source: 'scripted',
+            price: s.price,
+            lp: s.lp,
+            holdings: s.lp,
+            net: s.net,
+            carry: null,
+            band: {
+              status: 'inside',
+              halfWidthBase: s.price,
+              deviationBase: s.net.delta,
+              targetDeltaBase: 0,
+              explanation: 'x',
+            },
+            toTrade: null,
+            suggestion: null,
+            quoteAgeMs: s.quoteAgeMs,
+            stale: false,
+            tickAtMs: s.tickAtMs,
+          } as PositionHedgeState;
+          expect(hedgeMessage(full)).toBe(viaJson(full));
+        }
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+  });
+
   it('frames the book message, the JSON.stringify text with the type in front', () => {
     const book = {
       seq: 3,
