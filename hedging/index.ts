@@ -87,13 +87,18 @@ export * from './ledger.js';
 export {
   IlhedgeError,
   defineError,
+  errorDefinition,
   errorCodeOf,
   httpStatusOf,
   errorBodyOf,
   ERROR_REGISTRY,
+  INTERNAL,
+  INVALID_INPUT,
   type ErrorDefinition,
   type ErrorBody,
 } from '../pricing/errors.js';
+// The time units (pricing/time.ts), for the edges' timeouts and ages: one set of constants, not a copy per layer.
+export { MS_PER_SECOND, MS_PER_MINUTE, MS_PER_DAY, msToDays } from '../pricing/time.js';
 export {
   breakEvenFeeApr,
   feeConcentration,

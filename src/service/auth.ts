@@ -8,8 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { IlhedgeError, defineError } from '../../pricing/errors.js';
-import { MS_PER_SECOND } from '../../pricing/time.js';
+import { IlhedgeError, defineError, MS_PER_SECOND } from '../../hedging/index.js';
 import type { ApiKeyRecord, Role, Store } from './store/index.js';
 
 export const RATE_LIMITED = defineError(

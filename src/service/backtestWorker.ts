@@ -4,7 +4,7 @@
  * as much. The same `runBacktest` as the route, so the answer is the one the route would give.
  */
 import { parentPort } from 'node:worker_threads';
-import { IlhedgeError } from '../../pricing/errors.js';
+import { IlhedgeError } from '../../hedging/index.js';
 import { HttpError } from './httpErrors.js';
 import { runBacktest, type BacktestBody } from './routes/lab.js';
 

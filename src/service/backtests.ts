@@ -4,7 +4,7 @@
  * wait their turn; beyond that the service answers 503 `backtest-busy` rather than queue without bound.
  */
 import { Worker } from 'node:worker_threads';
-import { INTERNAL, defineError, errorDefinition } from '../../pricing/errors.js';
+import { INTERNAL, defineError, errorDefinition } from '../../hedging/index.js';
 import type { BacktestReply } from './backtestWorker.js';
 import { HttpError } from './httpErrors.js';
 import { runBacktest, type BacktestBody } from './routes/lab.js';

@@ -5,7 +5,7 @@
  * API keys live hashed in the database and venue keys would come from the environment.
  */
 import { z } from 'zod';
-import { IlhedgeError } from '../../pricing/errors.js';
+import { IlhedgeError } from '../../hedging/index.js';
 import { INVALID_CONFIG } from '../config/deskConfig.js';
 
 export const ENV_VARS = {

@@ -25,8 +25,7 @@
  *   config's `fourEyes`).
  */
 import { basename } from 'node:path';
-import { withPolicyOverrides, resolvePolicy, type HedgePolicy } from '../../hedging/index.js';
-import { errorCodeOf } from '../../pricing/errors.js';
+import { withPolicyOverrides, resolvePolicy, type HedgePolicy, errorCodeOf } from '../../hedging/index.js';
 import { INVALID_CONFIG, deskPolicy, type DeskConfig } from '../config/deskConfig.js';
 import type { ServiceContext } from './context.js';
 import { HttpError } from './httpErrors.js';

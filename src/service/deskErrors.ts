@@ -1,5 +1,5 @@
 /** The desk book's own error: no market to value or hedge the positions on (503 at the edge). */
-import { IlhedgeError, defineError, type ErrorDefinition } from '../../pricing/errors.js';
+import { IlhedgeError, defineError, type ErrorDefinition } from '../../hedging/index.js';
 
 export const NO_MARKET = defineError(
   'no-market',

@@ -4,8 +4,7 @@
  * `new HttpError(DEFINITION, message)`; the app's error handler answers every `IlhedgeError` the same way, with the
  * registered status and `{error: code, message}`.
  */
-import { IlhedgeError, defineError } from '../../pricing/errors.js';
-import type { ErrorDefinition } from '../../pricing/errors.js';
+import { IlhedgeError, defineError, type ErrorDefinition } from '../../hedging/index.js';
 
 export const NOT_FOUND = defineError(
   'not-found',

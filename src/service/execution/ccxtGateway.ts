@@ -31,7 +31,7 @@ import { pointExchangeAt, type WsUrlTarget } from '../../../adapters/replayWs.js
 import type { Instrument, Venue } from '../../../adapters/model.js';
 import { venueAdapter } from '../../../adapters/venues/index.js';
 import type { InstrumentIndex } from '../../../adapters/venues/common.js';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 import type { OrderFeed, PlaceOrderRequest, VenueGateway, VenueOrder, VenueTrade } from './gateway.js';
 import { CcxtOrderFeed } from './orderWatch.js';
 

@@ -8,7 +8,7 @@
  * (`ILHEDGE_<VENUE>_API_KEY`, `ILHEDGE_<VENUE>_API_SECRET`), and `live` also needs the service started with `--live`.
  */
 import { z } from 'zod';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 
 export const EXECUTION_MODES = ['dry-run', 'testnet', 'live'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];

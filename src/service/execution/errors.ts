@@ -1,6 +1,5 @@
 /** The codes the order manager raises, in the one registry (pricing/errors.ts; README "Error codes" lists them). */
-import { IlhedgeError, defineError } from '../../../pricing/errors.js';
-import type { ErrorDefinition } from '../../../pricing/errors.js';
+import { IlhedgeError, defineError, type ErrorDefinition } from '../../../hedging/index.js';
 
 export const EXECUTION_HALTED = defineError(
   'execution-halted',

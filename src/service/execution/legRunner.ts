@@ -16,7 +16,7 @@ import { isTerminal } from './orderState.js';
 import { followOrder, liveGeneration } from './orderSync.js';
 import { placeOnce } from './placeOrder.js';
 import { priceFor, roundDownToLot } from './repricing.js';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 
 /** How long the first order of a venue waits for its order subscription to come up (then it is polled). */
 const FEED_START_WAIT_MS = 2 * MS_PER_SECOND;

@@ -21,8 +21,7 @@ import { readOrderRow, toOrder } from './orderRecords.js';
 import type { OrderRow, StoredOrder } from './orderRecords.js';
 import { executionTablesPresent } from './ordersMigration.js';
 import { TERMINAL_ORDER_STATES } from './orderState.js';
-import { MS_PER_DAY } from '../../../pricing/time.js';
-import { IlhedgeError } from '../../../pricing/errors.js';
+import { MS_PER_DAY, IlhedgeError } from '../../../hedging/index.js';
 
 // The store's records and its migration stay importable from here, where the rest of the service finds them.
 export { ORDERS_MIGRATION, applyOrdersMigration } from './ordersMigration.js';

@@ -16,7 +16,7 @@ import { outcomeUnknown } from './gateway.js';
 import type { PushedOrder, VenueGateway, VenueOrder, VenueTrade } from './gateway.js';
 import { isTerminal, stateFromVenue } from './orderState.js';
 import type { StoredOrder } from './orderStore.js';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 
 /** While the order feed is live, an order is read by REST only every this many poll intervals. */
 export const CHECK_EVERY_POLLS = 10;

@@ -18,7 +18,7 @@
  */
 import type { Exchange, Order, Trade } from 'ccxt';
 import type { OrderFeed, PushedOrder, VenueOrder, VenueTrade } from './gateway.js';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 
 export interface FeedConverters {
   toOrder(order: Order, underlying: string): Promise<VenueOrder>;

@@ -20,7 +20,7 @@ import {
   type TokenBucket,
   type Venue,
 } from '../../../adapters/index.js';
-import { MS_PER_MINUTE } from '../../../pricing/time.js';
+import { MS_PER_MINUTE } from '../../../hedging/index.js';
 import type { FeedSnapshot } from '../types.js';
 import { BaseFeed } from './base.js';
 import { describeRest, describeWs } from './liveExchange.js';

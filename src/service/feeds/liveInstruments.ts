@@ -7,7 +7,7 @@
  */
 import type { Instrument, Venue } from '../../../adapters/index.js';
 import type { HedgePolicy } from '../../../hedging/index.js';
-import { msToDays } from '../../../pricing/time.js';
+import { msToDays } from '../../../hedging/index.js';
 
 export interface LiveSelectionOptions {
   venue: Venue;

@@ -5,7 +5,7 @@
 import type { BackoffPolicy, FeedStatus, Venue } from '../../../adapters/index.js';
 import type { VenueEndpoints } from '../../../adapters/live/endpoints.js';
 import type { HedgePolicy } from '../../../hedging/index.js';
-import { MS_PER_SECOND } from '../../../pricing/time.js';
+import { MS_PER_SECOND } from '../../../hedging/index.js';
 import { nowPrecise } from './base.js';
 
 export interface LiveFeedOptions {

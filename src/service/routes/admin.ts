@@ -5,7 +5,7 @@ import { route } from '../registry.js';
 import type { RouteDef } from '../registry.js';
 import * as s from '../schemas.js';
 import { NotFoundError, parseApiKey } from '../store/index.js';
-import { MS_PER_DAY, MS_PER_MINUTE } from '../../../pricing/time.js';
+import { MS_PER_DAY, MS_PER_MINUTE } from '../../../hedging/index.js';
 import { actor, notFound } from './common.js';
 
 export function adminRoutes(ctx: ServiceContext): RouteDef[] {

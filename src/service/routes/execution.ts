@@ -11,7 +11,7 @@ import { HttpError, route } from '../registry.js';
 import type { RouteDef } from '../registry.js';
 import { CONFLICT, FOUR_EYES } from '../httpErrors.js';
 import * as s from '../schemas.js';
-import { INTERNAL } from '../../../pricing/errors.js';
+import { INTERNAL } from '../../../hedging/index.js';
 import { ExecutionConflictError } from '../execution/orderManager.js';
 import type { ExecutionResult } from '../execution/orderManager.js';
 import { marketViewOf } from '../execution/market.js';

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { INVALID_INPUT } from '../../../pricing/errors.js';
+import { INVALID_INPUT } from '../../../hedging/index.js';
 import type { CommonSettings } from '../../../lab/commands.js';
 import { LabInputError, HistoryFormatError } from '../../../lab/errors.js';
 import { POLICY_NAMES } from '../../../lab/types.js';

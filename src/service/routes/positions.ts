@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
 import { HttpError, route } from '../registry.js';
 import { NO_MARKET } from '../deskBook.js';
-import { INVALID_INPUT } from '../../../pricing/errors.js';
 import {
   balanceBookPosition,
   balanceUnderlying,
   lpPositionOf,
   type BalancePositionSpec,
   type LpPositionSpec,
+  INVALID_INPUT,
 } from '../../../hedging/index.js';
 import type { PositionSpec } from '../types.js';
 import type { RouteDef } from '../registry.js';

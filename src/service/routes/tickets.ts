@@ -12,7 +12,7 @@ import * as s from '../schemas.js';
 import * as ls from '../ledgerSchemas.js';
 import { FourEyesError, TicketExpiredError, TransitionError } from '../store/index.js';
 import type { StoredTicket, StoredTicketLeg, TicketApproval } from '../store/index.js';
-import { INTERNAL } from '../../../pricing/errors.js';
+import { INTERNAL } from '../../../hedging/index.js';
 import type { Ticket } from '../../../hedging/index.js';
 import { actor, jsonSafe, notFound, withIntegrity } from './common.js';
 

@@ -5,7 +5,7 @@
  * one registry (pricing/errors.ts): a full disk, a lock held past the busy timeout and other I/O failures are 503
  * (the write was not made, reads go on, retry later: `retryAfterS`), a damaged file is `store-corrupt`.
  */
-import { IlhedgeError, defineError } from '../../../pricing/errors.js';
+import { IlhedgeError, defineError } from '../../../hedging/index.js';
 import { CONFLICT, FOUR_EYES, HOLDING_FLAT, NOT_FOUND, TICKET_EXPIRED } from '../httpErrors.js';
 import type { TicketStatus } from './types.js';
 

@@ -22,7 +22,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { IlhedgeError } from '../../../../pricing/errors.js';
+import { IlhedgeError } from '../../../../hedging/index.js';
 import { StoreBusyError, StoreError } from '../errors.js';
 import type { SqlDatabase, SqlSession, SqlValue, StoreChange } from '../sql.js';
 import { isRetryable, pgStoreErrorOf, redactUrl, sqlStateOf } from './errors.js';
